@@ -1,0 +1,5 @@
+import sys
+
+from mastcache.cli import main
+
+sys.exit(main())

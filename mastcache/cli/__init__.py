@@ -1,0 +1,151 @@
+"""The ``mastcache`` command line: a thin layer over the public Python API.
+
+Subcommands live in their own modules and are imported only when invoked, so
+``mastcache --help`` stays fast and every command module owns one noun.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from mastcache._version import __version__
+from mastcache.errors import MastCacheError
+
+__all__ = ["cli", "main"]
+
+# command name -> "module:attribute" (a click.Command); imported on demand
+COMMANDS: dict[str, str] = {
+    "auth": "mastcache.cli.auth:auth",
+    "cache": "mastcache.cli.cache:cache",
+    "db": "mastcache.cli.db:db",
+    "demo": "mastcache.cli.demo:demo",
+    "download": "mastcache.cli.products:download",
+    "emulator": "mastcache.cli.emulator:emulator",
+    "products": "mastcache.cli.products:products",
+    "query": "mastcache.cli.query:query",
+    "resolve": "mastcache.cli.query:resolve",
+    "snapshot": "mastcache.cli.snapshot:snapshot",
+    "sql": "mastcache.cli.sql:sql",
+}
+
+# one-line help, so `mastcache --help` need not import every command module
+SUMMARIES: dict[str, str] = {
+    "auth": "Log in to MAST with a token, log out, show the session.",
+    "cache": "Inspect and maintain the cache: stats, verify, prune, clear.",
+    "db": "Manage the cache catalog schema: upgrade, current.",
+    "demo": "Run a realistic session against the bundled emulator, cold, warm and offline.",
+    "download": "Download the products of observations into a directory.",
+    "emulator": "Run the bundled MAST emulator.",
+    "products": "List the products of observations.",
+    "query": "Query observations by region, object or criteria.",
+    "resolve": "Resolve object names to sky positions.",
+    "snapshot": "Create, verify, restore and list reproducible snapshots.",
+    "sql": "Run a read-only SQL query over everything cached.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when first used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None
+            raise
+        command: click.Command = getattr(module, attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="mastcache")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="MASTCACHE_DIR",
+    help="Cache directory (default: $MASTCACHE_DIR, else the user cache dir).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["cache-first", "online", "refresh", "offline"]),
+    envvar="MASTCACHE_MODE",
+    help="Refresh policy for this command (default: $MASTCACHE_MODE, else cache-first).",
+)
+@click.option(
+    "--mast-url",
+    envvar="MASTCACHE_MAST_URL",
+    help="Base URL of a MAST-compatible server for every service (e.g. the emulator).",
+)
+@click.option("--debug", is_flag=True, help="Show full tracebacks and debug logging.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    cache_dir: str | None,
+    mode: str | None,
+    mast_url: str | None,
+    debug: bool,
+) -> None:
+    """mastcache: the MAST archive, offline, fast and reproducible.
+
+    Every command reads and fills the same local cache that the Python API uses.
+    """
+    from mastcache.runtime import configure
+
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    changes: dict[str, Any] = {}
+    if cache_dir:
+        changes["cache_dir"] = cache_dir
+    if mode:
+        changes["mode"] = mode
+    if mast_url:
+        changes["mast_url"] = mast_url
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    configure(**changes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: one clear line and a non-zero exit on errors."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="mastcache", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except MastCacheError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    return 0

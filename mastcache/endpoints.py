@@ -1,0 +1,78 @@
+"""Where each MAST service lives, built from settings (never fixed at import).
+
+With ``mast_url`` set, every service goes to that one server (the emulator serves the real
+MAST paths, the resolver included, on one host). See MAST_PROTOCOL.md section 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+__all__ = ["MAST_SERVER", "Endpoints"]
+
+MAST_SERVER = "https://mast.stsci.edu"
+_CATALOGS_SERVER = "https://catalogs.mast.stsci.edu"
+_RESOLVER_URL = "http://mastresolver.stsci.edu/Santa-war/query"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """URLs of every MAST service mastcache talks to."""
+
+    server: str = MAST_SERVER
+    catalogs_server: str = _CATALOGS_SERVER
+    resolver: str = _RESOLVER_URL
+
+    @classmethod
+    def for_base_url(cls, base_url: str | None) -> Endpoints:
+        """Real MAST hosts for ``None``; otherwise every service on ``base_url``."""
+        if base_url is None:
+            return cls()
+        base = base_url.rstrip("/")
+        return cls(server=base, catalogs_server=base, resolver=f"{base}/Santa-war/query")
+
+    @property
+    def portal_invoke(self) -> str:
+        return f"{self.server}/api/v0/invoke"
+
+    @property
+    def columnsconfig(self) -> str:
+        return f"{self.server}/portal/Mashup/Mashup.asmx/columnsconfig"
+
+    @property
+    def download_file(self) -> str:
+        return f"{self.server}/api/v0.1/Download/file"
+
+    @property
+    def download_bundle(self) -> str:
+        return f"{self.server}/api/v0.1/Download/bundle.sh"
+
+    @property
+    def path_lookup(self) -> str:
+        return f"{self.server}/api/v0.1/path_lookup/"
+
+    @property
+    def whoami(self) -> str:
+        return f"{self.server}/whoami"
+
+    def download_url(self, uri: str) -> str:
+        """The GET URL of one ``mast:`` product URI, quoted as astroquery quotes it."""
+        return f"{self.download_file}?uri={quote(uri, safe=':/')}"
+
+    def panstarrs(self, release: str, table: str) -> str:
+        return f"{self.catalogs_server}/api/v0.1/panstarrs/{release}/{table}.json"
+
+    def panstarrs_metadata(self, release: str, table: str) -> str:
+        return f"{self.catalogs_server}/api/v0.1/panstarrs/{release}/{table}/metadata.json"
+
+    def search_api(self, mission: str) -> str:
+        return f"{self.server}/search/{mission.lower()}/api/v0.1"
+
+    @property
+    def search_column_list(self) -> str:
+        return f"{self.server}/search/util/api/v0.1/column_list"
+
+    def cutout_service(self, name: str) -> str:
+        """Base of ``tesscut``, ``zcut`` or ``hapcut``."""
+        return f"{self.server}/{name}/api/v0.1"

@@ -1,0 +1,157 @@
+"""The one error tree of mastcache, and its warnings.
+
+Every error mastcache raises derives from :class:`MastCacheError`. Foreign exceptions
+(requests, SQLAlchemy, pyarrow, DuckDB) are mapped into this tree at the boundary that meets
+them, with ``raise ... from exc``. A message says what happened, what was expected, and what
+to do next.
+
+::
+
+    MastCacheError
+    ├── ConfigurationError          bad setting, environment variable or argument value
+    ├── InvalidQueryError           bad criteria, coordinates, radius... (also a ValueError)
+    ├── ResolverError               a name could not be resolved to a position
+    ├── RemoteServiceError          MAST answered with status ERROR
+    ├── CacheMissError              offline mode and the answer is not in the cache
+    ├── TransportError              the network failed us
+    │   ├── RemoteTimeoutError      no answer in time
+    │   ├── HTTPStatusError         an HTTP error status after retries
+    │   └── ProtocolError           a body that is not what MAST sends (truncated, bad JSON)
+    ├── AuthenticationError         missing, invalid or expired MAST token; no keyring
+    ├── StoreError                  the local cache itself
+    │   ├── SchemaOutdatedError     the catalog needs ``mastcache db upgrade``
+    │   ├── CorruptEntryError       a stored file does not match its recorded hash
+    │   └── StorageFullError        the disk is full; nothing was half-written
+    ├── DownloadError               a product could not be fetched or verified
+    ├── SnapshotError               a snapshot bundle is invalid, tampered or unsafe
+    └── SQLError                    a rejected or failing SQL statement over the cache
+
+Warnings: :class:`MastCacheWarning` and its children :class:`StaleResultWarning`,
+:class:`NoResultsWarning`, :class:`MaxResultsWarning`, :class:`InputWarning`.
+"""
+
+from __future__ import annotations
+
+from astropy.utils.exceptions import AstropyWarning
+
+__all__ = [
+    "AuthenticationError",
+    "CacheMissError",
+    "ConfigurationError",
+    "CorruptEntryError",
+    "DownloadError",
+    "HTTPStatusError",
+    "InputWarning",
+    "InvalidQueryError",
+    "MastCacheError",
+    "MastCacheWarning",
+    "MaxResultsWarning",
+    "NoResultsWarning",
+    "ProtocolError",
+    "RemoteServiceError",
+    "RemoteTimeoutError",
+    "ResolverError",
+    "SQLError",
+    "SchemaOutdatedError",
+    "SnapshotError",
+    "StaleResultWarning",
+    "StorageFullError",
+    "StoreError",
+    "TransportError",
+]
+
+
+class MastCacheError(Exception):
+    """Base class of every error raised by mastcache."""
+
+
+class ConfigurationError(MastCacheError, ValueError):
+    """A setting, environment variable or argument has a value mastcache cannot use."""
+
+
+class InvalidQueryError(MastCacheError, ValueError):
+    """The query is malformed: unknown criteria, bad coordinates, negative radius..."""
+
+
+class ResolverError(MastCacheError):
+    """An object name could not be resolved to a sky position."""
+
+
+class RemoteServiceError(MastCacheError):
+    """MAST answered, but with an ``ERROR`` status and a message."""
+
+
+class CacheMissError(MastCacheError, LookupError):
+    """Offline mode (or a snapshot replay) and the answer is not stored."""
+
+
+class TransportError(MastCacheError, ConnectionError):
+    """The network failed: no answer, an error status, or a damaged body."""
+
+
+class RemoteTimeoutError(TransportError, TimeoutError):
+    """MAST did not answer within the configured timeout."""
+
+
+class HTTPStatusError(TransportError):
+    """MAST answered with an HTTP error status, after any retries."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class ProtocolError(TransportError):
+    """The body is not what MAST sends: truncated, invalid JSON, wrong shape."""
+
+
+class AuthenticationError(MastCacheError):
+    """A MAST token is missing, invalid or expired, or cannot be stored."""
+
+
+class StoreError(MastCacheError):
+    """The local cache cannot be read or written."""
+
+
+class SchemaOutdatedError(StoreError):
+    """The cache catalog was made by an older mastcache; run ``mastcache db upgrade``."""
+
+
+class CorruptEntryError(StoreError):
+    """A stored file no longer matches the hash recorded when it was written."""
+
+
+class StorageFullError(StoreError, OSError):
+    """The disk holding the cache is full; the write was abandoned cleanly."""
+
+
+class DownloadError(MastCacheError):
+    """A product could not be downloaded or failed verification."""
+
+
+class SnapshotError(MastCacheError):
+    """A snapshot bundle is malformed, tampered with, or unsafe to import."""
+
+
+class SQLError(MastCacheError):
+    """A SQL statement over the cache was rejected or failed."""
+
+
+class MastCacheWarning(AstropyWarning):
+    """Base class of mastcache's warnings."""
+
+
+class StaleResultWarning(MastCacheWarning):
+    """The network failed, so an expired cached result was served instead."""
+
+
+class NoResultsWarning(MastCacheWarning):
+    """The query returned no rows (astroquery raises a warning of the same name)."""
+
+
+class MaxResultsWarning(MastCacheWarning):
+    """The result hit the service's row limit and may be truncated."""
+
+
+class InputWarning(MastCacheWarning):
+    """Part of the input was ignored or could not be used (for example one of many names)."""
