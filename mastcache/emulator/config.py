@@ -1,0 +1,91 @@
+"""The emulator's knobs, as one immutable value (``EmulatorConfig.new(...)`` for variations)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mastcache.emulator.faults import FaultPlan
+from mastcache.errors import ConfigurationError
+
+__all__ = ["MAX_ROWS", "EmulatorConfig", "Identity"]
+
+MAX_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A MAST account the emulator accepts, reached with its token (``mast_token`` cookie)."""
+
+    token: str
+    username: str
+    display_name: str
+    email: str = ""
+    scopes: tuple[str, ...] = ("mast:exclusive_access",)
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Seed, latency, scale, polling, faults and accepted tokens of one emulator.
+
+    ``rows`` makes every cone return that many rows (generated lazily); ``executing_polls``
+    is how many times a Portal request answers ``EXECUTING`` before ``COMPLETE``.
+    """
+
+    seed: int = 20240101
+    latency_ms: int = 0
+    rows: int | None = None
+    executing_polls: int = 0
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    identities: tuple[Identity, ...] = ()
+    use_samples: bool = True
+
+    def __post_init__(self) -> None:
+        if self.latency_ms < 0:
+            raise ConfigurationError(f"latency_ms={self.latency_ms} is negative; use 0 or more.")
+        if self.rows is not None and not 0 <= self.rows <= MAX_ROWS:
+            raise ConfigurationError(f"rows={self.rows} is outside 0..{MAX_ROWS}.")
+        if self.executing_polls < 0:
+            raise ConfigurationError(f"executing_polls={self.executing_polls} is negative.")
+
+    def new(self, **changes: Any) -> EmulatorConfig:
+        """A copy with some fields changed; values may be CLI strings (``rows="1000"``)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown emulator setting(s) {sorted(unknown)}; "
+                f"known: {sorted(f.name for f in dataclasses.fields(self))}."
+            )
+        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
+
+    @classmethod
+    def from_strings(cls, options: Mapping[str, str | None]) -> EmulatorConfig:
+        """A config from CLI option strings; None means "keep the default"."""
+        return cls().new(**{k: v for k, v in options.items() if v is not None})
+
+    def identity_for(self, token: str | None) -> Identity | None:
+        """The account a token belongs to, or None (anonymous)."""
+        return next((i for i in self.identities if token and i.token == token), None)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name == "faults":
+        return FaultPlan.coerce(value)
+    if name == "identities":
+        return tuple(value)
+    if isinstance(value, str) and name in ("seed", "latency_ms", "rows", "executing_polls"):
+        return _integer(name, value)
+    if isinstance(value, str) and name == "use_samples":
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def _integer(name: str, text: str) -> int | None:
+    if name == "rows" and text.strip().lower() in ("", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}={text!r} is not a whole number.") from exc
