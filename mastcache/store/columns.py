@@ -1,0 +1,275 @@
+"""Exact conversion of one astropy column to one Arrow array and back.
+
+Masks become real Arrow nulls; numpy's exact dtype (byte order, string width), the shape of
+multidimensional cells, unit, description, format and column meta travel in the field's
+metadata under ``b"mastcache"``. Conversions are vectorised: no per-row Python loops except
+for object columns, which have no columnar form.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from astropy.table import Column, MaskedColumn
+from astropy.time import Time
+
+from mastcache.errors import StoreError
+from mastcache.store.metadata import dump_meta, load_meta
+
+__all__ = ["FIELD_KEY", "arrow_to_column", "column_to_arrow"]
+
+FIELD_KEY = b"mastcache"
+_TIME_UNITS = ("s", "ms", "us", "ns")
+_TIME_ATTRS = ("format", "scale", "precision", "in_subfmt", "out_subfmt")
+
+
+def column_to_arrow(name: str, col: Any) -> tuple[pa.Field, pa.Array]:
+    """The Arrow field (with metadata) and array holding astropy column ``col``."""
+    if isinstance(col, Time):
+        return _time_to_arrow(name, col)
+    if not isinstance(col, Column):
+        raise StoreError(
+            f"column {name!r} is a {type(col).__name__}, which the cache cannot store: "
+            "expected a Column, MaskedColumn or Time; convert it to a plain column first"
+        )
+    mask = np.ma.getmaskarray(col) if isinstance(col, MaskedColumn) else None
+    data = col.view(np.ndarray)
+    array = _values_to_arrow(name, data, mask)
+    info = _column_info(col, data.dtype, mask is not None)
+    return _field(name, array.type, info), array
+
+
+def arrow_to_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> Any:
+    """The astropy column (Column, MaskedColumn or Time) stored in ``field``/``chunks``."""
+    array = chunks.combine_chunks() if isinstance(chunks, pa.ChunkedArray) else chunks
+    info = _field_info(field)
+    if info.get("class") == "Time":
+        return _arrow_to_time(array, info)
+    shape = tuple(info.get("shape", ()))
+    leaf = _flatten(array, len(shape))
+    dtype = np.dtype(info["dtype"]) if "dtype" in info else None
+    data, mask = _leaf_to_numpy(leaf, dtype)
+    data = data.reshape((len(array), *shape))
+    masked = info.get("masked", mask is not None)
+    kwargs = _column_kwargs(field.name, info)
+    if not masked:
+        return Column(data, copy=False, **kwargs)
+    mask = np.zeros(data.shape, bool) if mask is None else mask.reshape(data.shape)
+    column = MaskedColumn(data, mask=mask, copy=False, **kwargs)
+    if "fill_value" in info:
+        column.fill_value = info["fill_value"]
+    return column
+
+
+def _column_info(col: Column, dtype: np.dtype[Any], masked: bool) -> dict[str, Any]:
+    info: dict[str, Any] = {"dtype": dtype.str, "masked": masked}
+    if col.ndim > 1:
+        info["shape"] = list(col.shape[1:])
+    if col.unit is not None:
+        info["unit"] = col.unit.to_string()
+    if col.description is not None:
+        info["description"] = str(col.description)
+    if isinstance(col.format, str):
+        info["format"] = col.format  # a callable format has no stored form; it is dropped
+    if col.meta:
+        info["meta"] = dump_meta(col.meta)
+    if masked:
+        info.update(_fill_value_info(col))
+    return info
+
+
+def _fill_value_info(col: Column) -> dict[str, Any]:
+    value = np.asarray(col.fill_value)
+    default = np.ma.default_fill_value(np.empty(0, col.dtype))
+    if value.dtype.kind == "O" or np.array_equal(value, default):
+        return {}
+    item = value.item()
+    return {"fill_value": item.decode("latin-1") if isinstance(item, bytes) else item}
+
+
+def _column_kwargs(name: str, info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "unit": info.get("unit"),
+        "description": info.get("description"),
+        "format": info.get("format"),
+        "meta": load_meta(info["meta"]) if "meta" in info else None,
+    }
+
+
+def _field(name: str, type_: pa.DataType, info: dict[str, Any]) -> pa.Field:
+    return pa.field(name, type_, metadata={FIELD_KEY: json.dumps(info).encode()})
+
+
+def _field_info(field: pa.Field) -> dict[str, Any]:
+    raw = (field.metadata or {}).get(FIELD_KEY)
+    return json.loads(raw) if raw else {}
+
+
+# ---- numpy -> Arrow ---------------------------------------------------------------------
+
+
+def _values_to_arrow(name: str, data: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    """Leaf values, then one FixedSizeList level per trailing dimension."""
+    shape = data.shape[1:]
+    flat = np.ascontiguousarray(data).reshape(-1)
+    flat_mask = None if mask is None or not mask.any() else np.asarray(mask).reshape(-1)
+    array = _leaf_to_arrow(name, flat, flat_mask)
+    for size in reversed(shape):
+        array = pa.FixedSizeListArray.from_arrays(array, size)
+    return array
+
+
+def _leaf_to_arrow(name: str, flat: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    native = flat.astype(flat.dtype.newbyteorder("="), copy=False)
+    kind = native.dtype.kind
+    if kind in "biuf":
+        return pa.array(native, mask=mask)
+    if kind in "Mm":
+        return _datetime_to_arrow(native, mask)
+    if kind == "U":
+        return pa.array(native, mask=mask, type=pa.large_string())
+    if kind == "S":
+        return pa.array(native, mask=mask, type=pa.large_binary())
+    if kind == "O":
+        return _objects_to_arrow(name, native, mask)
+    raise StoreError(
+        f"column {name!r} has dtype {flat.dtype}, which the cache cannot store: expected "
+        "integers, floats, booleans, strings, bytes, datetime64/timedelta64 or objects"
+    )
+
+
+def _datetime_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    """datetime64/timedelta64 through their int64 view, so an unmasked NaT stays NaT."""
+    unit, count = np.datetime_data(native.dtype)
+    ints = pa.array(native.view(np.int64), mask=mask)
+    if count != 1 or unit not in _TIME_UNITS:
+        return ints  # exotic units (D, h, M, 10s...) keep the integer view; dtype restores
+    target = pa.timestamp(unit) if native.dtype.kind == "M" else pa.duration(unit)
+    return ints.view(target)
+
+
+def _objects_to_arrow(name: str, values: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    try:
+        return pa.array(values, mask=mask, from_pandas=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise StoreError(
+            f"column {name!r} holds Python objects of mixed or unsupported types ({exc}): "
+            "expected one type per column (str, int, float, bool or bytes)"
+        ) from exc
+
+
+def _time_to_arrow(name: str, col: Time) -> tuple[pa.Field, pa.Array]:
+    if col.location is not None:
+        raise StoreError(f"Time column {name!r} has a location, which the cache cannot store")
+    plain = col.unmasked if col.masked else col
+    mask = np.asarray(col.mask) if col.masked else None
+    jds = np.stack([np.asarray(plain.jd1), np.asarray(plain.jd2)], axis=-1)
+    array = _values_to_arrow(name, jds.reshape(*jds.shape[:-1], 2), _pair_mask(mask))
+    info: dict[str, Any] = {"class": "Time", "masked": bool(col.masked)}
+    info.update({attr: getattr(col, attr) for attr in _TIME_ATTRS})
+    info["shape"] = [*col.shape[1:], 2]
+    if col.info.description is not None:
+        info["description"] = str(col.info.description)
+    if col.info.meta:
+        info["meta"] = dump_meta(col.info.meta)
+    return _field(name, array.type, info), array
+
+
+def _pair_mask(mask: Any) -> Any:
+    return None if mask is None else np.repeat(mask[..., np.newaxis], 2, axis=-1)
+
+
+# ---- Arrow -> numpy ---------------------------------------------------------------------
+
+
+def _flatten(array: pa.Array, levels: int) -> pa.Array:
+    for _ in range(levels):
+        array = array.flatten()
+    return array
+
+
+def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, Any]:
+    """``(values, mask or None)``; nulls are filled with zeros/empties under the mask."""
+    mask = leaf.is_null().to_numpy(zero_copy_only=False) if leaf.null_count else None
+    type_ = leaf.type
+    if pa.types.is_string(type_) or pa.types.is_large_string(type_):
+        values = _strings_to_numpy(leaf, dtype, text=True)
+    elif pa.types.is_binary(type_) or pa.types.is_large_binary(type_):
+        values = _strings_to_numpy(leaf, dtype, text=False)
+    elif dtype is not None and dtype.kind == "O":
+        values = np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=object)
+    elif pa.types.is_temporal(type_):
+        values = _temporal_to_numpy(leaf, dtype)
+    else:
+        values = _numbers_to_numpy(leaf)
+    return (values if dtype is None else values.astype(dtype, copy=False)), mask
+
+
+def _numbers_to_numpy(leaf: pa.Array) -> Any:
+    if leaf.null_count:
+        leaf = leaf.fill_null(pa.scalar(False if pa.types.is_boolean(leaf.type) else 0, leaf.type))
+    return leaf.to_numpy(zero_copy_only=False)
+
+
+def _temporal_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> Any:
+    bits = pa.int32() if leaf.type.bit_width == 32 else pa.int64()
+    ints = _numbers_to_numpy(leaf.view(bits)).astype(np.int64, copy=False)
+    if dtype is not None:
+        return ints.view(dtype.newbyteorder("="))
+    kind = "m" if pa.types.is_duration(leaf.type) else "M"
+    unit = getattr(leaf.type, "unit", "D")
+    return ints.view(f"{kind}8[{unit}]")
+
+
+def _strings_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None, *, text: bool) -> Any:
+    """Fixed-width ``U``/``S`` arrays by scattering Arrow's bytes, without Python strings."""
+    if leaf.null_count:
+        leaf = leaf.fill_null(pa.scalar("" if text else b"", leaf.type))
+    if text and pc.all(pc.string_is_ascii(leaf)).as_py() is False:
+        return np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=dtype or str)
+    width = _byte_width(leaf, dtype, text)
+    raw = _fixed_width_bytes(leaf, width).view(f"S{width}").reshape(len(leaf))
+    return raw.astype(f"U{width}") if text else raw
+
+
+def _byte_width(leaf: pa.Array, dtype: np.dtype[Any] | None, text: bool) -> int:
+    if dtype is not None:
+        return max(1, dtype.itemsize // 4 if text else dtype.itemsize)
+    longest = pc.max(pc.binary_length(leaf)).as_py()
+    return max(1, longest or 0)
+
+
+def _fixed_width_bytes(leaf: pa.Array, width: int) -> np.ndarray[Any, Any]:
+    """An (n, width) uint8 matrix of each value's bytes, zero padded."""
+    count = len(leaf)
+    big = pa.types.is_large_string(leaf.type) or pa.types.is_large_binary(leaf.type)
+    offsets = np.frombuffer(leaf.buffers()[1], np.int64 if big else np.int32)
+    offsets = offsets[leaf.offset : leaf.offset + count + 1].astype(np.int64)
+    data_buffer = leaf.buffers()[2]
+    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    lengths = np.diff(offsets)
+    out = np.zeros((count, width), np.uint8)
+    rows = np.repeat(np.arange(count), lengths)
+    cols = np.arange(int(lengths.sum())) - np.repeat(offsets[:-1] - offsets[0], lengths)
+    out[rows, cols] = data[offsets[0] : offsets[-1]]
+    return out
+
+
+def _arrow_to_time(array: pa.Array, info: dict[str, Any]) -> Time:
+    shape = tuple(info["shape"])
+    values, mask = _leaf_to_numpy(_flatten(array, len(shape)), np.dtype(np.float64))
+    jds = values.reshape((len(array), *shape))
+    time = Time(jds[..., 0], jds[..., 1], format="jd", scale=info["scale"])
+    for attr in _TIME_ATTRS[2:] + ("format",):
+        setattr(time, attr, info[attr])
+    if mask is not None:
+        time[mask.reshape(jds.shape)[..., 0]] = np.ma.masked
+    time.info.description = info.get("description")
+    if "meta" in info:
+        time.info.meta = load_meta(info["meta"])
+    return time
