@@ -1,0 +1,225 @@
+"""The shared base of the astroquery.mast-compatible clients.
+
+A client holds no connection of its own: on each call it reads the current settings, and
+builds (once per settings value) the transport, the gateway and the archive. Every query goes
+through ``archive.table`` and every name through ``archive.resolution``, so each call is
+served by the refresh policy: cached, fetched, or refused offline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from mastcache import runtime
+from mastcache.client.resolution import coordinates_for, resolve_names, wire_options
+from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
+from mastcache.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.archive import Archive
+    from mastcache.gateway import MastGateway
+
+__all__ = ["MastClient"]
+
+#: Identity scope of anonymous requests (authenticated scopes arrive with issue 10).
+ANONYMOUS = "anonymous"
+#: Pseudo-service under which column configurations are cached (one row per column).
+COLUMNS_CONFIG = "Mast.Portal.ColumnsConfig"
+
+
+@dataclass(frozen=True)
+class _Services:
+    """Everything one settings value needs to answer calls."""
+
+    settings: Settings
+    gateway: MastGateway
+    archive: Archive
+
+
+class MastClient:
+    """Base of :class:`ObservationsClass` and :class:`MastClass` (astroquery's
+    ``MastQueryWithLogin``): lazily built services and the common query paths."""
+
+    def __init__(self, mast_token: str | None = None) -> None:
+        if mast_token is not None:
+            raise AuthenticationError(
+                "mastcache does not log in with a MAST token yet: authenticated, proprietary "
+                "access arrives with `mastcache auth login`; create the client without "
+                "mast_token for public data"
+            )
+        self._lock = threading.Lock()
+        self._built: _Services | None = None
+
+    # -- services ------------------------------------------------------------------------
+
+    def _services(self) -> _Services:
+        """The services for the current settings, rebuilt after ``configure()``."""
+        settings = runtime.current_settings()
+        with self._lock:
+            built = self._built
+            if built is None or built.settings != settings:
+                built = self._build(settings)
+                self._built = built
+            return built
+
+    @staticmethod
+    def _build(settings: Settings) -> _Services:
+        from mastcache.archive import Archive
+        from mastcache.gateway import MastGateway
+        from mastcache.transport import Transport
+
+        transport = Transport(settings, scope=ANONYMOUS)
+        return _Services(settings, MastGateway(transport), Archive.from_settings(settings))
+
+    # -- public, shared by every MAST client ------------------------------------------------
+
+    def resolve_object(
+        self,
+        objectname: str | Sequence[str],
+        *,
+        resolver: str | None = None,
+        resolve_all: bool = False,
+        mode: str | None = None,
+    ) -> SkyCoord | dict[str, Any]:
+        """Resolve one or more object names to positions on the sky (astroquery's shapes).
+
+        One name: a SkyCoord, or ``{resolver: SkyCoord}`` with ``resolve_all``. Several
+        names: ``{name: SkyCoord}`` or ``{name: {resolver: SkyCoord}}``. ``resolver`` is
+        "SIMBAD" or "NED" (ignored with ``resolve_all``). Each resolution is stored, so later
+        calls, ``query_object`` included, work offline.
+        """
+        names = _names(objectname)
+        return self._resolve(names, resolver, resolve_all, mode)
+
+    # -- query paths ---------------------------------------------------------------------
+
+    def _portal_table(
+        self,
+        service: str,
+        params: Mapping[str, Any],
+        *,
+        kind: str,
+        mode: str | None,
+        pagesize: int | None = None,
+        page: int | None = None,
+        **extra: Any,
+    ) -> Table:
+        """One Portal query through the archive; warns on an empty result as astroquery does."""
+
+        def fetch() -> Table:
+            gateway = self._services().gateway
+            return _quietly(
+                lambda: gateway.portal_table(
+                    service, dict(params), pagesize=pagesize, page=page, **extra
+                )
+            )
+
+        wire = {k: v for k, v in extra.items() if k != "fetch_name"}
+        table = self._cached_table(
+            service, params, kind, fetch, mode, page=page, pagesize=pagesize, **wire
+        )
+        if len(table) == 0:
+            warnings.warn("Query returned no results.", NoResultsWarning, stacklevel=3)
+        return table
+
+    def _cached_table(
+        self,
+        service: str,
+        params: Mapping[str, Any],
+        kind: str,
+        fetch: Callable[[], Table],
+        mode: str | None,
+        *,
+        page: int | None = None,
+        pagesize: int | None = None,
+        **extra: Any,
+    ) -> Table:
+        """``archive.table`` for one query; ``extra`` are top-level request fields."""
+        mode = runtime.effective_mode(mode)
+        services = self._services()
+        size = pagesize or services.settings.pagesize
+        spec = _spec(service, params, kind, page=page, pagesize=size, extra=extra)
+        table: Table = services.archive.table(spec, fetch, mode=mode)
+        return table
+
+    def _column_config(self, service: str, mode: str | None) -> dict[str, dict[str, Any]]:
+        """The columns configuration of ``service``, cached like any query (offline-ready)."""
+
+        def fetch() -> Table:
+            return _config_to_table(self._services().gateway.column_config(service))
+
+        table = self._cached_table(COLUMNS_CONFIG, {"colConfigId": service}, "raw", fetch, mode)
+        return _table_to_config(table)
+
+    def _resolve(
+        self, names: Sequence[str], resolver: str | None, resolve_all: bool, mode: str | None
+    ) -> SkyCoord | dict[str, Any]:
+        """astroquery's ``resolve_object`` result; each name persisted through the archive."""
+        mode = runtime.effective_mode(mode)
+        options = wire_options(names, resolver, resolve_all)
+        services = self._services()
+        entries = resolve_names(
+            names, options, services.archive, services.gateway, mode=mode, scope=ANONYMOUS
+        )
+        return coordinates_for(names, entries, options)
+
+    def _resolve_position(self, name: str, resolver: str | None, mode: str | None) -> SkyCoord:
+        """The position of one object name (a ResolverError if it has none)."""
+        coord = self._resolve([name], resolver, False, mode)
+        assert isinstance(coord, SkyCoord)
+        return coord
+
+
+def _spec(
+    service: str,
+    params: Mapping[str, Any],
+    kind: str,
+    *,
+    page: int | None = None,
+    pagesize: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Any:
+    from mastcache.archive import QuerySpec
+
+    key_params = dict(params)
+    if extra:
+        key_params["$request"] = dict(extra)
+    if page:
+        # a single requested page is a different answer from the whole result
+        key_params["$page"] = [page, pagesize]
+    return QuerySpec(service=service, params=key_params, kind=kind, scope=ANONYMOUS)
+
+
+def _quietly(fetch: Callable[[], Table]) -> Table:
+    """Run ``fetch`` with lower layers' NoResultsWarning silenced (the client warns once)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoResultsWarning)
+        return fetch()
+
+
+def _config_to_table(config: Mapping[str, Mapping[str, Any]]) -> Table:
+    names = list(config)
+    props = [json.dumps(config[name], sort_keys=True) for name in names]
+    return Table({"column": names, "properties": props}, dtype=[str, str])
+
+
+def _table_to_config(table: Table) -> dict[str, dict[str, Any]]:
+    return {str(row["column"]): json.loads(str(row["properties"])) for row in table}
+
+
+def _names(objectname: str | Sequence[str]) -> list[str]:
+    names = [objectname] if isinstance(objectname, str) else list(objectname)
+    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ResolverError(
+            f"expected an object name or a list of names such as ['M101', 'TIC 141914082'], "
+            f"got {objectname!r}"
+        )
+    return names
