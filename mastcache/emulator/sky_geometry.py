@@ -1,0 +1,108 @@
+"""Spherical geometry of the synthetic sky: separations, footprints and STC-S regions.
+
+A footprint is a circle (radius) or a square (half-size, rotation) on the tangent plane at
+the observation's centre. MAST's `distance` is the separation from the searched position to
+the footprint (0 inside it), in arcseconds (columnsconfig says `arcsec`; caom.json agrees).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+CIRCLE: Final = 0
+SQUARE: Final = 1
+ARCSEC_PER_DEG: Final = 3600.0
+
+
+def separation_deg(ra1: float, dec1: float, ra2: FloatArray, dec2: FloatArray) -> FloatArray:
+    """Great-circle separation in degrees (haversine, stable at small angles)."""
+    r1, d1 = math.radians(ra1), math.radians(dec1)
+    r2, d2 = np.radians(ra2), np.radians(dec2)
+    hav = np.sin((d2 - d1) / 2) ** 2 + math.cos(d1) * np.cos(d2) * np.sin((r2 - r1) / 2) ** 2
+    return np.asarray(np.degrees(2 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))), np.float64)
+
+
+def tangent_offsets(
+    ra0: FloatArray, dec0: FloatArray, ra: float, dec: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Gnomonic (x, y) in degrees of (ra, dec) on each tangent plane at (ra0, dec0), and cos c."""
+    a0, d0 = np.radians(ra0), np.radians(dec0)
+    a, d = math.radians(ra), math.radians(dec)
+    cos_c = np.sin(d0) * math.sin(d) + np.cos(d0) * math.cos(d) * np.cos(a - a0)
+    safe = np.where(cos_c > 1e-9, cos_c, 1e-9)
+    x = math.cos(d) * np.sin(a - a0) / safe
+    y = (np.cos(d0) * math.sin(d) - np.sin(d0) * math.cos(d) * np.cos(a - a0)) / safe
+    return np.degrees(x), np.degrees(y), cos_c
+
+
+def footprint_distance_deg(
+    ra: float,
+    dec: float,
+    centre: tuple[FloatArray, FloatArray],
+    shape: tuple[npt.NDArray[np.int8], FloatArray, FloatArray],
+) -> FloatArray:
+    """Separation in degrees from (ra, dec) to each footprint; 0 where the point is inside."""
+    kind, size, rotation = shape
+    sep = separation_deg(ra, dec, centre[0], centre[1])
+    x, y, cos_c = tangent_offsets(centre[0], centre[1], ra, dec)
+    cos_r, sin_r = np.cos(rotation), np.sin(rotation)
+    u = np.abs(x * cos_r + y * sin_r) - size
+    v = np.abs(-x * sin_r + y * cos_r) - size
+    square = np.hypot(np.maximum(u, 0.0), np.maximum(v, 0.0))
+    far = np.maximum(sep - size * math.sqrt(2.0), 0.0)
+    square = np.where(cos_c > 0.5, square, far)
+    circle = np.maximum(sep - size, 0.0)
+    return np.asarray(np.where(kind == CIRCLE, circle, square), np.float64)
+
+
+def offset_position(ra: float, dec: float, dx: float, dy: float) -> tuple[float, float]:
+    """Move (ra, dec) by (dx, dy) degrees on the tangent plane (inverse gnomonic)."""
+    a0, d0 = math.radians(ra), math.radians(dec)
+    x, y = math.radians(dx), math.radians(dy)
+    rho = math.hypot(x, y)
+    if rho == 0.0:
+        return ra % 360.0, dec
+    c = math.atan(rho)
+    sin_c, cos_c = math.sin(c), math.cos(c)
+    new_dec = math.asin(cos_c * math.sin(d0) + y * sin_c * math.cos(d0) / rho)
+    num = x * sin_c
+    den = rho * math.cos(d0) * cos_c - y * math.sin(d0) * sin_c
+    new_ra = a0 + math.atan2(num, den)
+    return math.degrees(new_ra) % 360.0, math.degrees(new_dec)
+
+
+def region_string(ra: float, dec: float, kind: int, size: float, rotation: float) -> str:
+    """The STC-S `s_region` MAST sends: ``CIRCLE ICRS ra dec r`` or a closed ``POLYGON``."""
+    if kind == CIRCLE:
+        return f"CIRCLE ICRS {ra:.8f} {dec:.8f} {size:.6g}"
+    corners = [(-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)]
+    cos_r, sin_r = math.cos(rotation), math.sin(rotation)
+    parts = []
+    for sx, sy in corners:
+        dx = size * (sx * cos_r - sy * sin_r)
+        dy = size * (sx * sin_r + sy * cos_r)
+        cra, cdec = offset_position(ra, dec, dx, dy)
+        parts.append(f"{cra:.8f} {cdec:.8f}")
+    return "POLYGON ICRS " + " ".join(parts)
+
+
+def random_point_in_cone(
+    ra: float, dec: float, radius: float, u: float, v: float
+) -> tuple[float, float]:
+    """A point uniformly inside a cone of `radius` degrees, from two uniforms in [0, 1)."""
+    r = radius * math.sqrt(u) * 0.999
+    theta = 2.0 * math.pi * v
+    return offset_position(ra, dec, r * math.cos(theta), r * math.sin(theta))
+
+
+def random_point_on_sphere(u: float, v: float) -> tuple[float, float]:
+    """A point uniform on the celestial sphere, from two uniforms in [0, 1)."""
+    ra = 360.0 * u
+    dec = math.degrees(math.asin(2.0 * v - 1.0))
+    return ra, dec
