@@ -1,0 +1,67 @@
+"""Positions and radii read as astroquery reads them, with clearer errors."""
+
+from __future__ import annotations
+
+import astropy.units as u
+import pytest
+from astropy.coordinates import FK5, Galactic, SkyCoord
+
+from mastcache.client.coordinates import (
+    cone_params,
+    parse_coordinates,
+    parse_radius,
+    position_string,
+)
+from mastcache.errors import InputWarning, InvalidQueryError, ResolverError
+
+M31 = SkyCoord(10.684708, 41.26875, unit="deg")
+
+
+def _resolver(name: str) -> SkyCoord:
+    if name == "M31":
+        return M31
+    raise ResolverError(f'Could not resolve "{name}" to a sky position.')
+
+
+def test_strings_are_icrs_sexagesimal_or_degrees() -> None:
+    with pytest.warns(InputWarning, match="ICRS coordinate"):
+        coord = parse_coordinates("00h42m44.33s +41d16m07.5s", _resolver)
+    assert coord.ra.deg == pytest.approx(10.684708, abs=1e-5)
+    with pytest.warns(InputWarning, match="in degrees"):
+        coord = parse_coordinates("10.684708 41.26875", _resolver)
+    assert (coord.ra.deg, coord.dec.deg) == (10.684708, 41.26875)
+
+
+def test_other_frames_are_converted_to_icrs() -> None:
+    galactic = SkyCoord(l=121.17 * u.deg, b=-21.57 * u.deg, frame=Galactic)
+    assert parse_coordinates(galactic, _resolver).frame.name == "icrs"
+    assert parse_coordinates(FK5(ra=1 * u.deg, dec=2 * u.deg), _resolver).frame.name == "icrs"
+
+
+def test_a_name_string_goes_through_the_resolver() -> None:
+    assert parse_coordinates("M31", _resolver) is M31
+
+
+@pytest.mark.parametrize("bad", ["not a place", (10, 20), 12.5, SkyCoord([1, 2], [3, 4], unit="deg")])
+def test_malformed_coordinates_are_invalid_queries(bad: object) -> None:
+    with pytest.raises(InvalidQueryError):
+        parse_coordinates(bad, _resolver)
+
+
+def test_radius_accepts_numbers_strings_and_quantities() -> None:
+    assert parse_radius(0.2).deg == pytest.approx(0.2)
+    assert parse_radius("3 arcmin").deg == pytest.approx(0.05)
+    assert parse_radius(36 * u.arcsec).deg == pytest.approx(0.01)
+    assert parse_radius(0).deg == 0
+
+
+@pytest.mark.parametrize("bad", [-0.1, "-1 deg", 5 * u.m, "wide", float("nan"), [1, 2]])
+def test_bad_radius_is_an_invalid_query(bad: object) -> None:
+    with pytest.raises(InvalidQueryError, match="radius"):
+        parse_radius(bad)
+
+
+def test_wire_forms_match_astroquery() -> None:
+    radius = parse_radius(0.2)
+    assert cone_params(M31, radius) == {"ra": 10.684708, "dec": 41.26875, "radius": 0.2}
+    assert position_string(M31, radius) == "10.684708, 41.26875, 0.2"
