@@ -80,7 +80,9 @@ class MastGateway:
         under ``service_name`` (default: the same name). Unknown criteria raise
         :class:`~mastcache.errors.InvalidQueryError` with a "did you mean" suggestion.
         """
-        config = self.column_config(service_name or column_config_name, fetch_name=column_config_name)
+        config = self.column_config(
+            service_name or column_config_name, fetch_name=column_config_name
+        )
         return columns.build_filter_set(config, criteria)
 
     def metadata_table(self, service: str) -> Table:
@@ -114,8 +116,13 @@ class MastGateway:
         """
         config = self.column_config(service, fetch_name=fetch_name)
         responses = self.portal_pages(
-            service, params, pagesize=pagesize, page=page, format=format,
-            force_refresh=force_refresh, **extra,
+            service,
+            params,
+            pagesize=pagesize,
+            page=page,
+            format=format,
+            force_refresh=force_refresh,
+            **extra,
         )
         return portal.to_table(responses, config)
 
@@ -132,14 +139,23 @@ class MastGateway:
     ) -> list[dict[str, Any]]:
         """The raw page responses of a Portal query, in page order (no column config)."""
         request = portal.build_request(
-            service, params, pagesize=pagesize or self.settings.pagesize,
-            page=page or 1, format=format, **extra,
+            service,
+            params,
+            pagesize=pagesize or self.settings.pagesize,
+            page=page or 1,
+            format=format,
+            **extra,
         )
         send, resend = self._senders(force_refresh)
         with self.transport.progress(f"{service} pages") as progress:
             return portal.fetch_all(
-                request, send, resend=resend, max_parallel=self.settings.max_parallel,
-                timeout=self.settings.query_timeout, all_pages=page is None, progress=progress,
+                request,
+                send,
+                resend=resend,
+                max_parallel=self.settings.max_parallel,
+                timeout=self.settings.query_timeout,
+                all_pages=page is None,
+                progress=progress,
             )
 
     def portal_json(
@@ -213,7 +229,9 @@ class MastGateway:
 
     def _senders(
         self, force_refresh: bool
-    ) -> tuple[Callable[[dict[str, Any]], dict[str, Any]], Callable[[dict[str, Any]], dict[str, Any]]]:
+    ) -> tuple[
+        Callable[[dict[str, Any]], dict[str, Any]], Callable[[dict[str, Any]], dict[str, Any]]
+    ]:
         """(first send, re-poll send) for one logical query; both share one cacheBreaker.
 
         Re-polls after ``EXECUTING`` always bypass the HTTP cache, and a response that is not
@@ -257,4 +275,3 @@ def _envelope_object(obj: Any, response: requests.Response) -> dict[str, Any]:
         f"{response.url} answered a JSON {type(obj).__name__}, expected a Portal envelope "
         "object; check that MASTCACHE_MAST_URL points at a MAST server"
     )
-

@@ -1,0 +1,242 @@
+"""Typed astropy Tables from MAST JSON, with astroquery 0.4.11's typing rules exactly.
+
+Portal envelopes (``fields`` + object rows; MAST_PROTOCOL.md section 1.6) and Search API /
+Pan-STARRS answers (``info`` + rows; section 5) have different null and type rules, so each
+has its own builder. Cells are typed with whole-column numpy operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import numpy as np
+from astropy.table import MaskedColumn, Table, vstack
+
+from mastcache.errors import ProtocolError
+
+__all__ = [
+    "parse_type",
+    "portal_pages_table",
+    "portal_table",
+    "remove_null_columns",
+    "search_table",
+]
+
+Row = Mapping[str, Any]
+_PORTAL_TYPES: dict[str, tuple[str, Any, Any]] = {
+    "char": ("string", str, ""),
+    "string": ("string", str, ""),
+    "datetime": ("string", str, ""),
+    "date": ("string", str, ""),
+    "double": ("float", np.float64, np.nan),
+    "float": ("float", np.float64, np.nan),
+    "decimal": ("float", np.float64, np.nan),
+    "int": ("integer", np.int64, -999),
+    "short": ("integer", np.int64, -999),
+    "long": ("integer", np.int64, -999),
+    "number": ("integer", np.int64, -999),
+    "boolean": ("boolean", bool, None),
+    "binary": ("boolean", bool, None),
+    "unsignedbyte": ("byte", np.ubyte, -999),
+}
+
+
+def parse_type(dbtype: str) -> tuple[str, Any, Any]:
+    """(readable name, numpy type, null marker) of a MAST type string, as astroquery's.
+
+    Unknown strings come back as ``(dbtype, dbtype, dbtype)``: numpy is asked to read them.
+    """
+    lowered = dbtype.lower()
+    return _PORTAL_TYPES.get(lowered, (lowered, lowered, lowered))
+
+
+# -- Portal ---------------------------------------------------------------------------------
+
+
+def portal_pages_table(
+    responses: Sequence[Mapping[str, Any]], column_config: Mapping[str, Any] | None = None
+) -> Table:
+    """One table from the page responses of a query (astroquery's per-page tables, vstacked).
+
+    Pages that share their ``fields`` are typed in one pass over all their rows, which gives
+    the same columns, dtypes and masks as stacking per-page tables.
+    """
+    for response in responses:
+        _require_keys(response, ("fields", "data"), "Portal page")
+    first_fields = responses[0]["fields"] if responses else []
+    if all(response["fields"] == first_fields for response in responses):
+        rows = [row for response in responses for row in response["data"]]
+        table = portal_table(first_fields, rows, column_config)
+        return table if len(responses) < 2 else _as_stacked(table)
+    return _vstack([portal_table(r["fields"], r["data"], column_config) for r in responses])
+
+
+def portal_table(
+    fields: Sequence[Mapping[str, Any]],
+    rows: Sequence[Row],
+    column_config: Mapping[str, Any] | None = None,
+) -> Table:
+    """Table of one Portal page: columns in ``fields`` order, ``_selected_`` dropped,
+    a repeated name keeps its first column, nulls and masks as astroquery makes them."""
+    table = Table(masked=True)
+    for field in fields:
+        name = field["name"]
+        if name == "_selected_" or name in table.colnames:
+            continue
+        ignore = _config_ignore_value(column_config, name)
+        table.add_column(_portal_column(name, str(field["type"]), rows, ignore))
+    return table
+
+
+def _config_ignore_value(column_config: Mapping[str, Any] | None, name: str) -> Any:
+    if not column_config:
+        return None
+    props = column_config.get(name, {})
+    return props.get("ignoreValue") if isinstance(props, Mapping) else None
+
+
+def _portal_column(name: str, mast_type: str, rows: Sequence[Row], ignore: Any) -> MaskedColumn:
+    _, atype, default_null = parse_type(mast_type)
+    null = default_null if ignore is None else ignore
+    if atype is np.float64 and ignore is None:
+        return _float_column(name, [row.get(name) for row in rows])
+    cells = _object_array([row.get(name, null) for row in rows])
+    if null is not None:
+        cells[_equal(cells, None)] = null
+    mask = (cells == null) if atype is str else _equal(cells, null)
+    return MaskedColumn(_cast(cells, atype, name), name=name, mask=mask)
+
+
+def _float_column(name: str, values: list[Any]) -> MaskedColumn:
+    """Floats with NaN nulls: NaN never equals the marker, so nothing is masked."""
+    try:
+        data = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        data = _cast(_object_array(values), np.float64, name)
+    return MaskedColumn(data, name=name, mask=np.zeros(len(data), dtype=bool))
+
+
+# -- Search API / Pan-STARRS ----------------------------------------------------------------
+
+
+def search_table(obj: Mapping[str, Any], data_key: str = "results") -> Table:
+    """Table of a MAST Search API (``data_key="results"``) or Pan-STARRS (``"data"``) answer.
+
+    Rows may be positional arrays or objects; columns missing from object rows are skipped
+    and keys not in ``info`` are dropped. Numeric nulls become -999 and are masked.
+    """
+    _require_keys(obj, ("info", data_key), "Search API answer")
+    info, rows = obj["info"], obj[data_key]
+    if not info:
+        raise ProtocolError(
+            "the Search API answer has an empty 'info' list, expected one entry per column; "
+            "the server is not speaking MAST's Search API"
+        )
+    type_key = "type" if info[0].get("type") else "db_type"
+    table = Table(masked=True)
+    for index, column in enumerate(info):
+        name = column.get("column_name") or column.get("name")
+        cells = _search_cells(rows, index, name)
+        if cells is not None and name not in table.colnames:
+            table.add_column(_search_column(name, str(column[type_key]).lower(), cells))
+    return table
+
+
+def _search_type(col_type: str) -> tuple[Any, Any]:
+    if col_type in ("char", "string", "null", "datetime") or "varchar" in col_type:
+        return str, ""
+    if col_type in ("boolean", "binary"):
+        return bool, None
+    if col_type == "unsignedbyte":
+        return np.ubyte, None
+    if col_type in ("int", "short", "long", "number", "integer"):
+        return np.int64, -999
+    if col_type in ("double", "float", "decimal"):
+        return np.float64, -999
+    return col_type, None
+
+
+def _search_cells(rows: Sequence[Any], index: int, name: str) -> np.ndarray | None:
+    """Cells by position, else by name; ``None`` when object rows lack the column."""
+    try:
+        return _object_array([row[index] for row in rows])
+    except KeyError:
+        try:
+            return _object_array([row[name] for row in rows])
+        except KeyError:
+            return None
+
+
+def _search_column(name: str, col_type: str, cells: np.ndarray) -> MaskedColumn:
+    atype, null = _search_type(col_type)
+    if null is not None:
+        cells[_equal(cells, None)] = null
+    mask = (cells == null) if atype is str else _equal(cells, null)
+    return MaskedColumn(_cast(cells, atype, name), name=name, mask=mask)
+
+
+# -- null columns ---------------------------------------------------------------------------
+
+
+def remove_null_columns(table: Table) -> Table:
+    """A copy of ``table`` without the columns whose every cell is null (masked or NaN).
+
+    MAST's ``removenullcolumns`` semantics. A table with no rows keeps all its columns.
+    """
+    if len(table) == 0:
+        return table.copy()
+    keep = [name for name in table.colnames if not _is_all_null(table[name])]
+    return table[keep].copy() if keep != table.colnames else table.copy()
+
+
+def _is_all_null(column: Any) -> bool:
+    mask = np.ma.getmaskarray(column)
+    data = np.asarray(column)
+    if data.dtype.kind == "f":
+        mask = mask | np.isnan(data)
+    return bool(mask.all())
+
+
+# -- shared ---------------------------------------------------------------------------------
+
+
+def _require_keys(obj: Mapping[str, Any], keys: tuple[str, ...], what: str) -> None:
+    if not isinstance(obj, Mapping) or not all(key in obj for key in keys):
+        present = sorted(obj) if isinstance(obj, Mapping) else type(obj).__name__
+        raise ProtocolError(
+            f"the {what} lacks {' and '.join(repr(k) for k in keys)} (got {present}); "
+            "the server is not answering in MAST's table format"
+        )
+
+
+def _equal(cells: np.ndarray, value: Any) -> np.ndarray:
+    """Element-wise ``==`` on object cells, as astroquery builds its masks."""
+    result: np.ndarray = np.equal(cells, cast(Any, value))
+    return result
+
+
+def _object_array(values: list[Any]) -> np.ndarray:
+    """A 1-d object array even when cells are themselves lists."""
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = values
+    return cells
+
+
+def _cast(cells: np.ndarray, atype: Any, name: str) -> np.ndarray:
+    try:
+        return cells.astype(atype)
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError(
+            f"column {name!r} cannot be read as {atype!r} ({exc}); MAST sent a type or a "
+            "value its table format does not allow"
+        ) from exc
+
+
+def _as_stacked(table: Table) -> Table:
+    """The table as ``vstack`` returns it: the same masked columns, table not flagged masked."""
+    return Table(list(table.columns.values()), copy=False)
+
+
+def _vstack(tables: list[Table]) -> Table:
+    return tables[0] if len(tables) == 1 else vstack(tables)
