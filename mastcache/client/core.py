@@ -19,12 +19,14 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from mastcache import runtime
-from mastcache.client.resolution import coordinates_for, resolve_names, wire_options
+from mastcache.client.resolution import resolve_names, wire_options
 from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
+from mastcache.keys import canonical_json, canonical_value
+from mastcache.mast.resolver import skycoords
 from mastcache.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.archive import Archive
+    from mastcache.archive import Archive, QuerySpec
     from mastcache.gateway import MastGateway
 
 __all__ = ["MastClient"]
@@ -42,6 +44,11 @@ class _Services:
     settings: Settings
     gateway: MastGateway
     archive: Archive
+
+    def close(self) -> None:
+        """Release the store and the HTTP session."""
+        self.archive.close()
+        self.gateway.transport.close()
 
 
 class MastClient:
@@ -66,6 +73,8 @@ class MastClient:
         with self._lock:
             built = self._built
             if built is None or built.settings != settings:
+                if built is not None:
+                    built.close()
                 built = self._build(settings)
                 self._built = built
             return built
@@ -169,7 +178,7 @@ class MastClient:
         entries = resolve_names(
             names, options, services.archive, services.gateway, mode=mode, scope=ANONYMOUS
         )
-        return coordinates_for(names, entries, options)
+        return skycoords(names, entries, resolver=resolver, resolve_all=resolve_all)
 
     def _resolve_position(self, name: str, resolver: str | None, mode: str | None) -> SkyCoord:
         """The position of one object name (a ResolverError if it has none)."""
@@ -186,16 +195,28 @@ def _spec(
     page: int | None = None,
     pagesize: int | None = None,
     extra: Mapping[str, Any] | None = None,
-) -> Any:
+) -> QuerySpec:
+    """The archive's spec; request fields and a single page go into the result format.
+
+    The key drops ``page`` and ``pagesize`` (whole results do not depend on them), so a
+    request for one page, or with top-level fields such as ``removenullcolumns``, names
+    that in ``result_format`` to keep its own key.
+    """
     from mastcache.archive import QuerySpec
 
-    key_params = dict(params)
+    details: dict[str, Any] = {}
     if extra:
-        key_params["$request"] = dict(extra)
+        details["request"] = canonical_value(dict(extra))
     if page:
-        # a single requested page is a different answer from the whole result
-        key_params["$page"] = [page, pagesize]
-    return QuerySpec(service=service, params=key_params, kind=kind, scope=ANONYMOUS)
+        details["page"] = [page, pagesize]
+    result_format = "table" if not details else f"table {canonical_json(details)}"
+    return QuerySpec(
+        service=service,
+        params=dict(params),
+        kind=kind,
+        scope=ANONYMOUS,
+        result_format=result_format,
+    )
 
 
 def _quietly(fetch: Callable[[], Table]) -> Table:
