@@ -251,7 +251,9 @@ def _fixed_width_bytes(leaf: pa.Array, width: int) -> np.ndarray[Any, Any]:
     offsets = np.frombuffer(leaf.buffers()[1], np.int64 if big else np.int32)
     offsets = offsets[leaf.offset : leaf.offset + count + 1].astype(np.int64)
     data_buffer = leaf.buffers()[2]
-    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    data = (
+        np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    )
     lengths = np.diff(offsets)
     out = np.zeros((count, width), np.uint8)
     rows = np.repeat(np.arange(count), lengths)
@@ -265,7 +267,7 @@ def _arrow_to_time(array: pa.Array, info: dict[str, Any]) -> Time:
     values, mask = _leaf_to_numpy(_flatten(array, len(shape)), np.dtype(np.float64))
     jds = values.reshape((len(array), *shape))
     time = Time(jds[..., 0], jds[..., 1], format="jd", scale=info["scale"])
-    for attr in _TIME_ATTRS[2:] + ("format",):
+    for attr in (*_TIME_ATTRS[2:], "format"):
         setattr(time, attr, info[attr])
     if mask is not None:
         time[mask.reshape(jds.shape)[..., 0]] = np.ma.masked

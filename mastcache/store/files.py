@@ -27,6 +27,7 @@ __all__ = [
     "sha256_file",
     "sweep_temp_files",
     "write_atomic",
+    "write_atomic_named",
 ]
 
 CHUNK_SIZE = 1 << 20  # 1 MiB: 1 KB chunks made hashing/downloading 8x slower
@@ -65,20 +66,38 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> tuple[str, in
     Returns ``(sha256, nbytes)`` of what was written. On any failure the temp file is
     removed and ``path`` is untouched; a full disk raises :class:`StorageFullError`.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}{path.suffix}"
+    _, sha256, nbytes = write_atomic_named(path.parent, lambda _sha: path.name, write)
+    return sha256, nbytes
+
+
+def write_atomic_named(
+    directory: Path, name_for: Callable[[str], str], write: Callable[[BinaryIO], None]
+) -> tuple[Path, str, int]:
+    """Like :func:`write_atomic`, but the final name is ``name_for(sha256)`` of the content.
+
+    Returns ``(path, sha256, nbytes)``. Content-derived names let a new version of a file
+    land beside the old one, which stays valid until the catalog points elsewhere.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = directory / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
     try:
-        with _disk_errors(path), open(temp, "wb") as raw:
-            writer = HashingWriter(raw)
-            write(writer)  # type: ignore[arg-type]
-            raw.flush()
-            os.fsync(raw.fileno())
+        sha256, nbytes = _write_temp(temp, write)
+        path = directory / name_for(sha256)
         with _disk_errors(path):
             os.replace(temp, path)
-            fsync_directory(path.parent)
+            fsync_directory(directory)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+    return path, sha256, nbytes
+
+
+def _write_temp(temp: Path, write: Callable[[BinaryIO], None]) -> tuple[str, int]:
+    with _disk_errors(temp), open(temp, "wb") as raw:
+        writer = HashingWriter(raw)
+        write(writer)  # type: ignore[arg-type]
+        raw.flush()
+        os.fsync(raw.fileno())
     return writer.hexdigest(), writer.nbytes
 
 

@@ -154,4 +154,3 @@ class QueryStatsRow(Base):
     misses: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hit_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_miss_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-

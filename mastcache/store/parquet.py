@@ -8,7 +8,7 @@ and a small self-description of the query (key, service...) in the schema metada
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,7 +18,7 @@ from astropy.table import Table
 
 from mastcache.errors import CorruptEntryError
 from mastcache.store.columns import arrow_to_column, column_to_arrow
-from mastcache.store.files import write_atomic
+from mastcache.store.files import write_atomic, write_atomic_named
 from mastcache.store.metadata import dump_meta, load_meta
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "read_table",
     "table_to_arrow",
     "write_table_atomic",
+    "write_table_named",
 ]
 
 SCHEMA_KEY = b"mastcache"
@@ -56,9 +57,7 @@ def arrow_to_table(arrow: pa.Table) -> Table:
     """The astropy Table that :func:`table_to_arrow` stored (any Arrow table works too)."""
     header = _header(arrow.schema)
     columns = [arrow_to_column(field, arrow.column(i)) for i, field in enumerate(arrow.schema)]
-    table = Table(
-        columns, names=arrow.schema.names, masked=header.get("masked", False), copy=False
-    )
+    table = Table(columns, names=arrow.schema.names, masked=header.get("masked", False), copy=False)
     if "meta" in header:
         table.meta = load_meta(header["meta"])
     return table
@@ -68,12 +67,28 @@ def write_table_atomic(
     table: Table, path: Path, provenance: Mapping[str, Any] | None = None
 ) -> tuple[str, int]:
     """Write ``table`` to ``path`` atomically; returns ``(sha256, nbytes)`` of the file."""
+    return write_atomic(path, _parquet_writer(table, provenance))
+
+
+def write_table_named(
+    table: Table,
+    directory: Path,
+    name_for: Callable[[str], str],
+    provenance: Mapping[str, Any] | None = None,
+) -> tuple[Path, str, int]:
+    """Write ``table`` atomically as ``directory / name_for(sha256)``; returns the path too."""
+    return write_atomic_named(directory, name_for, _parquet_writer(table, provenance))
+
+
+def _parquet_writer(
+    table: Table, provenance: Mapping[str, Any] | None
+) -> Callable[[BinaryIO], None]:
     arrow = table_to_arrow(table, provenance)
 
     def write(handle: BinaryIO) -> None:
         pq.write_table(arrow, handle, compression=COMPRESSION)
 
-    return write_atomic(path, write)
+    return write
 
 
 def read_table(source: Path | pa.Buffer | bytes) -> Table:

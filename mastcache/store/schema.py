@@ -1,0 +1,138 @@
+"""Alembic glue: where the migrations are, which revision a catalog is at, upgrading it.
+
+The revisions live in the top-level ``migrations/`` folder, installed as the package
+``mastcache._migrations``; a source checkout without that mapping falls back to the folder
+beside the package. No ``alembic.ini`` is needed: the config is built here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from mastcache.errors import SchemaOutdatedError, StoreError
+from mastcache.settings import Settings
+from mastcache.store.engine import READ_ONLY, make_engine
+
+__all__ = ["alembic_config", "current", "ensure_current", "head", "migrations_dir", "upgrade"]
+
+UPGRADE_HINT = "run `mastcache db upgrade` (back up the cache directory first if it matters)"
+
+
+def migrations_dir() -> Path:
+    """The folder holding ``env.py`` and ``versions/``, installed or in a checkout."""
+    spec = importlib.util.find_spec("mastcache._migrations")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    checkout = Path(__file__).resolve().parents[2] / "migrations"
+    if (checkout / "env.py").is_file():
+        return checkout
+    raise StoreError(
+        "the Alembic migrations are missing: expected the package mastcache._migrations or "
+        f"{checkout}; reinstall mastcache"
+    )
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config over :func:`migrations_dir`, using ``connection`` if given."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision this mastcache knows."""
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if revision is None:
+        raise StoreError("the Alembic migrations have no revisions; reinstall mastcache")
+    return revision
+
+
+def current(settings: Settings) -> str | None:
+    """The catalog's revision (``None`` for an empty or missing catalog)."""
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            return _revision(connection)
+    finally:
+        engine.dispose()
+
+
+def upgrade(settings: Settings, revision: str = "head") -> str:
+    """Upgrade the catalog to ``revision``; returns the revision it is now at."""
+    Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+        with engine.connect() as connection:
+            return _revision(connection) or ""
+    finally:
+        engine.dispose()
+
+
+def ensure_current(engine: Engine) -> str:
+    """Create a new catalog at head, or check that an existing one is at head.
+
+    An older catalog raises :class:`SchemaOutdatedError` naming ``mastcache db upgrade``;
+    one made by a newer mastcache raises :class:`StoreError`.
+    """
+    newest = head()
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        found = _revision(connection)
+    if found is None:
+        found = _create(engine)
+    if found != newest:
+        raise _mismatch(engine, found, newest)
+    return found
+
+
+def _create(engine: Engine) -> str | None:
+    """Build the schema at head, unless a concurrent process did it first."""
+    with engine.begin() as connection:  # BEGIN IMMEDIATE: one creator at a time
+        found = _revision(connection)
+        if found is None:
+            _refuse_foreign(connection, engine)
+            command.upgrade(alembic_config(connection), "head")
+            found = _revision(connection)
+    return found
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _refuse_foreign(connection: Connection, engine: Engine) -> None:
+    tables = set(inspect(connection).get_table_names())
+    if tables - {"alembic_version"}:
+        raise StoreError(
+            f"the catalog {engine.url.render_as_string(hide_password=True)} holds tables "
+            f"({', '.join(sorted(tables))}) but no mastcache schema revision: it is not a "
+            "mastcache catalog; point MASTCACHE_DIR at another directory"
+        )
+
+
+def _mismatch(engine: Engine, found: str | None, newest: str) -> StoreError:
+    where = engine.url.render_as_string(hide_password=True)
+    known = {script.revision for script in _scripts().walk_revisions()}
+    if found in known:
+        return SchemaOutdatedError(
+            f"the cache catalog {where} is at schema revision {found}, but this mastcache "
+            f"needs {newest}: {UPGRADE_HINT}"
+        )
+    return StoreError(
+        f"the cache catalog {where} is at schema revision {found}, which this mastcache "
+        f"(newest revision {newest}) does not know: it was made by a newer mastcache; "
+        "upgrade mastcache or use another cache directory"
+    )
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())

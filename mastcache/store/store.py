@@ -1,0 +1,313 @@
+"""The result store: the catalog plus the Parquet result files beside it.
+
+Order of operations for a result (DESIGN.md section 4, STYLE.md habit 6):
+
+1. write the Parquet file to a temp file in ``tables/``, fsync, hash, rename it to a
+   content-derived name (``<key>-<sha256[:16]>.parquet``), fsync the folder;
+2. upsert the ``queries`` row in one ``BEGIN IMMEDIATE`` unit of work and commit;
+3. only after that commit, remove the file the old row pointed to.
+
+A crash before 2 leaves an unreferenced file (swept at the next open), never a served half
+result; readers check size, and sha256 unless the file's (inode, mtime, size) is memoised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from astropy.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mastcache.errors import CorruptEntryError
+from mastcache.settings import Settings
+from mastcache.store import parquet
+from mastcache.store.engine import READ_ONLY, make_engine
+from mastcache.store.files import HashMemo, sweep_temp_files
+from mastcache.store.records import (
+    FileRecord,
+    ProductRecord,
+    QueryRecord,
+    QueryStats,
+    ResolutionRecord,
+    SnapshotRecord,
+    as_utc,
+    utcnow,
+)
+from mastcache.store.schema import ensure_current
+from mastcache.store.unit_of_work import UnitOfWork
+
+__all__ = ["ORPHAN_GRACE_S", "Store"]
+
+#: Files younger than this may belong to a live writer and are never swept.
+ORPHAN_GRACE_S = 60.0
+
+
+class Store:
+    """The cache directory's catalog and files. Open with :meth:`open`; close when done."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.root = Path(settings.cache_dir)
+        self.tables_dir = self.root / "tables"
+        self.products_dir = self.root / "products"
+        self._engine = engine
+        self._writers = sessionmaker(bind=engine, expire_on_commit=False, autobegin=False)
+        readers = engine.execution_options(**{READ_ONLY: True})
+        self._readers = sessionmaker(bind=readers, expire_on_commit=False, autobegin=False)
+        self._memo = HashMemo()
+        self.schema_revision = ""
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        """Open (creating if needed) the cache at ``settings.cache_dir``.
+
+        A new catalog is created at the Alembic head; an older one raises
+        :class:`~mastcache.errors.SchemaOutdatedError` naming ``mastcache db upgrade``.
+        Orphans of killed writers (temp files, unreferenced results) are swept.
+        """
+        Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings)
+        try:
+            store = cls(settings, engine)
+            store.schema_revision = ensure_current(engine)
+            store.sweep_orphans()
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A transaction over every repository; writers take the lock at the start."""
+        sessions: sessionmaker[Session] = self._readers if read_only else self._writers
+        return UnitOfWork(sessions, where=f"the cache catalog in {self.root}")
+
+    # ---- query results ---------------------------------------------------------------
+
+    def get_query(self, key: str) -> QueryRecord | None:
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.queries.get(key)
+
+    def list_queries(
+        self, *, service: str | None = None, kind: str | None = None
+    ) -> list[QueryRecord]:
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.queries.list(service=service, kind=kind)
+
+    def put_query(
+        self,
+        key: str,
+        *,
+        service: str,
+        kind: str,
+        params: Mapping[str, Any],
+        scope: str,
+        table: Table,
+        fetched_at: datetime,
+        expires_at: datetime | None,
+    ) -> QueryRecord:
+        """Store ``table`` as the result of query ``key`` (file first, then the row)."""
+        provenance = {"key": key, "service": service, "kind": kind, "scope": scope}
+        table_path, sha256, nbytes = self.write_table_file(key, table, provenance)
+        record = QueryRecord(
+            key=key,
+            service=service,
+            kind=kind,
+            params=dict(params),
+            scope=scope,
+            table_path=table_path,
+            sha256=sha256,
+            nbytes=nbytes,
+            nrows=len(table),
+            fetched_at=as_utc(fetched_at),
+            expires_at=None if expires_at is None else as_utc(expires_at),
+        )
+        return self.commit_query(record)
+
+    def write_table_file(
+        self, key: str, table: Table, provenance: Mapping[str, Any] | None = None
+    ) -> tuple[str, str, int]:
+        """Step 1 of :meth:`put_query`: the Parquet file alone. Returns
+        ``(table_path relative to the cache dir, sha256, nbytes)``; nothing is served
+        from it until :meth:`commit_query` records it."""
+        directory = self.tables_dir / key[:2]
+        path, sha256, nbytes = parquet.write_table_named(
+            table, directory, lambda sha: f"{key}-{sha[:16]}.parquet", provenance
+        )
+        self._memo.remember(path, path.stat(), sha256)
+        return path.relative_to(self.root).as_posix(), sha256, nbytes
+
+    def commit_query(self, record: QueryRecord) -> QueryRecord:
+        """Step 2 of :meth:`put_query`: point the catalog at an already written file."""
+        with self.unit_of_work() as uow:
+            previous = uow.queries.replace(record)
+            if previous is not None and previous.table_path != record.table_path:
+                uow.after_commit(lambda: self._remove(previous.table_path))
+        return record
+
+    def read_table(self, record: QueryRecord) -> Table:
+        """The result table of ``record``, verified against its recorded size and hash.
+
+        A mismatch raises :class:`CorruptEntryError`. If a concurrent writer replaced the
+        result since ``record`` was read, the newer result is served.
+        """
+        path = self.root / record.table_path
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return self._read_replaced(record)
+        if stat.st_size != record.nbytes:
+            raise self._corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
+        if self._memo.lookup(path, stat) == record.sha256:
+            return parquet.read_table(path)
+        return self._read_verified(record, path, stat)
+
+    def delete_query(self, key: str) -> None:
+        with self.unit_of_work() as uow:
+            record = uow.queries.delete(key)
+            if record is not None:
+                uow.after_commit(lambda: self._remove(record.table_path))
+
+    def record_hit(self, key: str) -> None:
+        with self.unit_of_work() as uow:
+            uow.stats.record_hit(key, utcnow())
+
+    def record_miss(self, key: str) -> None:
+        with self.unit_of_work() as uow:
+            uow.stats.record_miss(key, utcnow())
+
+    def query_stats(self, key: str | None = None) -> QueryStats:
+        """Hit/miss counters of ``key``, or totals over every key when ``key`` is None."""
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.stats.totals() if key is None else uow.stats.get(key)
+
+    def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Table:
+        data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
+        sha256 = hashlib.sha256(data).hexdigest()
+        if sha256 != record.sha256:
+            raise self._corrupt(
+                record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
+            )
+        self._memo.remember(path, stat, sha256)
+        return parquet.read_table(data)
+
+    def _read_replaced(self, record: QueryRecord) -> Table:
+        newer = self.get_query(record.key)
+        if newer is None or newer.table_path == record.table_path:
+            raise self._corrupt(record, "the file is missing")
+        return self.read_table(newer)
+
+    def _corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
+        return CorruptEntryError(
+            f"the cached result of query {record.key[:12]} ({record.service}) is damaged: "
+            f"{self.root / record.table_path} has {detail}; it will be fetched again in "
+            "cache-first mode, or run `mastcache cache verify` to find other damage"
+        )
+
+    def _remove(self, table_path: str) -> None:
+        path = self.root / table_path
+        self._memo.forget(path)
+        path.unlink(missing_ok=True)
+
+    # ---- resolutions, products, files, snapshots -------------------------------------
+
+    def get_resolution(
+        self, name: str, resolver: str | None, resolve_all: bool, scope: str = "anonymous"
+    ) -> ResolutionRecord | None:
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.resolutions.get(name, resolver, resolve_all, scope)
+
+    def put_resolution(
+        self,
+        name: str,
+        resolver: str | None,
+        resolve_all: bool,
+        scope: str,
+        entries: list[dict[str, Any]],
+        fetched_at: datetime,
+        expires_at: datetime | None,
+    ) -> ResolutionRecord:
+        record = ResolutionRecord(
+            name=name.lower(),
+            resolver=resolver or None,
+            resolve_all=resolve_all,
+            scope=scope,
+            entries=list(entries),
+            fetched_at=as_utc(fetched_at),
+            expires_at=None if expires_at is None else as_utc(expires_at),
+        )
+        with self.unit_of_work() as uow:
+            return uow.resolutions.put(record)
+
+    def put_products(self, records: Iterable[ProductRecord]) -> int:
+        with self.unit_of_work() as uow:
+            return uow.products.put_many(records)
+
+    def get_products(self, obsids: Iterable[str], scope: str = "anonymous") -> list[ProductRecord]:
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.products.for_obsids(obsids, scope)
+
+    def get_file(self, uri: str) -> FileRecord | None:
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.files.get(uri)
+
+    def put_file(self, record: FileRecord) -> FileRecord:
+        with self.unit_of_work() as uow:
+            return uow.files.put(record)
+
+    def put_snapshot(self, record: SnapshotRecord) -> SnapshotRecord:
+        with self.unit_of_work() as uow:
+            return uow.snapshots.put(record)
+
+    def list_snapshots(self) -> list[SnapshotRecord]:
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.snapshots.list()
+
+    # ---- housekeeping -----------------------------------------------------------------
+
+    def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
+        """Remove temp files and unreferenced result files older than ``older_than`` s."""
+        removed = sweep_temp_files(self.tables_dir, older_than=older_than)
+        removed += sweep_temp_files(self.products_dir, older_than=older_than)
+        return removed + self._sweep_unreferenced_tables(older_than)
+
+    def _sweep_unreferenced_tables(self, older_than: float) -> int:
+        if not self.tables_dir.is_dir():
+            return 0
+        with self.unit_of_work(read_only=True) as uow:
+            referenced = uow.queries.table_paths()
+        cutoff = utcnow().timestamp() - older_than
+        removed = 0
+        for path in self.tables_dir.glob("*/*.parquet"):
+            relative = path.relative_to(self.root).as_posix()
+            if relative not in referenced and _is_older(path, cutoff):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def _is_older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
