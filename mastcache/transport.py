@@ -1,0 +1,376 @@
+"""The only module that does HTTP: one session (requests-cache), timeouts, retries, errors.
+
+:meth:`Transport.request` runs, in order: send through the session (HTTP cache unless
+``force_refresh``) with ``settings.request_timeout``; on a connection error, timeout, cut
+body or HTTP 429/500/502/503/504, wait (``Retry-After`` when sent, else exponential backoff
+with jitter) and retry up to ``settings.max_retries`` times; then map what is left into the
+``TransportError`` tree (RemoteTimeoutError, HTTPStatusError, ProtocolError).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from mastcache._version import __version__
+from mastcache.endpoints import Endpoints
+from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
+from mastcache.settings import Settings
+
+__all__ = ["CHUNK_SIZE", "RETRY_STATUSES", "Stream", "Transport"]
+
+CHUNK_SIZE = 1024 * 1024
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MAX_RETRY_AFTER = 300.0
+_BACKOFF_CAP = 30.0
+_FORM_HEADERS = {"Content-type": "application/x-www-form-urlencoded", "Accept": "text/plain"}
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_RETRY_EXCEPTIONS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Stream:
+    """A streamed GET answer; ``offset`` is the byte position of its first chunk."""
+
+    response: requests.Response
+    offset: int
+
+    @property
+    def status_code(self) -> int:
+        return self.response.status_code
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.response.headers
+
+    @property
+    def total_size(self) -> int | None:
+        """Size of the whole file, from Content-Range or Content-Length, when known."""
+        content_range = self.headers.get("Content-Range", "")
+        if "/" in content_range and not content_range.endswith("*"):
+            return int(content_range.rsplit("/", 1)[1])
+        length = self.headers.get("Content-Length")
+        return self.offset + int(length) if length and length.isdigit() else None
+
+    def chunks(self, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        """The body in chunks of ``size`` bytes; a broken connection -> TransportError tree."""
+        try:
+            yield from self.response.iter_content(chunk_size=size)
+        except requests.RequestException as exc:
+            raise _mapped(exc, "GET", self.response.url) from exc
+
+
+class Transport:
+    """HTTP to MAST for one identity ``scope``: cached session, retries, mapped errors.
+
+    Thread-safe: parallel pages share the session (requests pools connections per host).
+    ``sleep`` is injectable so tests can observe back-off waits without waiting.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        scope: str = "anonymous",
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: float = 0.5,
+    ) -> None:
+        self.settings = settings
+        self.scope = scope
+        self.endpoints = Endpoints.for_base_url(settings.mast_url)
+        self._session = session
+        self._sleep = sleep
+        self._backoff = backoff
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        """The session, made on first use (the HTTP cache for this scope, when installed)."""
+        with self._lock:
+            if self._session is None:
+                self._session = _new_session(self.settings, self.scope)
+            return self._session
+
+    def close(self) -> None:
+        """Close the session's connections (and its cache file)."""
+        with self._lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+    # -- verbs ----------------------------------------------------------------------------
+
+    def post_form(
+        self, url: str, data: str | Mapping[str, Any], *, force_refresh: bool = False
+    ) -> requests.Response:
+        """POST a form body (a pre-encoded string is sent as is), Portal headers."""
+        return self.request(
+            "POST", url, data=data, headers=_FORM_HEADERS, force_refresh=force_refresh
+        )
+
+    def post_json(self, url: str, body: Any, *, force_refresh: bool = False) -> requests.Response:
+        """POST a JSON body with JSON content headers (Search API, Pan-STARRS, Hapcut)."""
+        return self.request(
+            "POST", url, json=body, headers=_JSON_HEADERS, force_refresh=force_refresh
+        )
+
+    def get(
+        self, url: str, params: Mapping[str, Any] | None = None, *, force_refresh: bool = False
+    ) -> requests.Response:
+        """GET with query ``params`` (list values repeat the key, as SANTA's ``name``)."""
+        headers = {"Accept": "text/plain"}
+        return self.request("GET", url, params=params, headers=headers, force_refresh=force_refresh)
+
+    def head(self, url: str, params: Mapping[str, Any] | None = None) -> requests.Response:
+        """HEAD (never cached): size and type of a product before downloading it."""
+        return self.request("HEAD", url, params=params, cached=False, allow_redirects=True)
+
+    @contextmanager
+    def stream_get(
+        self, url: str, params: Mapping[str, Any] | None = None, *, offset: int = 0
+    ) -> Iterator[Stream]:
+        """A streamed, uncached GET; ``offset > 0`` asks for the rest with ``Range``.
+
+        When the server ignores the range (200 instead of 206) the stream starts at 0.
+        """
+        headers = {"Range": f"bytes={offset}-"} if offset > 0 else {}
+        response = self.request(
+            "GET", url, params=params, headers=headers, stream=True, cached=False
+        )
+        start = offset if response.status_code == 206 else 0
+        try:
+            yield Stream(response, start)
+        finally:
+            response.close()
+
+    # -- answers --------------------------------------------------------------------------
+
+    def json(self, response: requests.Response) -> Any:
+        """The decoded JSON body; invalid or cut-short JSON -> ProtocolError (and the bad
+        answer is dropped from the HTTP cache so a retry fetches it anew)."""
+        try:
+            return response.json()
+        except ValueError as exc:
+            self.evict(response)
+            raise ProtocolError(
+                f"{response.request.method} {_display_url(response.url)} answered "
+                f"{len(response.content)} bytes that are not valid JSON ({exc}); expected a "
+                "complete JSON document. The answer was probably cut short: try again"
+            ) from exc
+
+    def evict(self, response: requests.Response) -> None:
+        """Forget ``response`` in the HTTP cache (an unfinished or damaged answer)."""
+        cache = getattr(self.session, "cache", None)
+        key = getattr(response, "cache_key", None)
+        if cache is not None and key:
+            cache.responses.pop(key, None)
+
+    @contextmanager
+    def progress(self, description: str) -> Iterator[Progress]:
+        """A ``progress(done, total)`` callback drawing a tqdm bar on stderr, shown only for
+        fetches of several pages when stderr is a terminal (or ``settings.progress`` is True)."""
+        bar: Any = None
+
+        def update(done: int, total: int) -> None:
+            nonlocal bar
+            if total < 2 or not self._shows_progress():
+                return
+            if bar is None:
+                bar = _tqdm(total, description)
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            yield update
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _shows_progress(self) -> bool:
+        if self.settings.progress is not None:
+            return self.settings.progress
+        return sys.stderr.isatty()
+
+    # -- the retry loop -------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        force_refresh: bool = False,
+        cached: bool = True,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send with retries; return a response with status < 400 or raise a TransportError."""
+        attempts = self.settings.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            response = self._attempt(
+                method, url, attempt == attempts, force_refresh, cached, kwargs
+            )
+            if response is None:
+                self._sleep(self._backoff_delay(attempt, None))
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < attempts:
+                delay = self._backoff_delay(attempt, response.headers.get("Retry-After"))
+                response.close()
+                self._sleep(delay)
+                continue
+            return _checked(response, method)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        is_last: bool,
+        force_refresh: bool,
+        cached: bool,
+        kwargs: dict[str, Any],
+    ) -> requests.Response | None:
+        """One send; None means a retryable failure with attempts left."""
+        try:
+            return self._send(method, url, force_refresh, cached, kwargs)
+        except _RETRY_EXCEPTIONS as exc:
+            if is_last:
+                raise _mapped(exc, method, url) from exc
+            return None
+        except requests.RequestException as exc:
+            raise _mapped(exc, method, url) from exc
+
+    def _send(
+        self, method: str, url: str, force_refresh: bool, cached: bool, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        session = self.session
+        options = dict(kwargs, timeout=self.settings.request_timeout)
+        if hasattr(session, "cache"):
+            if not cached:
+                options["expire_after"] = _do_not_cache()
+            elif force_refresh:
+                options["force_refresh"] = True
+        return session.request(method, url, **options)
+
+    def _backoff_delay(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds before retry ``attempt + 1``: Retry-After if given, else backoff + jitter."""
+        honoured = _retry_after_seconds(retry_after)
+        if honoured is not None:
+            return honoured
+        base = min(self._backoff * 2.0 ** (attempt - 1), _BACKOFF_CAP)
+        return base + random.uniform(0, base / 2)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _new_session(settings: Settings, scope: str) -> requests.Session:
+    try:
+        from mastcache import httpcache
+    except ImportError:  # the HTTP cache layer is optional at this stage of the build
+        session = requests.Session()
+    else:
+        session = httpcache.make_session(settings, scope=scope)
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, 2 * settings.max_parallel))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = f"mastcache/{__version__} {requests.utils.default_user_agent()}"
+    return session
+
+
+def _do_not_cache() -> Any:
+    from requests_cache import DO_NOT_CACHE
+
+    return DO_NOT_CACHE
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds (a number or an HTTP date), capped; None when absent/bad."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def _checked(response: requests.Response, method: str) -> requests.Response:
+    if response.status_code < 400:
+        return response
+    status = response.status_code
+    response.close()
+    raise HTTPStatusError(
+        f"{method} {_display_url(response.url)} answered HTTP {status} {response.reason or ''}"
+        f"{' after retries' if status in RETRY_STATUSES else ''}; expected a 2xx answer. "
+        f"{_status_advice(status)}",
+        status,
+    )
+
+
+def _status_advice(status: int) -> str:
+    if status in (401, 403):
+        return "Log in with `mastcache auth login` or check that the data is public."
+    if status == 404:
+        return "Check MASTCACHE_MAST_URL and the service or product name."
+    if status >= 500 or status == 429:
+        return "MAST is busy or failing; try again later."
+    return "Check the query parameters."
+
+
+def _mapped(exc: requests.RequestException, method: str, url: str | None) -> TransportError:
+    where = f"{method} {_display_url(url or '')}"
+    if isinstance(exc, requests.Timeout):
+        return RemoteTimeoutError(
+            f"{where} got no answer in time ({exc.__class__.__name__}); MAST may be slow: "
+            "try again, or raise request_timeout (mastcache.configure(request_timeout=...))"
+        )
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        return ProtocolError(f"{where}: the answer was cut short or damaged ({exc}); try again")
+    return TransportError(
+        f"{where} failed: {exc.__class__.__name__}; expected a connection to the server. "
+        "Check your network or MASTCACHE_MAST_URL, or use offline mode for cached results"
+    )
+
+
+def _display_url(url: str) -> str:
+    """``url`` with the values of token-like query parameters hidden."""
+    parts = urlsplit(url)
+    query = [
+        (key, "***" if "token" in key.lower() or "auth" in key.lower() else value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _tqdm(total: int, description: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="page", file=sys.stderr, leave=False)
