@@ -10,23 +10,30 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+import time
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mastcache.emulator.reply import JSON_TYPE, Reply
 from mastcache.errors import ConfigurationError
 
-__all__ = ["FAULT_KINDS", "FaultPlan", "FaultRule", "FaultState"]
+__all__ = ["FAULT_KINDS", "WIRE_ACTION", "FaultPlan", "FaultRule", "FaultState", "apply_fault"]
+
+# environ key through which the app asks the server to "close" or "reset" the connection
+WIRE_ACTION = "mastcache.emulator.wire_action"
+TRICKLE_CHUNK = 64
 
 # kind -> what the client sees
 FAULT_KINDS: dict[str, str] = {
     "500": "HTTP 500 with a JSON error body",
     "503": "HTTP 503 with a Retry-After header",
-    "slow": "the normal answer after `delay` seconds (to exceed a client timeout)",
+    "slow": "the normal answer after `delay` seconds (default 2, to exceed a client timeout)",
     "truncate": "Content-Length of the full body, half the body, then the connection closes",
     "invalid-json": "HTTP 200 whose body is not valid JSON",
     "wrong-length": "a Content-Length smaller than the body actually sent",
     "reset": "the connection is reset (TCP RST) before any byte of the answer",
-    "trickle": "the normal answer sent 64 bytes at a time, `delay` seconds apart",
+    "trickle": "the normal answer sent 64 bytes at a time, `delay` seconds apart (0.05)",
 }
 
 
@@ -43,7 +50,7 @@ class FaultRule:
     rate: float | None = None
     count: int | None = None
     retry_after: int = 1
-    delay: float = 2.0
+    delay: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -53,6 +60,13 @@ class FaultRule:
             raise ConfigurationError(f"Fault rate {self.rate} is outside [0, 1]; use e.g. 0.1.")
         if self.count is not None and self.count < 0:
             raise ConfigurationError(f"Fault count {self.count} is negative; use 0 or more.")
+
+    @property
+    def pause(self) -> float:
+        """Seconds to sleep: ``delay``, else 2 s (``slow``) or 0.05 s per chunk (``trickle``)."""
+        if self.delay is not None:
+            return self.delay
+        return 0.05 if self.kind == "trickle" else 2.0
 
     def matches(self, path: str) -> bool:
         """Whether this rule applies to a request path."""
@@ -149,3 +163,48 @@ class FaultState:
         if rule.rate is not None:
             return self._rng.random() < rule.rate
         return True
+
+
+def apply_fault(rule: FaultRule, reply: Reply, environ: MutableMapping[str, object]) -> Reply:
+    """The reply as the fault deforms it; connection-level faults are left to the server."""
+    if rule.kind in ("500", "503"):
+        return _error_reply(rule)
+    if rule.kind == "invalid-json":
+        return Reply.raw(b'{"status": "COMPLETE", "msg": "", "data": [{"obsid": ', JSON_TYPE)
+    if rule.kind == "reset":
+        environ[WIRE_ACTION] = "reset"
+        return reply
+    if rule.kind == "slow":
+        time.sleep(rule.pause)
+        return reply
+    if rule.kind == "trickle":
+        return Reply(reply.status, reply.headers, _trickle(reply.read(), rule.pause))
+    environ[WIRE_ACTION] = "close"
+    return _misreport_length(rule, reply)
+
+
+def _error_reply(rule: FaultRule) -> Reply:
+    status = int(rule.kind)
+    message = f"Injected fault: HTTP {status} from the emulator's fault plan (route {rule.route})."
+    reply = Reply.json({"status": "ERROR", "msg": message}, status=status)
+    if status == 503:
+        return Reply(503, [*reply.headers, ("Retry-After", str(rule.retry_after))], reply.body)
+    return reply
+
+
+def _misreport_length(rule: FaultRule, reply: Reply) -> Reply:
+    """``truncate``: full length declared, half sent; ``wrong-length``: half declared, all sent."""
+    data = reply.read()
+    headers = [(k, v) for k, v in reply.headers if k.lower() != "content-length"]
+    if rule.kind == "truncate":
+        return Reply(
+            reply.status, [*headers, ("Content-Length", str(len(data)))], (data[: len(data) // 2],)
+        )
+    return Reply(reply.status, [*headers, ("Content-Length", str(len(data) // 2))], (data,))
+
+
+def _trickle(data: bytes, pause: float) -> Iterator[bytes]:
+    for offset in range(0, len(data), TRICKLE_CHUNK):
+        if offset:
+            time.sleep(pause)
+        yield data[offset : offset + TRICKLE_CHUNK]
