@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, inspect
 
 from mastcache.errors import SchemaOutdatedError, StoreError
 from mastcache.settings import Settings
-from mastcache.store.engine import READ_ONLY, make_engine
+from mastcache.store.engine import READ_ONLY, catalog_url, make_engine
 
 __all__ = ["alembic_config", "current", "ensure_current", "head", "migrations_dir", "upgrade"]
 
@@ -57,6 +57,9 @@ def head() -> str:
 
 def current(settings: Settings) -> str | None:
     """The catalog's revision (``None`` for an empty or missing catalog)."""
+    url = catalog_url(settings)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return None  # do not create a catalog just to look at it
     engine = make_engine(settings)
     try:
         with engine.connect() as connection:
