@@ -283,12 +283,9 @@ class Transport:
 
 
 def _new_session(settings: Settings, scope: str) -> requests.Session:
-    try:
-        from mastcache import httpcache
-    except ImportError:  # the HTTP cache layer is optional at this stage of the build
-        session = requests.Session()
-    else:
-        session = httpcache.make_session(settings, scope=scope)
+    from mastcache import httpcache
+
+    session: requests.Session = httpcache.make_session(settings, scope=scope)
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, 2 * settings.max_parallel))
     session.mount("http://", adapter)
     session.mount("https://", adapter)

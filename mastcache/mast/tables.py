@@ -57,7 +57,8 @@ def parse_type(dbtype: str) -> tuple[str, Any, Any]:
 def portal_pages_table(
     responses: Sequence[Mapping[str, Any]], column_config: Mapping[str, Any] | None = None
 ) -> Table:
-    """One table from the page responses of a query (astroquery's per-page tables, vstacked).
+    """One table from the page responses of a query, as astroquery's ``_parse_result``
+    returns it (per-page tables through ``vstack``, which leaves the table unflagged masked).
 
     Pages that share their ``fields`` are typed in one pass over all their rows, which gives
     the same columns, dtypes and masks as stacking per-page tables.
@@ -67,9 +68,8 @@ def portal_pages_table(
     first_fields = responses[0]["fields"] if responses else []
     if all(response["fields"] == first_fields for response in responses):
         rows = [row for response in responses for row in response["data"]]
-        table = portal_table(first_fields, rows, column_config)
-        return table if len(responses) < 2 else _as_stacked(table)
-    return _vstack([portal_table(r["fields"], r["data"], column_config) for r in responses])
+        return _as_stacked(portal_table(first_fields, rows, column_config))
+    return vstack([portal_table(r["fields"], r["data"], column_config) for r in responses])
 
 
 def portal_table(
@@ -226,7 +226,7 @@ def _object_array(values: list[Any]) -> np.ndarray:
 def _cast(cells: np.ndarray, atype: Any, name: str) -> np.ndarray:
     try:
         return cells.astype(atype)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ProtocolError(
             f"column {name!r} cannot be read as {atype!r} ({exc}); MAST sent a type or a "
             "value its table format does not allow"
@@ -236,7 +236,3 @@ def _cast(cells: np.ndarray, atype: Any, name: str) -> np.ndarray:
 def _as_stacked(table: Table) -> Table:
     """The table as ``vstack`` returns it: the same masked columns, table not flagged masked."""
     return Table(list(table.columns.values()), copy=False)
-
-
-def _vstack(tables: list[Table]) -> Table:
-    return tables[0] if len(tables) == 1 else vstack(tables)
