@@ -1,0 +1,56 @@
+"""``mastcache.sql("SELECT ...")``: read-only SQL over everything cached (DESIGN.md section 6).
+
+Views: ``observations``, ``products``, ``resolutions``, ``queries``, ``files``,
+``product_manifests``, ``catalog_<table>`` / ``mission_<table>`` per cached catalog or
+mission table, and ``q_<key8>`` per cached query. The machinery lives in :mod:`mastcache.sqlview`.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from mastcache.settings import Settings
+from mastcache.sqlview import DEFAULT_TIMEOUT, CacheLock, CacheSQL, SQLResult
+
+__all__ = ["DEFAULT_TIMEOUT", "CacheLock", "CacheSQL", "SQLResult", "connect", "sql"]
+
+
+def connect(
+    settings: Settings | None = None,
+    *,
+    timeout: float | None = None,
+    lock_wait: float | None = None,
+) -> CacheSQL:
+    """A session for several queries over one consistent view of the cache; close it after.
+
+    ``timeout`` bounds each statement (seconds, default :data:`DEFAULT_TIMEOUT`);
+    ``lock_wait`` is how long to wait for a running prune to finish.
+    """
+    if settings is None:
+        from mastcache.runtime import current_settings
+
+        settings = current_settings()
+    return CacheSQL.open(settings, timeout=timeout, lock_wait=lock_wait)
+
+
+def sql(query: str, *, settings: Settings | None = None, timeout: float | None = None) -> SQLResult:
+    """Run one read-only SELECT over the cache views; an astropy Table with ``.arrow()``/``.df()``.
+
+    Anything but a single SELECT raises :class:`~mastcache.errors.SQLError`.
+    """
+    with connect(settings, timeout=timeout) as session:
+        return session.execute(query)
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``mastcache.sql`` binds the module to the package's ``sql`` attribute,
+    shadowing the lazy function; calling the module runs :func:`sql`, so
+    ``mastcache.sql("SELECT ...")`` works whichever was imported first."""
+
+    def __call__(self, query: str, **kwargs: Any) -> SQLResult:
+        return sql(query, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,53 @@
+"""What the cache holds, read from the store in one transaction for one SQL session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mastcache.settings import Settings
+from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
+from mastcache.store.records import utcnow
+from mastcache.store.unit_of_work import UnitOfWork
+
+__all__ = ["CacheContents", "read_contents"]
+
+
+@dataclass(frozen=True)
+class CacheContents:
+    """The catalog records a SQL session builds its views from."""
+
+    cache_dir: Path
+    queries: tuple[QueryRecord, ...]
+    resolutions: tuple[ResolutionRecord, ...]
+    products: tuple[ProductRecord, ...]
+    files: tuple[FileRecord, ...]
+    #: When the records were read; ``is_expired`` columns are computed against it.
+    read_at: datetime
+
+    def table_file(self, record: QueryRecord) -> Path:
+        """The Parquet file holding ``record``'s result."""
+        return self.cache_dir / record.table_path
+
+
+def read_contents(settings: Settings) -> CacheContents:
+    """Every query, resolution, manifest row and file record in the cache at ``settings``."""
+    with Store.open(settings) as store, store.unit_of_work(read_only=True) as uow:
+        return CacheContents(
+            cache_dir=store.root,
+            queries=tuple(uow.queries.list()),
+            resolutions=tuple(uow.resolutions.list()),
+            products=tuple(_all_products(uow)),
+            files=tuple(uow.files.list()),
+            read_at=utcnow(),
+        )
+
+
+def _all_products(uow: UnitOfWork) -> list[ProductRecord]:
+    # ProductRepository.list() is requested from the store's owner; until it exists the
+    # manifests are left out and `products` shows the cached product lists only.
+    repository = uow.products
+    if hasattr(repository, "list"):
+        return list(repository.list())
+    return []

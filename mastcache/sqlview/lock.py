@@ -1,0 +1,82 @@
+"""The cache directory's reader/writer lock, shared by SQL sessions and ``cache prune``.
+
+A SQL session holds the lock shared for its whole life, so views over Parquet files never
+lose a file mid-query; whatever deletes cached files (prune, clear) holds it exclusively.
+The lock is a small SQLite file handled by :class:`filelock.ReadWriteLock`, so it works
+across processes and threads and is released by the OS if a process dies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import filelock
+
+from mastcache.errors import StoreError
+
+__all__ = ["LOCK_FILENAME", "CacheLock"]
+
+#: Lock file in the cache directory (not a temp-file name: the store's sweeper keeps it).
+LOCK_FILENAME = "cache.rwlock"
+
+#: Seconds a reader or writer waits for the other side by default.
+DEFAULT_WAIT = 30.0
+
+
+class CacheLock:
+    """Reader/writer lock on one cache directory.
+
+    ``with CacheLock(cache_dir).shared(): ...`` for readers (SQL), ``.exclusive()`` for
+    code that removes or rewrites cached files. Each call uses its own lock handle, so
+    several holders in one process behave like separate processes.
+    """
+
+    def __init__(self, cache_dir: Path, *, wait: float = DEFAULT_WAIT) -> None:
+        self.path = Path(cache_dir) / LOCK_FILENAME
+        self.wait = wait
+
+    @contextmanager
+    def shared(self, wait: float | None = None) -> Iterator[None]:
+        """Hold the lock shared (many readers at once, no writer)."""
+        with self._held("read", wait):
+            yield
+
+    @contextmanager
+    def exclusive(self, wait: float | None = None) -> Iterator[None]:
+        """Hold the lock exclusively (no reader, no other writer)."""
+        with self._held("write", wait):
+            yield
+
+    @contextmanager
+    def _held(self, mode: str, wait: float | None) -> Iterator[None]:
+        seconds = self.wait if wait is None else wait
+        handle = self._handle()
+        try:
+            acquire = handle.acquire_read if mode == "read" else handle.acquire_write
+            try:
+                acquire(timeout=seconds)
+            except filelock.Timeout as exc:
+                raise self._busy(mode, seconds) from exc
+            try:
+                yield
+            finally:
+                handle.release()
+        finally:
+            handle.close()
+
+    def _handle(self) -> filelock.ReadWriteLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return filelock.ReadWriteLock(self.path, is_singleton=False)
+
+    def _busy(self, mode: str, seconds: float) -> StoreError:
+        holder = (
+            "a prune or clear is removing cached files"
+            if mode == "read"
+            else "a SQL session or another prune is using the cache"
+        )
+        return StoreError(
+            f"could not take the cache {mode} lock {self.path} within {seconds:g} s: "
+            f"{holder}; wait for it to finish (or close the open SQL session) and retry"
+        )

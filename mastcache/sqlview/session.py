@@ -1,0 +1,181 @@
+"""One read-only SQL session over the cache: lock, views, locked-down DuckDB.
+
+``CacheSQL.open`` does, in order: take the cache lock shared (so no prune removes a file
+under a view), read the catalog, open each cached Parquet file as a ``pyarrow.dataset``
+(footers only), register those and the catalog tables with a private DuckDB connection,
+create the views, then seal the connection. Queries then run until :meth:`CacheSQL.close`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import ExitStack
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from mastcache.errors import MastCacheWarning, SQLError
+from mastcache.settings import Settings
+from mastcache.sqlview import catalog, lockdown
+from mastcache.sqlview.contents import CacheContents, read_contents
+from mastcache.sqlview.lock import CacheLock
+from mastcache.sqlview.naming import query_view_names
+from mastcache.sqlview.result import SQLResult, to_result
+from mastcache.sqlview.views import MANIFEST_SOURCE, Member, plan_union_views, rank_records
+from mastcache.store.records import QueryRecord
+
+__all__ = ["DEFAULT_TIMEOUT", "CacheSQL"]
+
+#: Seconds one statement may run when no timeout is given.
+DEFAULT_TIMEOUT = 300.0
+
+
+class CacheSQL:
+    """Several read-only SELECTs over one consistent view of the cache.
+
+    Use as a context manager (or call :meth:`close`): the cache's shared lock is held, and
+    prunes wait, until the session ends.
+    """
+
+    def __init__(self, connection: Any, views: dict[str, list[tuple[str, str]]], exits: ExitStack):
+        self._connection = connection
+        self._views = views
+        self._exits = exits
+
+    @classmethod
+    def open(
+        cls, settings: Settings, *, timeout: float | None = None, lock_wait: float | None = None
+    ) -> CacheSQL:
+        """Build the views of the cache at ``settings.cache_dir`` and seal the connection."""
+        exits = ExitStack()
+        try:
+            exits.enter_context(CacheLock(settings.cache_dir).shared(lock_wait))
+            contents = read_contents(settings)
+            connection = lockdown.open_connection(DEFAULT_TIMEOUT if timeout is None else timeout)
+            exits.callback(connection.close)
+            _create_views(connection, contents)
+            lockdown.seal(connection)
+            return cls(connection, _describe(connection), exits)
+        except BaseException:
+            exits.close()
+            raise
+
+    @property
+    def views(self) -> dict[str, list[tuple[str, str]]]:
+        """Each view's name and its ``(column, SQL type)`` pairs, sorted by name."""
+        return dict(self._views)
+
+    def execute(self, query: str) -> SQLResult:
+        """Run one SELECT; the answer as an astropy Table with ``.arrow()`` and ``.df()``."""
+        return to_result(self.arrow(query))
+
+    def arrow(self, query: str) -> pa.Table:
+        """Run one SELECT; the answer as a ``pyarrow.Table``."""
+        statement = lockdown.parse_select(self._connection, query, sorted(self._views))
+        try:
+            return _to_arrow(self._connection.sql(statement))
+        except Exception as exc:  # duckdb.Error and Arrow errors from the datasets
+            raise _query_error(exc, sorted(self._views)) from exc
+
+    def interrupt(self) -> None:
+        """Stop the statement running in another thread (it raises :class:`SQLError`)."""
+        self._connection.interrupt()
+
+    def close(self) -> None:
+        """Close the connection and release the cache lock."""
+        self._exits.close()
+
+    def __enter__(self) -> CacheSQL:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _create_views(connection: Any, contents: CacheContents) -> None:
+    names = query_view_names(r.key for r in contents.queries)
+    ranks = rank_records(contents.queries)
+    results: list[tuple[QueryRecord, Member]] = []
+    for record in contents.queries:
+        dataset = _open_dataset(contents, record)
+        if dataset is not None:
+            connection.register(names[record.key], dataset)
+            member = Member(
+                names[record.key], record.key, ranks[record.key], tuple(dataset.schema.names)
+            )
+            results.append((record, member))
+    manifest = _register_catalog(connection, contents, names)
+    manifest_member = (
+        Member("product_manifests", MANIFEST_SOURCE, len(ranks), tuple(manifest.column_names))
+        if manifest.num_rows
+        else None
+    )
+    for view in plan_union_views(results, manifest_member):
+        connection.execute(view.sql())
+
+
+def _register_catalog(connection: Any, contents: CacheContents, names: dict[str, str]) -> pa.Table:
+    manifest = catalog.manifests_table(contents.products)
+    tables = {
+        "queries": catalog.queries_table(contents.queries, names, contents.read_at),
+        "resolutions": catalog.resolutions_table(contents.resolutions, contents.read_at),
+        "files": catalog.files_table(contents.files),
+        "product_manifests": manifest,
+    }
+    for name, table in tables.items():
+        connection.register(name, table)
+    return manifest
+
+
+def _open_dataset(contents: CacheContents, record: QueryRecord) -> ds.Dataset | None:
+    path = contents.table_file(record)
+    try:
+        return ds.dataset(str(path), format="parquet")
+    except (OSError, pa.ArrowInvalid) as exc:
+        warnings.warn(
+            f"cached result {record.key[:8]} ({record.service}) is left out of the SQL views: "
+            f"cannot open {path} ({exc}); run `mastcache cache verify`",
+            MastCacheWarning,
+            stacklevel=4,
+        )
+        return None
+
+
+def _describe(connection: Any) -> dict[str, list[tuple[str, str]]]:
+    rows = connection.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    views: dict[str, list[tuple[str, str]]] = {}
+    for table, column, type_ in rows:
+        views.setdefault(table, []).append((column, type_))
+    return views
+
+
+def _to_arrow(relation: Any) -> pa.Table:
+    # duckdb 2 names it to_arrow_table(); duckdb 1.x calls it arrow()
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+    table: pa.Table = fetch()
+    return table
+
+
+def _query_error(exc: Exception, views: list[str]) -> SQLError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, duckdb.InterruptException):
+        return SQLError(
+            f"the query was stopped ({text}): add a filter or a LIMIT, or pass a larger timeout"
+        )
+    if isinstance(exc, duckdb.PermissionException):
+        return SQLError(
+            f"the query was refused ({text}): SQL over the cache reads only the cache views, "
+            f"never files, URLs or extensions; views: {lockdown.summarize_views(views)}"
+        )
+    return SQLError(f"the query failed: {text}; views: {lockdown.summarize_views(views)}")
