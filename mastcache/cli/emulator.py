@@ -1,0 +1,93 @@
+"""``mastcache emulator``: run the bundled MAST emulator on this machine."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+__all__ = ["emulator"]
+
+FAULTS_HELP = (
+    "Fault rule ROUTE=KIND[:count=N|:rate=P][:retry_after=S][:delay=S]; repeatable. KIND is "
+    "500, 503, slow, truncate, invalid-json, wrong-length, reset or trickle. "
+    "Example: '/api/v0/invoke=503:count=2'."
+)
+
+
+@click.group()
+def emulator() -> None:
+    """Run the bundled MAST emulator (no network needed)."""
+
+
+@emulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port.",
+)
+@click.option("--latency-ms", type=click.IntRange(0), help="Delay added to every request (ms).")
+@click.option(
+    "--rows", type=click.IntRange(0, 1_000_000), help="Make every cone return this many rows."
+)
+@click.option(
+    "--executing-polls",
+    type=click.IntRange(0),
+    help="Portal answers EXECUTING this many times first.",
+)
+@click.option("--faults", "faults", multiple=True, metavar="SPEC", help=FAULTS_HELP)
+@click.option("--seed", type=int, help="Seed of the synthetic sky (default 20240101).")
+def serve(
+    host: str,
+    port: int,
+    latency_ms: int | None,
+    rows: int | None,
+    executing_polls: int | None,
+    faults: tuple[str, ...],
+    seed: int | None,
+) -> None:
+    """Serve the emulator, print its base URL, and run until Ctrl-C.
+
+    Point mastcache at it with --mast-url URL (or MASTCACHE_MAST_URL), or stock astroquery
+    with its [mast] server setting plus HTTP_PROXY=URL for the name resolver.
+    """
+    from mastcache.emulator import EmulatorConfig, start
+
+    options = {
+        "latency_ms": latency_ms,
+        "rows": rows,
+        "executing_polls": executing_polls,
+        "seed": seed,
+    }
+    changes = {k: v for k, v in options.items() if v is not None}
+    config = EmulatorConfig().new(**changes, faults=",".join(faults) or None)
+    server = start(host, port, config)
+    click.echo(server.url)
+    click.echo("MAST emulator running; press Ctrl-C to stop.", err=True)
+    try:
+        _wait_for_stop()
+    finally:
+        server.stop()
+        click.echo("MAST emulator stopped.", err=True)
+
+
+def _wait_for_stop() -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM."""
+    stopped = threading.Event()
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
