@@ -301,7 +301,8 @@ class Archive:
         record = slot.record
         entry = None if record is None else Entry(record.fetched_at, record.expires_at)
         value, provenance = self._act(decide(entry, policy, self.clock()), slot, fetch, policy)
-        self.record(ServedEvent(slot.what, slot.describe(), provenance))
+        if self.observers:
+            self.record(ServedEvent(slot.what, slot.describe(), provenance))
         return slot.stamp(value, provenance)
 
     def _act(
