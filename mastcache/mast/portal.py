@@ -196,15 +196,17 @@ def fetch_all(
     resend: Send | None = None,
     all_pages: bool = True,
     progress: Progress | None = None,
+    interval: float = 0.05,
 ) -> list[Response]:
     """Every page of a Portal query, in page order.
 
     Page ``request["page"]`` first; when it is COMPLETE with a ``paging`` block (and
     ``all_pages``), pages up to ``pagesFiltered`` follow, ``max_parallel`` at a time.
     ``progress(done, total)`` is called as pages arrive. ERROR -> RemoteServiceError.
+    ``interval`` is the first pause between polls (doubling up to 1 s).
     """
     end = deadline(timeout)
-    first = poll(request, send, deadline=end, resend=resend)
+    first = poll(request, send, deadline=end, resend=resend, interval=interval)
     raise_for_error(first)
     total = _pages_to_fetch(first, all_pages)
     if progress is not None:
@@ -213,7 +215,7 @@ def fetch_all(
         return [first]
     start = int(request.get("page", 1))
     rest = [page_request(request, number) for number in range(start + 1, total + 1)]
-    fetch = _page_fetcher(send, resend, end)
+    fetch = _page_fetcher(send, resend, end, interval)
     return [first, *_fetch_parallel(rest, fetch, max_parallel, progress, total)]
 
 
@@ -228,9 +230,11 @@ def _pages_to_fetch(first: Response, all_pages: bool) -> int:
     return page.paging.pages_filtered
 
 
-def _page_fetcher(send: Send, resend: Send | None, end: float) -> Callable[[Request], Response]:
+def _page_fetcher(
+    send: Send, resend: Send | None, end: float, interval: float
+) -> Callable[[Request], Response]:
     def fetch(request: Request) -> Response:
-        response = poll(request, send, deadline=end, resend=resend)
+        response = poll(request, send, deadline=end, resend=resend, interval=interval)
         raise_for_error(response)
         return response
 
