@@ -226,12 +226,22 @@ class Archive:
 
     ``policy`` gives TTLs and stale-if-error; the mode of each call comes from
     :func:`mastcache.runtime.effective_mode` (per-call ``mode``, ``using_mode``, settings).
+    ``cache_source`` is the provenance ``source`` of stored results (``"snapshot"`` when the
+    store is a restored snapshot being replayed).
     """
 
-    def __init__(self, store: Store, policy: RefreshPolicy, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        store: Store,
+        policy: RefreshPolicy,
+        clock: Clock = utcnow,
+        *,
+        cache_source: str = "cache",
+    ) -> None:
         self.store = store
         self.policy = policy
         self.clock = clock
+        self.cache_source = cache_source
         self.observers: list[Observer] = []
 
     @classmethod
@@ -331,7 +341,7 @@ class Archive:
             logger.warning("%s Fetching it again from MAST and replacing the stored copy.", exc)
             return self._fetch(slot, fetch)
         slot.count(hit=True)
-        return value, _stored_provenance(slot, is_stale=False)
+        return value, _stored_provenance(slot, self.cache_source, is_stale=False)
 
     def _fetch(self, slot: _Slot[T], fetch: Callable[[], T]) -> tuple[T, Provenance]:
         slot.count(hit=False)
@@ -349,7 +359,7 @@ class Archive:
                 value = slot.read()
             except CorruptEntryError:
                 raise failure from None
-            provenance = _stored_provenance(slot, is_stale=True)
+            provenance = _stored_provenance(slot, self.cache_source, is_stale=True)
             warnings.warn(_stale_warning(slot, provenance, failure, self.clock()), stacklevel=2)
             return value, provenance
 
@@ -359,9 +369,9 @@ def _stamp_table(table: Table, provenance: Provenance) -> Table:
     return table
 
 
-def _stored_provenance(slot: _Slot[Any], *, is_stale: bool) -> Provenance:
+def _stored_provenance(slot: _Slot[Any], source: str, *, is_stale: bool) -> Provenance:
     record = slot.record
-    return Provenance(slot.key, "cache", record.fetched_at, record.expires_at, is_stale)
+    return Provenance(slot.key, source, record.fetched_at, record.expires_at, is_stale)
 
 
 def _stale_warning(

@@ -363,3 +363,10 @@ def test_from_settings(tmp_path: Path) -> None:
         table = archive.table(CONE, CountingFetch(), mode="cache-first")
         assert table.meta["mastcache"]["source"] == "network"
     assert (tmp_path / "other" / "catalog.sqlite").exists()
+
+
+def test_snapshot_replay_labels_its_source(store: Store, clock: Clock) -> None:
+    Archive(store, RefreshPolicy(), clock=clock).table(CONE, CountingFetch(), mode="online")
+    replay = Archive(store, RefreshPolicy(), clock=clock, cache_source="snapshot")
+    table = replay.table(CONE, unreachable, mode="offline")
+    assert table.meta["mastcache"]["source"] == "snapshot"
