@@ -111,9 +111,9 @@ class EmulatorApp:
     def _sample(self, request: Request) -> Reply | None:
         if not self._config.use_samples:
             return None
-        from mastcache.emulator import samples  # lazy: loads the recorded files on first use
+        from mastcache.emulator.samples import match  # lazy: reads the recorded files
 
-        return samples.match(request.method, request.path, request.query, request.body)
+        return match(request.method, request.path, request.query, request.body)
 
     def portal(self) -> PortalService:
         """The Portal service for the current config (built on first use)."""

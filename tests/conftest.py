@@ -1,0 +1,83 @@
+"""Shared fixtures: a cache directory, the MAST emulator on 127.0.0.1, settings pointing at it,
+and stock astroquery.mast pointed at its own emulator (MAST_PROTOCOL.md section 0).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from mastcache.emulator import EmulatorServer, start
+from mastcache.settings import Settings
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """An empty cache directory inside this test's tmp_path."""
+    path = tmp_path / "cache"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorServer]:
+    """A fresh emulator for one test: set faults or knobs on it freely."""
+    with start("127.0.0.1", 0) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[EmulatorServer]:
+    """One emulator shared by the whole session: do not change its faults or knobs."""
+    with start("127.0.0.1", 0) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(cache_dir: Path, emulator_session: EmulatorServer) -> Settings:
+    """Settings with a fresh cache dir and every MAST service on the session emulator."""
+    return Settings.from_env({}, cache_dir=cache_dir, mast_url=emulator_session.url)
+
+
+@pytest.fixture(scope="session")
+def astroquery_mast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """Stock ``astroquery.mast``, configured before import to talk to its own emulator.
+
+    The resolver's fixed host (http://mastresolver.stsci.edu) goes through the emulator as an
+    HTTP proxy; loopback bypasses the proxy. astroquery's own cache is switched off.
+    """
+    if "astroquery.mast" in sys.modules:
+        pytest.fail(
+            "astroquery.mast was imported before the astroquery_mast fixture could point it at the "
+            "emulator (its URLs are fixed at import). Do not import astroquery.mast at test-module "
+            "level or in other fixtures; use this fixture instead."
+        )
+    with start("127.0.0.1", 0) as server, pytest.MonkeyPatch.context() as patch:
+        for name in ("HTTP_PROXY", "http_proxy"):
+            patch.setenv(name, server.url)
+        for name in ("NO_PROXY", "no_proxy"):
+            patch.setenv(name, "127.0.0.1,localhost,::1")
+        yield _import_astroquery_mast(server.url, tmp_path_factory.mktemp("astroquery-cache"))
+
+
+def _import_astroquery_mast(url: str, cache: Path) -> ModuleType:
+    import astropy.config.configuration as configuration
+    import astroquery
+
+    configuration.get_config("astroquery.mast", rootname="astropy")["server"] = url
+    astroquery.cache_conf.cache_active = False
+    import astroquery.mast as mast
+    from astroquery.query import BaseQuery
+
+    for value in vars(mast).values():
+        if isinstance(value, BaseQuery):
+            value.cache_location = cache
+    if not mast.discovery_portal.PortalAPI.MAST_REQUEST_URL.startswith(url):
+        pytest.fail(
+            f"astroquery.mast did not pick up server={url}; check MAST_PROTOCOL.md section 0."
+        )
+    return mast
