@@ -1,0 +1,169 @@
+"""The synthetic sky: deterministic, complete columns, real cones, products, lazy scale rows."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from mastcache.emulator import fitsgen
+from mastcache.emulator.objects import NAMED_OBJECTS, find
+from mastcache.emulator.sky import Sky, build_sky, sky_for_seed
+from mastcache.emulator.sky_columns import OBSERVATION_FIELDS, PRODUCT_COLUMNS
+from mastcache.emulator.sky_geometry import separation_deg
+from mastcache.emulator.sky_products import MRP, products_for
+from mastcache.emulator.sky_scale import SCALE_OBSID_BASE, Cone, ScaleRows, scale_observation
+
+SEED = 7
+PYTHON_TYPES = {"string": str, "float": float, "int": int, "boolean": bool}
+OBS_ID_FORMATS = {
+    "HST": r"[IJOLU][0-9A-Z]{3}\d{2}[0-9A-Z]{2}[QMT0]",
+    "HLA": r"hst_\d+_\d{2}_[a-z0-9_]+_[a-z0-9]+",
+    "JWST": r"jw\d{5}-o\d{3}_t\d{3}_[a-z]+_clear-[a-z0-9-]+",
+    "TESS": r"tess\d{13}-s\d{4}-\d{16}-\d{4}-s",
+    "Kepler": r"kplr\d{9}_lc_Q\d{2}",
+    "K2": r"ktwo\d{9}-c\d{2}_lc",
+    "GALEX": r"\d{19}",
+    "PS1": r"rings\.v3\.skycell\.\d{4}\.\d{3}\.stk\.[grizy]",
+    "SWIFT": r"\d{11}",
+    "IUE": r"(swp|lwp|lwr)\d{5}",
+    "FUSE": r"[A-Z]\d{7}000",
+}
+
+
+@pytest.fixture(scope="module")
+def sky() -> Sky:
+    return sky_for_seed(SEED)
+
+
+def test_sky_is_deterministic_per_seed(sky: Sky) -> None:
+    some = NAMED_OBJECTS[:20]
+    first = build_sky(SEED, some)
+    assert build_sky(SEED, some).rows == first.rows
+    assert build_sky(SEED + 1, some).rows != first.rows
+    assert sky_for_seed(SEED) is sky
+
+
+def test_sky_has_thousands_of_observations_across_missions(sky: Sky) -> None:
+    missions = Counter(row[1] for row in sky.rows)
+    assert len(sky) > 5000
+    assert set(OBS_ID_FORMATS) <= set(missions)
+
+
+def test_every_column_has_its_declared_type(sky: Sky) -> None:
+    for row in sky.rows[::37]:
+        for (name, kind), value in zip(OBSERVATION_FIELDS, row, strict=True):
+            expected = int if name in {"obsid", "objID"} else PYTHON_TYPES[kind]  # as MAST sends
+            assert value is None or isinstance(value, expected), (name, value)
+    nulls = {
+        name
+        for i, (name, _) in enumerate(OBSERVATION_FIELDS)
+        if any(r[i] is None for r in sky.rows)
+    }
+    assert {"proposal_pi", "dataURL", "jpegURL", "srcDen"} <= nulls
+    assert "obs_id" not in nulls
+
+
+def test_obs_ids_follow_each_mission_format(sky: Sky) -> None:
+    for i in range(0, len(sky), 11):
+        row = sky.row(i)
+        assert re.fullmatch(OBS_ID_FORMATS[row["obs_collection"]], row["obs_id"]), row["obs_id"]
+
+
+def test_values_are_realistic(sky: Sky) -> None:
+    for i in range(0, len(sky), 13):
+        row = sky.row(i)
+        assert 40000 < row["t_min"] <= row["t_max"] < row["t_obs_release"]
+        assert 0 < row["em_min"] < row["em_max"]
+        assert row["s_region"].startswith(("POLYGON ICRS ", "CIRCLE ICRS "))
+        assert row["calib_level"] in {1, 2, 3}
+        assert row["dataRights"] in {"PUBLIC", "EXCLUSIVE_ACCESS"}
+
+
+def test_named_objects_have_observations_at_their_real_position(sky: Sky) -> None:
+    m101 = find("M101")
+    assert m101 is not None and math.isclose(m101.ra, 210.8, abs_tol=0.01)
+    matches = sky.cone(m101.ra, m101.dec, 0.05)
+    names = {sky.row(m.index)["target_name"] for m in matches}
+    assert names & {"M 101", "M-101"}
+
+
+@pytest.mark.parametrize(
+    ("ra", "dec", "radius"),
+    [
+        (210.80227, 54.34895, 0.3),
+        (0.05, -0.2, 1.0),
+        (359.9, 10.0, 2.0),
+        (12.0, 89.5, 1.0),
+        (83.6324, 22.0174, 0.1),
+    ],
+)
+def test_cone_finds_exactly_the_footprints_within_radius(
+    sky: Sky, ra: float, dec: float, radius: float
+) -> None:
+    found = {m.index: m.distance for m in sky.cone(ra, dec, radius)}
+    centre_sep = separation_deg(ra, dec, sky.ra, sky.dec)
+    for index in np.nonzero(centre_sep <= radius)[0]:
+        assert int(index) in found  # a centre inside the cone always matches
+    for index, distance in found.items():
+        assert 0.0 <= distance <= radius * 3600 + 1e-6
+        assert distance <= centre_sep[index] * 3600 + 1e-6
+    outside = np.nonzero(centre_sep > radius + 2.0)[0]
+    assert not set(found) & {int(i) for i in outside}
+
+
+def test_cone_order_is_by_distance_then_obsid(sky: Sky) -> None:
+    matches = sky.cone(210.80227, 54.34895, 1.0)
+    keys = [(m.distance, sky.row(m.index)["obsid"]) for m in matches]
+    assert keys == sorted(keys) and len(keys) > 10
+
+
+def test_products_belong_to_their_observation(sky: Sky) -> None:
+    for i in range(0, len(sky), 401):
+        obs = sky.row(i)
+        products = products_for(obs)
+        assert products and all(list(p) == list(PRODUCT_COLUMNS) for p in products)
+        assert any(p["productGroupDescription"] == MRP for p in products)
+        for product in products:
+            uri = product["dataURI"]
+            assert (
+                uri == f"mast:{obs['obs_collection'].upper()}/product/{product['productFilename']}"
+            )
+            assert product["obsID"] == product["parent_obsid"] == obs["obsid"]
+            assert product["productType"] in {"SCIENCE", "AUXILIARY", "PREVIEW"}
+            assert product["size"] == fitsgen.product_size(uri)
+        if obs["dataURL"] is not None:
+            assert obs["dataURL"] in {p["dataURI"] for p in products}
+
+
+def test_find_by_obsid(sky: Sky) -> None:
+    row = sky.row(100)
+    assert sky.find(row["obsid"]) == row
+    assert sky.find(1) is None
+
+
+def test_scale_rows_lie_inside_the_cone_and_are_reproducible() -> None:
+    cone = Cone(150.0, 2.2, 0.5)
+    scale = ScaleRows(SEED, 5000, cone)
+    rows = list(scale.rows(0, 1200))
+    assert len(rows) == 1200
+    centres = separation_deg(
+        cone.ra, cone.dec, np.array([r["s_ra"] for r in rows]), np.array([r["s_dec"] for r in rows])
+    )
+    assert (centres <= cone.radius).all()
+    assert all(0 <= r["distance"] <= cone.radius * 3600 for r in rows)
+    assert list(scale.rows(1100, 1200)) == rows[1100:]
+    assert len({r["obsid"] for r in rows}) == 1200
+
+
+def test_scale_rows_stop_at_count_and_have_products() -> None:
+    scale = ScaleRows(SEED, 30, None)
+    rows = list(scale.rows(25, 100))
+    assert [r["obsid"] for r in rows] == [SCALE_OBSID_BASE + i for i in range(25, 30)]
+    obs = scale_observation(SEED, SCALE_OBSID_BASE + 27, 30)
+    assert obs is not None and obs["obs_id"] == rows[2]["obs_id"]
+    assert products_for(obs)
+    assert scale_observation(SEED, SCALE_OBSID_BASE + 30, 30) is None
