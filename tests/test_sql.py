@@ -235,9 +235,12 @@ def test_missing_file_is_left_out_with_a_warning(filled: Settings) -> None:
 
 def test_a_live_session_holds_off_a_prune(filled: Settings) -> None:
     lock = CacheLock(filled.cache_dir)
-    with connect(filled):
-        with pytest.raises(StoreError, match="SQL session"), lock.exclusive(wait=0.2):
-            pass
+    with (
+        connect(filled),
+        pytest.raises(StoreError, match="SQL session"),
+        lock.exclusive(wait=0.2),
+    ):
+        pass
     with lock.exclusive(wait=0.2):
         pass
 
