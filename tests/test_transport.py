@@ -1,0 +1,186 @@
+"""Transport against the emulator over real HTTP: retries, Retry-After, error mapping, cache."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mastcache.emulator import EmulatorServer
+from mastcache.errors import (
+    HTTPStatusError,
+    ProtocolError,
+    RemoteTimeoutError,
+    TransportError,
+)
+from mastcache.mast import portal
+from mastcache.settings import Settings
+from mastcache.transport import Transport, _retry_after_seconds
+
+CONE = {"ra": 210.80227, "dec": 54.34895, "radius": 0.2}
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+def _transport(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float], **changes: Any
+) -> Transport:
+    settings = Settings.from_env({}, cache_dir=cache_dir, mast_url=emulator.url, **changes)
+    return Transport(settings, sleep=sleeps.append)
+
+
+def _cone_body(page: int = 1) -> str:
+    request = portal.build_request("Mast.Caom.Cone", CONE, pagesize=50000, page=page)
+    return portal.encode_form({**request, "cacheBreaker": "fixed"})
+
+
+def _invokes(emulator: EmulatorServer) -> list[Any]:
+    return emulator.requests.matching("/api/v0/invoke")
+
+
+def test_retry_after_is_honoured_then_success(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=503:count=2:retry_after=2")
+    transport = _transport(emulator, cache_dir, sleeps)
+    response = transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    assert transport.json(response)["status"] == "COMPLETE"
+    assert sleeps == [2.0, 2.0]
+    assert [r.status for r in _invokes(emulator)] == [503, 503, 200]
+
+
+def test_backoff_with_jitter_without_retry_after(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=500:count=2")
+    transport = _transport(emulator, cache_dir, sleeps)
+    transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    assert len(sleeps) == 2
+    assert 0.5 <= sleeps[0] <= 0.75 and 1.0 <= sleeps[1] <= 1.5
+
+
+def test_status_error_after_retries_names_url_and_status(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=503")
+    transport = _transport(emulator, cache_dir, sleeps, max_retries=2)
+    with pytest.raises(
+        HTTPStatusError, match=r"POST http://127\.0\.0\.1:\d+/api/v0/invoke answered HTTP 503"
+    ) as caught:
+        transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    assert caught.value.status_code == 503
+    assert len(_invokes(emulator)) == 3
+
+
+def test_client_errors_are_not_retried(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    transport = _transport(emulator, cache_dir, sleeps)
+    with pytest.raises(HTTPStatusError) as caught:
+        transport.get(f"{emulator.url}/no/such/route", {"mast_token": "secret-value"})
+    assert caught.value.status_code == 404
+    assert "secret-value" not in str(caught.value)
+    assert sleeps == []
+
+
+def test_connection_reset_is_retried_then_mapped(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=reset:count=1")
+    transport = _transport(emulator, cache_dir, sleeps)
+    transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    emulator.set_faults("/api/v0/invoke=reset")
+    with pytest.raises(TransportError, match="failed") as caught:
+        transport.post_form(transport.endpoints.portal_invoke, _cone_body(2), force_refresh=True)
+    assert type(caught.value) is TransportError
+
+
+def test_truncated_body_is_retried_then_protocol_error(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=truncate:count=1")
+    transport = _transport(emulator, cache_dir, sleeps, max_retries=1)
+    assert transport.json(transport.post_form(transport.endpoints.portal_invoke, _cone_body()))
+    emulator.set_faults("/api/v0/invoke=truncate")
+    with pytest.raises(ProtocolError, match="cut short"):
+        transport.post_form(transport.endpoints.portal_invoke, _cone_body(2))
+
+
+def test_invalid_json_is_a_protocol_error_and_not_cached(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=invalid-json:count=1")
+    transport = _transport(emulator, cache_dir, sleeps)
+    url = transport.endpoints.portal_invoke
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        transport.json(transport.post_form(url, _cone_body()))
+    assert transport.json(transport.post_form(url, _cone_body()))["status"] == "COMPLETE"
+    assert len(_invokes(emulator)) == 2
+
+
+def test_read_timeout_is_a_remote_timeout(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=slow:delay=2")
+    transport = _transport(emulator, cache_dir, sleeps, request_timeout=0.3, max_retries=1)
+    with pytest.raises(RemoteTimeoutError, match="no answer in time.*request_timeout"):
+        transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    assert len(sleeps) == 1
+
+
+def test_http_cache_serves_repeats_and_force_refresh_bypasses_it(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    transport = _transport(emulator, cache_dir, sleeps)
+    url = transport.endpoints.portal_invoke
+    first = transport.json(transport.post_form(url, _cone_body()))
+    again = transport.post_form(url, _cone_body().replace("fixed", "other-breaker"))
+    assert transport.json(again) == first and getattr(again, "from_cache", False)
+    assert len(_invokes(emulator)) == 1
+    transport.post_form(url, _cone_body(), force_refresh=True)
+    assert len(_invokes(emulator)) == 2
+
+
+def test_head_and_ranged_stream(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    transport = _transport(emulator, cache_dir, sleeps)
+    url = transport.endpoints.download_url("mast:IUE/product/swp43920_mxlo.fits")
+    size = int(transport.head(url).headers["Content-Length"])
+    with transport.stream_get(url) as whole:
+        body = b"".join(whole.chunks())
+    with transport.stream_get(url, offset=1000) as rest:
+        tail = b"".join(rest.chunks(size=4096))
+        assert (rest.status_code, rest.offset, rest.total_size) == (206, 1000, size)
+    assert len(body) == size and tail == body[1000:]
+    assert all(r.fault is None for r in emulator.requests.snapshot())
+
+
+def test_retry_after_forms() -> None:
+    soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert _retry_after_seconds("7") == 7.0
+    assert 25 <= (_retry_after_seconds(format_datetime(soon, usegmt=True)) or 0) <= 30
+    assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert _retry_after_seconds("86400") == 300.0
+    assert _retry_after_seconds("soon") is None and _retry_after_seconds(None) is None
+
+
+def test_progress_bar_only_when_enabled(
+    cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = Transport(Settings.from_env({}, cache_dir=cache_dir, progress=False))
+    with quiet.progress("pages") as update:
+        update(1, 5)
+        update(5, 5)
+    loud = Transport(Settings.from_env({}, cache_dir=cache_dir, progress=True))
+    assert capsys.readouterr().err == ""
+    with loud.progress("pages") as update:
+        update(1, 5)
+        update(5, 5)
+    assert "pages:" in capsys.readouterr().err
