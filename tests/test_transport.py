@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,7 @@ def test_read_timeout_is_a_remote_timeout(
 ) -> None:
     emulator.set_faults("/api/v0/invoke=slow:delay=2")
     transport = _transport(emulator, cache_dir, sleeps, request_timeout=0.3, max_retries=1)
-    with pytest.raises(RemoteTimeoutError, match="no answer in time.*request_timeout"):
+    with pytest.raises(RemoteTimeoutError, match=r"no answer in time.*request_timeout"):
         transport.post_form(transport.endpoints.portal_invoke, _cone_body())
     assert len(sleeps) == 1
 
