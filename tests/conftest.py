@@ -44,7 +44,16 @@ def settings(cache_dir: Path, emulator_session: EmulatorServer) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def astroquery_mast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+def astroquery_emulator() -> Iterator[EmulatorServer]:
+    """The emulator that ``astroquery_mast`` talks to (read its ``.requests`` log freely)."""
+    with start("127.0.0.1", 0) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def astroquery_mast(
+    astroquery_emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ModuleType]:
     """Stock ``astroquery.mast``, configured before import to talk to its own emulator.
 
     The resolver's fixed host (http://mastresolver.stsci.edu) goes through the emulator as an
@@ -56,12 +65,13 @@ def astroquery_mast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Module
             "emulator (its URLs are fixed at import). Do not import astroquery.mast at test-module "
             "level or in other fixtures; use this fixture instead."
         )
-    with start("127.0.0.1", 0) as server, pytest.MonkeyPatch.context() as patch:
+    url = astroquery_emulator.url
+    with pytest.MonkeyPatch.context() as patch:
         for name in ("HTTP_PROXY", "http_proxy"):
-            patch.setenv(name, server.url)
+            patch.setenv(name, url)
         for name in ("NO_PROXY", "no_proxy"):
             patch.setenv(name, "127.0.0.1,localhost,::1")
-        yield _import_astroquery_mast(server.url, tmp_path_factory.mktemp("astroquery-cache"))
+        yield _import_astroquery_mast(url, tmp_path_factory.mktemp("astroquery-cache"))
 
 
 def _import_astroquery_mast(url: str, cache: Path) -> ModuleType:
