@@ -49,7 +49,7 @@ def _padded(nbytes: int) -> int:
 
 def _label(value: str) -> str:
     """A header string that always fits one card (no CONTINUE cards, so sizes are fixed)."""
-    return value.encode("ascii", "replace").decode("ascii")[-60:]
+    return value.encode("ascii", "replace").decode("ascii").replace("'", "_")[-60:]
 
 
 def _mission(uri: str) -> str:
@@ -99,7 +99,7 @@ def _primary_header(uri: str) -> fits.Header:
     header = fits.Header()
     header["ORIGIN"] = ("mastcache emulator", "synthetic product, not real data")
     header["TELESCOP"] = (_mission(uri), "mission of the product URI")
-    header["FILENAME"] = (_label(PurePosixPath(uri.split("?")[0]).name), "product file name")
+    header["FILENAME"] = _label(PurePosixPath(uri.split("?")[0]).name)
     header["URIHASH"] = (_digest(uri).hex()[:16], "sha256 prefix of the product URI")
     return header
 
