@@ -16,7 +16,7 @@ import duckdb
 
 from mastcache.errors import SQLError
 
-__all__ = ["open_connection", "parse_select", "seal", "summarize_views"]
+__all__ = ["allowed_message", "open_connection", "parse_select", "seal", "summarize_views"]
 
 _CONFIG: dict[str, Any] = {
     "enable_external_access": False,
@@ -50,18 +50,21 @@ def parse_select(connection: Any, query: str, views: Sequence[str]) -> Any:
     try:
         statements = connection.extract_statements(query)
     except duckdb.Error as exc:
-        raise SQLError(f"cannot parse the SQL: {_first_line(exc)}. {_allowed(views)}") from exc
+        raise SQLError(
+            f"cannot parse the SQL: {_first_line(exc)}. {allowed_message(views)}"
+        ) from exc
     if len(statements) != 1:
         found = f"{len(statements)} statements" if statements else "no statement"
-        raise SQLError(f"expected exactly one statement, found {found}. {_allowed(views)}")
+        raise SQLError(f"expected exactly one statement, found {found}. {allowed_message(views)}")
     statement = statements[0]
     if statement.type != duckdb.StatementType.SELECT:
         kind = str(statement.type.name)
-        raise SQLError(f"{kind} statements are not allowed. {_allowed(views)}")
+        raise SQLError(f"{kind} statements are not allowed. {allowed_message(views)}")
     return statement
 
 
-def _allowed(views: Sequence[str]) -> str:
+def allowed_message(views: Sequence[str]) -> str:
+    """The sentence every refusal ends with: what is allowed, over which views."""
     return (
         "Only read-only SELECT queries over the cache views are allowed; "
         f"views: {summarize_views(views)}"

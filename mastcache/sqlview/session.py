@@ -173,9 +173,9 @@ def _query_error(exc: Exception, views: list[str]) -> SQLError:
         return SQLError(
             f"the query was stopped ({text}): add a filter or a LIMIT, or pass a larger timeout"
         )
-    if isinstance(exc, duckdb.PermissionException):
+    if isinstance(exc, duckdb.PermissionException | duckdb.ParserException):
         return SQLError(
             f"the query was refused ({text}): SQL over the cache reads only the cache views, "
-            f"never files, URLs or extensions; views: {lockdown.summarize_views(views)}"
+            f"never files, URLs or extensions. {lockdown.allowed_message(views)}"
         )
     return SQLError(f"the query failed: {text}; views: {lockdown.summarize_views(views)}")
