@@ -122,12 +122,18 @@ class MastClient:
         **extra: Any,
     ) -> Table:
         """One Portal query through the archive; warns on an empty result as astroquery does."""
+        mode = runtime.effective_mode(mode)
 
         def fetch() -> Table:
             gateway = self._services().gateway
             return _quietly(
                 lambda: gateway.portal_table(
-                    service, dict(params), pagesize=pagesize, page=page, **extra
+                    service,
+                    dict(params),
+                    pagesize=pagesize,
+                    page=page,
+                    force_refresh=bypasses_http_cache(mode),
+                    **extra,
                 )
             )
 
@@ -162,8 +168,12 @@ class MastClient:
     def _column_config(self, service: str, mode: str | None) -> dict[str, dict[str, Any]]:
         """The columns configuration of ``service``, cached like any query (offline-ready)."""
 
+        mode = runtime.effective_mode(mode)
+
         def fetch() -> Table:
-            return _config_to_table(self._services().gateway.column_config(service))
+            gateway = self._services().gateway
+            config = gateway.column_config(service, force_refresh=bypasses_http_cache(mode))
+            return _config_to_table(config)
 
         table = self._cached_table(COLUMNS_CONFIG, {"colConfigId": service}, "raw", fetch, mode)
         return _table_to_config(table)
@@ -185,6 +195,11 @@ class MastClient:
         coord = self._resolve([name], resolver, False, mode)
         assert isinstance(coord, SkyCoord)
         return coord
+
+
+def bypasses_http_cache(mode: str) -> bool:
+    """Whether a fetch in ``mode`` must reach MAST itself, not the HTTP-level cache."""
+    return mode in ("online", "refresh")
 
 
 def _spec(

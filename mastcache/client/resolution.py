@@ -51,13 +51,19 @@ class _LazyBatch:
     gateway: MastGateway
     names: list[str]
     options: WireOptions
+    force_refresh: bool
     fetched: dict[str, Entries] = field(default_factory=dict)
 
     def entries(self, name: str) -> Entries:
         if name not in self.fetched:
             start = self.names.index(name)
             pending = [n for n in self.names[start:] if n not in self.fetched]
-            found = self.gateway.resolve(pending, self.options.resolver, self.options.resolve_all)
+            found = self.gateway.resolve(
+                pending,
+                self.options.resolver,
+                self.options.resolve_all,
+                force_refresh=self.force_refresh,
+            )
             for item in pending:
                 self.fetched[item] = list(found.get(item, []))
         return self.fetched[name]
@@ -74,7 +80,7 @@ def resolve_names(
 ) -> dict[str, Entries]:
     """Raw entries per distinct name, through the archive (stored per name)."""
     unique = list(dict.fromkeys(names))
-    batch = _LazyBatch(gateway, unique, options)
+    batch = _LazyBatch(gateway, unique, options, force_refresh=mode in ("online", "refresh"))
     return {
         name: archive.resolution(
             name,

@@ -42,7 +42,9 @@ def test_a_name_string_goes_through_the_resolver() -> None:
     assert parse_coordinates("M31", _resolver) is M31
 
 
-@pytest.mark.parametrize("bad", ["not a place", (10, 20), 12.5, SkyCoord([1, 2], [3, 4], unit="deg")])
+@pytest.mark.parametrize(
+    "bad", ["not a place", (10, 20), 12.5, SkyCoord([1, 2], [3, 4], unit="deg")]
+)
 def test_malformed_coordinates_are_invalid_queries(bad: object) -> None:
     with pytest.raises(InvalidQueryError):
         parse_coordinates(bad, _resolver)

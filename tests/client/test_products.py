@@ -47,7 +47,10 @@ def test_mrp_only_keeps_minimum_recommended_products(products: Table) -> None:
 
 def test_extension_accepts_one_or_many_and_skips_masked_names(products: Table) -> None:
     assert _filter(products, extension="x1d.fits") == ["1:SCIENCE:100", "2:SCIENCE:20000"]
-    assert _filter(products, extension=["jpg", "asn.fits"]) == ["1:AUXILIARY:14400", "2:PREVIEW:500"]
+    assert _filter(products, extension=["jpg", "asn.fits"]) == [
+        "1:AUXILIARY:14400",
+        "2:PREVIEW:500",
+    ]
     assert _filter(products, extension="fits") == [
         "1:SCIENCE:100",
         "1:AUXILIARY:14400",
