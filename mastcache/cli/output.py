@@ -67,8 +67,22 @@ def _to_csv(table: Any) -> str:
     import pyarrow.csv as pacsv
 
     sink = io.BytesIO()
-    pacsv.write_csv(_to_arrow(table), sink)
+    pacsv.write_csv(_flatten_nested(_to_arrow(table)), sink)
     return sink.getvalue().decode("utf-8")
+
+
+def _flatten_nested(arrow: Any) -> Any:
+    """Lists and structs become JSON text (``["a", "b"]``): CSV and text tables have no nesting."""
+    import pyarrow as pa
+
+    for index, field in enumerate(arrow.schema):
+        if pa.types.is_nested(field.type) or pa.types.is_interval(field.type):
+            cells = [
+                None if v is None else json.dumps(v, default=_json_default)
+                for v in arrow.column(index).to_pylist()
+            ]
+            arrow = arrow.set_column(index, field.name, pa.array(cells, type=pa.string()))
+    return arrow
 
 
 def _to_text(table: Any) -> str:
@@ -77,7 +91,7 @@ def _to_text(table: Any) -> str:
     if not isinstance(table, Table):
         from mastcache.store.parquet import arrow_to_table
 
-        table = arrow_to_table(table)
+        table = arrow_to_table(_flatten_nested(table))
     lines = table.pformat(max_lines=-1, max_width=-1 if not sys.stdout.isatty() else None)
     return "\n".join(lines) + "\n"
 
