@@ -137,7 +137,7 @@ class SQLError(MastCacheError):
     """A SQL statement over the cache was rejected or failed."""
 
 
-class MastCacheWarning(AstropyWarning):
+class MastCacheWarning(AstropyWarning):  # type: ignore[misc]
     """Base class of mastcache's warnings."""
 
 

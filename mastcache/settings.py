@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, get_args
 
 from mastcache.errors import ConfigurationError
 
@@ -70,12 +70,13 @@ def _default_cache_dir() -> Path:
 
 
 def _check_mode(mode: str) -> Mode:
-    if mode not in MODES:
-        raise ConfigurationError(
-            f"unknown mode {mode!r}: expected one of {', '.join(MODES)} "
-            "(set MASTCACHE_MODE or pass --mode)"
-        )
-    return cast(Mode, mode)
+    for known in MODES:
+        if mode == known:
+            return known
+    raise ConfigurationError(
+        f"unknown mode {mode!r}: expected one of {', '.join(MODES)} "
+        "(set MASTCACHE_MODE or pass --mode)"
+    )
 
 
 def _check_url(url: str | None, variable: str) -> str | None:
@@ -137,9 +138,7 @@ class Settings:
             )
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``environ`` (default ``os.environ``), then explicit ``overrides``."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
