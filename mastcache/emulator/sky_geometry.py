@@ -81,15 +81,14 @@ def region_string(ra: float, dec: float, kind: int, size: float, rotation: float
     """The STC-S `s_region` MAST sends: ``CIRCLE ICRS ra dec r`` or a closed ``POLYGON``."""
     if kind == CIRCLE:
         return f"CIRCLE ICRS {ra:.8f} {dec:.8f} {size:.6g}"
-    corners = [(-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)]
     cos_r, sin_r = math.cos(rotation), math.sin(rotation)
     parts = []
-    for sx, sy in corners:
+    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
         dx = size * (sx * cos_r - sy * sin_r)
         dy = size * (sx * sin_r + sy * cos_r)
         cra, cdec = offset_position(ra, dec, dx, dy)
         parts.append(f"{cra:.8f} {cdec:.8f}")
-    return "POLYGON ICRS " + " ".join(parts)
+    return "POLYGON ICRS " + " ".join([*parts, parts[0]])
 
 
 def random_point_in_cone(

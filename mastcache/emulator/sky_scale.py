@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from mastcache.emulator.sky import catalog_id, rng_choice
+from mastcache.emulator.sky import rng_choice
 from mastcache.emulator.sky_geometry import (
     ARCSEC_PER_DEG,
     footprint_distance_deg,
@@ -25,6 +25,7 @@ from mastcache.emulator.sky_synth import Target, synthesize
 
 SCALE_OBSID_BASE: Final = 50_000_000_000
 BATCH: Final = 1000
+MASK64: Final = (1 << 64) - 1
 SCALE_MIX: Final[dict[str, float]] = {
     k: STAR_MIX.get(k, 0.0) + GALAXY_MIX.get(k, 0.0) for k in set(STAR_MIX) | set(GALAXY_MIX)
 }
@@ -60,7 +61,7 @@ class ScaleRows:
         return rows
 
     def _centre(self, index: int) -> tuple[float, float]:
-        rng = random.Random(f"mastcache-scale-pos:{self.seed}:{index}")
+        rng = random.Random(_mix(self.seed, index, 2))
         if self.cone is None:
             return random_point_on_sphere(rng.random(), rng.random())
         c = self.cone
@@ -70,11 +71,18 @@ class ScaleRows:
 def scale_row(seed: int, index: int, centre: tuple[float, float]) -> dict[str, Any]:
     """Scaled row `index` of `seed` centred on `centre`; every other column depends on
     (seed, index) only."""
-    rng = random.Random(f"mastcache-scale:{seed}:{index}")
+    rng = random.Random(_mix(seed, index, 1))
     mission = rng_choice(rng, SCALE_MIX)
-    name = f"SCALE-{index:07d}"
-    target = Target(name, None, catalog_id(name))
+    target = Target(f"SCALE-{index:07d}", None, 300_000_000 + index)
     return synthesize(rng, PROFILES[mission], target, SCALE_OBSID_BASE + index, centre)
+
+
+def _mix(seed: int, index: int, stream: int) -> int:
+    """A 64-bit seed from (seed, index, stream): splitmix64, cheaper than string seeding."""
+    z = (seed * 0x9E3779B97F4A7C15 + index * 0xBF58476D1CE4E5B9 + stream) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
 
 
 def scale_observation(seed: int, obsid: int, count: int) -> dict[str, Any] | None:
