@@ -61,6 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.connections_lock:
             self.server.connections.add(self.connection)
 
@@ -173,21 +175,23 @@ class _Response:
         raise RuntimeError("The emulator's app never uses the legacy write() callable.")
 
     def send(self, result: Iterable[bytes], head: bool) -> None:
+        """Write the head together with the first chunk (no delayed-ACK stall), then the rest."""
         code = int(self.status.split()[0])
         has_length = any(k.lower() == "content-length" for k, _ in self.headers)
         may_have_body = not head and code not in NO_BODY_STATUSES and code >= 200
         if may_have_body and not has_length:
             self.is_chunked = self.handler.request_version == "HTTP/1.1"
             self.handler.close_connection |= not self.is_chunked
-        self._write_head(code)
+        pending = self._head(code)
         for chunk in _nonempty(result):
-            self.handler.wfile.write(
-                b"%x\r\n%s\r\n" % (len(chunk), chunk) if self.is_chunked else chunk
-            )
-        if self.is_chunked:
-            self.handler.wfile.write(b"0\r\n\r\n")
+            self.handler.wfile.write(pending + self._frame(chunk))
+            pending = b""
+        self.handler.wfile.write(pending + (b"0\r\n\r\n" if self.is_chunked else b""))
 
-    def _write_head(self, code: int) -> None:
+    def _frame(self, chunk: bytes) -> bytes:
+        return b"%x\r\n%s\r\n" % (len(chunk), chunk) if self.is_chunked else chunk
+
+    def _head(self, code: int) -> bytes:
         reason = self.status.partition(" ")[2]
         lines = [f"{self.handler.request_version} {code} {reason}"]
         lines += [f"{k}: {v}" for k, v in self.headers]
@@ -196,7 +200,7 @@ class _Response:
             lines.append("Transfer-Encoding: chunked")
         if self.handler.close_connection:
             lines.append("Connection: close")
-        self.handler.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def _nonempty(result: Iterable[bytes]) -> Iterator[bytes]:
