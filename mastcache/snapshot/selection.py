@@ -1,0 +1,174 @@
+"""Which cache entries a snapshot takes: queries by key, service and time window, the
+resolutions asked for, the product manifests and files of the chosen observations.
+
+Results of a non-anonymous scope (proprietary data) stay out unless asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+import pyarrow.parquet as pq
+
+from mastcache.errors import SnapshotError
+from mastcache.keys import resolution_key
+from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
+
+__all__ = ["Chosen", "Selection", "choose"]
+
+ANONYMOUS = "anonymous"
+_R = TypeVar("_R", QueryRecord, ResolutionRecord)
+#: Shortest key prefix accepted on the command line.
+MIN_PREFIX = 6
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to take. ``keys`` are query or resolution keys (or unique prefixes);
+    ``None`` means "everything" for that filter."""
+
+    keys: frozenset[str] | None = None
+    services: frozenset[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    include_proprietary: bool = False
+    with_files: bool = False
+    #: Unknown keys are an error (create) or merely reported (record: uncached calls).
+    is_strict: bool = True
+
+
+@dataclass
+class Chosen:
+    queries: list[QueryRecord] = field(default_factory=list)
+    resolutions: list[ResolutionRecord] = field(default_factory=list)
+    products: list[ProductRecord] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
+    excluded_proprietary: int = 0
+    not_cached: list[str] = field(default_factory=list)
+
+
+def choose(store: Store, selection: Selection) -> Chosen:
+    """The entries of ``store`` that ``selection`` takes, sorted by key."""
+    chosen = Chosen()
+    queries = [q for q in store.list_queries() if _in_window(q.fetched_at, selection)]
+    with store.unit_of_work(read_only=True) as uow:
+        resolutions = {_key(r): r for r in uow.resolutions.list()}
+    resolutions = {k: r for k, r in resolutions.items() if _in_window(r.fetched_at, selection)}
+    if selection.keys is not None:
+        queries, picked = _by_keys(queries, resolutions, selection, chosen)
+    else:
+        queries = [q for q in queries if _has_service(q, selection)]
+        picked = list(resolutions.values()) if selection.services is None else []
+    chosen.queries = _public(sorted(queries, key=lambda q: q.key), selection, chosen)
+    chosen.resolutions = _public(sorted(picked, key=_key), selection, chosen)
+    chosen.products = _products(store, chosen.queries, selection)
+    if selection.with_files:
+        chosen.files = _files(store, chosen.queries, chosen.products)
+    return chosen
+
+
+def _key(record: ResolutionRecord) -> str:
+    return resolution_key(record.name, record.resolver, record.resolve_all, record.scope)
+
+
+def _in_window(when: datetime, selection: Selection) -> bool:
+    if selection.since is not None and when < selection.since:
+        return False
+    return selection.until is None or when <= selection.until
+
+
+def _has_service(query: QueryRecord, selection: Selection) -> bool:
+    return selection.services is None or query.service in selection.services
+
+
+def _by_keys(
+    queries: list[QueryRecord],
+    resolutions: dict[str, ResolutionRecord],
+    selection: Selection,
+    chosen: Chosen,
+) -> tuple[list[QueryRecord], list[ResolutionRecord]]:
+    by_key = {q.key: q for q in queries if _has_service(q, selection)}
+    taken_queries: dict[str, QueryRecord] = {}
+    taken_resolutions: dict[str, ResolutionRecord] = {}
+    for wanted in sorted(selection.keys or ()):
+        matches = _matches(wanted, [*by_key, *resolutions], selection)
+        if not matches:
+            chosen.not_cached.append(wanted)
+        for key in matches:
+            if key in by_key:
+                taken_queries[key] = by_key[key]
+            else:
+                taken_resolutions[key] = resolutions[key]
+    return list(taken_queries.values()), list(taken_resolutions.values())
+
+
+def _matches(wanted: str, keys: list[str], selection: Selection) -> list[str]:
+    wanted = wanted.strip().lower()
+    if len(wanted) == 64 or not selection.is_strict:
+        found = [key for key in keys if key == wanted]
+    else:
+        if len(wanted) < MIN_PREFIX:
+            raise SnapshotError(
+                f"key {wanted!r} is too short: give at least {MIN_PREFIX} hex digits of a "
+                'query key (`mastcache sql "SELECT key, service FROM queries"` lists them)'
+            )
+        found = [key for key in keys if key.startswith(wanted)]
+    if len(found) > 1:
+        raise SnapshotError(
+            f"key prefix {wanted!r} matches {len(found)} cached entries; give more digits"
+        )
+    if not found and selection.is_strict:
+        raise SnapshotError(
+            f"no cached query or resolution has key {wanted!r} (within the chosen services "
+            "and time window); run the query first, or list keys with "
+            '`mastcache sql "SELECT key, service, fetched_at FROM queries"`'
+        )
+    return found
+
+
+def _public(records: list[_R], selection: Selection, chosen: Chosen) -> list[_R]:
+    if selection.include_proprietary:
+        return records
+    kept = [r for r in records if r.scope == ANONYMOUS]
+    chosen.excluded_proprietary += len(records) - len(kept)
+    return kept
+
+
+def _column_values(store: Store, queries: Iterable[QueryRecord], column: str) -> set[str]:
+    values: set[str] = set()
+    for query in queries:
+        path = store.root / query.table_path
+        if column in pq.read_schema(path).names:
+            array = pq.read_table(path, columns=[column]).column(column)
+            values.update(str(v) for v in array.to_pylist() if v is not None)
+        if column in query.params:
+            values.update(str(v) for v in _as_list(query.params[column]))
+    return values
+
+
+def _as_list(value: object) -> list[object]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value] if value is not None else []
+
+
+def _products(
+    store: Store, queries: list[QueryRecord], selection: Selection
+) -> list[ProductRecord]:
+    obsids = sorted(_column_values(store, queries, "obsid"))
+    scopes = [ANONYMOUS, *sorted({q.scope for q in queries} - {ANONYMOUS})]
+    products = [p for scope in scopes for p in store.get_products(obsids, scope)]
+    if not selection.include_proprietary:
+        products = [p for p in products if p.scope == ANONYMOUS]
+    return sorted(products, key=lambda p: (p.obsid, p.uri, p.scope))
+
+
+def _files(
+    store: Store, queries: list[QueryRecord], products: list[ProductRecord]
+) -> list[FileRecord]:
+    uris = _column_values(store, queries, "dataURI") | {p.uri for p in products}
+    files = [store.get_file(uri) for uri in sorted(uris)]
+    return [f for f in files if f is not None and f.status == "complete"]
