@@ -8,6 +8,7 @@ has its own builder. Cells are typed with whole-column numpy operations.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 import numpy as np
@@ -68,7 +69,7 @@ def portal_pages_table(
     first_fields = responses[0]["fields"] if responses else []
     if all(response["fields"] == first_fields for response in responses):
         rows = [row for response in responses for row in response["data"]]
-        return _as_stacked(portal_table(first_fields, rows, column_config))
+        return Table(_portal_columns(first_fields, rows, column_config), copy=False)
     return vstack([portal_table(r["fields"], r["data"], column_config) for r in responses])
 
 
@@ -79,14 +80,42 @@ def portal_table(
 ) -> Table:
     """Table of one Portal page: columns in ``fields`` order, ``_selected_`` dropped,
     a repeated name keeps its first column, nulls and masks as astroquery makes them."""
-    table = Table(masked=True)
+    return Table(_portal_columns(fields, rows, column_config), masked=True, copy=False)
+
+
+def _portal_columns(
+    fields: Sequence[Mapping[str, Any]],
+    rows: Sequence[Row],
+    column_config: Mapping[str, Any] | None,
+) -> list[MaskedColumn]:
+    wanted = _wanted_fields(fields)
+    values = _column_values(rows, [name for name, _ in wanted])
+    return [
+        _portal_column(name, mast_type, cells, _config_ignore_value(column_config, name))
+        for (name, mast_type), cells in zip(wanted, values, strict=True)
+    ]
+
+
+def _wanted_fields(fields: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(name, type) in ``fields`` order, without ``_selected_`` and repeated names."""
+    wanted: dict[str, str] = {}
     for field in fields:
-        name = field["name"]
-        if name == "_selected_" or name in table.colnames:
-            continue
-        ignore = _config_ignore_value(column_config, name)
-        table.add_column(_portal_column(name, str(field["type"]), rows, ignore))
-    return table
+        if field["name"] != "_selected_" and field["name"] not in wanted:
+            wanted[field["name"]] = str(field["type"])
+    return list(wanted.items())
+
+
+def _column_values(rows: Sequence[Row], names: list[str]) -> list[Sequence[Any]]:
+    """The cells of each named column (None where a row lacks the key), one pass over rows."""
+    if not names or not rows:
+        return [() for _ in names]
+    try:
+        picked = list(map(itemgetter(*names), rows))
+    except KeyError:  # some rows leave null cells out
+        return [[row.get(name) for row in rows] for name in names]
+    except TypeError as exc:
+        raise ProtocolError(f"Portal rows must be JSON objects keyed by column ({exc})") from exc
+    return [picked] if len(names) == 1 else list(zip(*picked, strict=True))
 
 
 def _config_ignore_value(column_config: Mapping[str, Any] | None, name: str) -> Any:
@@ -96,19 +125,20 @@ def _config_ignore_value(column_config: Mapping[str, Any] | None, name: str) -> 
     return props.get("ignoreValue") if isinstance(props, Mapping) else None
 
 
-def _portal_column(name: str, mast_type: str, rows: Sequence[Row], ignore: Any) -> MaskedColumn:
+def _portal_column(name: str, mast_type: str, values: Sequence[Any], ignore: Any) -> MaskedColumn:
+    """One typed column; a missing cell is a null, as astroquery's ``row.get(col, null)``."""
     _, atype, default_null = parse_type(mast_type)
     null = default_null if ignore is None else ignore
     if atype is np.float64 and ignore is None:
-        return _float_column(name, [row.get(name) for row in rows])
-    cells = _object_array([row.get(name, null) for row in rows])
+        return _float_column(name, values)
+    cells = _object_array(values)
     if null is not None:
         cells[_equal(cells, None)] = null
     mask = (cells == null) if atype is str else _equal(cells, null)
     return MaskedColumn(_cast(cells, atype, name), name=name, mask=mask)
 
 
-def _float_column(name: str, values: list[Any]) -> MaskedColumn:
+def _float_column(name: str, values: Sequence[Any]) -> MaskedColumn:
     """Floats with NaN nulls: NaN never equals the marker, so nothing is masked."""
     try:
         data = np.array(values, dtype=np.float64)
@@ -216,7 +246,7 @@ def _equal(cells: np.ndarray, value: Any) -> np.ndarray:
     return result
 
 
-def _object_array(values: list[Any]) -> np.ndarray:
+def _object_array(values: Sequence[Any]) -> np.ndarray:
     """A 1-d object array even when cells are themselves lists."""
     cells = np.empty(len(values), dtype=object)
     cells[:] = values
@@ -231,8 +261,3 @@ def _cast(cells: np.ndarray, atype: Any, name: str) -> np.ndarray:
             f"column {name!r} cannot be read as {atype!r} ({exc}); MAST sent a type or a "
             "value its table format does not allow"
         ) from exc
-
-
-def _as_stacked(table: Table) -> Table:
-    """The table as ``vstack`` returns it: the same masked columns, table not flagged masked."""
-    return Table(list(table.columns.values()), copy=False)

@@ -144,6 +144,7 @@ def test_catalog_separation_warning() -> None:
     }
     with pytest.warns(InputWarning, match="differ from MAST TIC catalog by more than 1 arcsec"):
         coord = resolver.skycoords("TIC 5", entries, resolver="SIMBAD")
+    assert isinstance(coord, SkyCoord)
     assert coord.ra.deg == pytest.approx(10.01)
 
 
