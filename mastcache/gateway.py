@@ -154,7 +154,7 @@ class MastGateway:
                 resend=resend,
                 max_parallel=self.settings.max_parallel,
                 timeout=self.settings.query_timeout,
-                all_pages=page is None,
+                all_pages=not page,
                 progress=progress,
             )
 
