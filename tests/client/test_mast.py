@@ -42,7 +42,9 @@ def test_request_fields_change_the_key(mast: MastClass) -> None:
 
 
 def test_mast_query_builds_filters_and_positions(mast: MastClass) -> None:
-    table = mast.mast_query("Mast.Caom.Filtered", obs_collection=["HST"], dataproduct_type=["image"])
+    table = mast.mast_query(
+        "Mast.Caom.Filtered", obs_collection=["HST"], dataproduct_type=["image"]
+    )
     assert len(table) > 0 and set(table["obs_collection"]) == {"HST"}
     cone = mast.mast_query("Mast.Caom.Cone", **CONE)
     assert len(cone) == len(mast.service_request("Mast.Caom.Cone", CONE, mode="offline"))

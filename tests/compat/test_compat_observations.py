@@ -9,7 +9,6 @@ still match.
 
 from __future__ import annotations
 
-import math
 import pickle
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import numpy as np
 import pytest
 import pytest_socket
 from astropy.coordinates import SkyCoord
-from astropy.table import Table
+from astropy.table import MaskedColumn, Table
 
 from mastcache import runtime
 from mastcache.client import MastClass, ObservationsClass
@@ -55,7 +54,9 @@ CALLS: dict[str, Call] = {
     "object-tic": lambda o, m: o.query_object("TIC 307210830", radius=0.2),
     "criteria-list": lambda o, m: o.query_criteria(obs_collection=["HST", "GALEX"]),
     "criteria-range": lambda o, m: o.query_criteria(s_dec=[40, 60], dataproduct_type="image"),
-    "criteria-time-range": lambda o, m: o.query_criteria(t_min=[55000, 59000], obs_collection="TESS"),
+    "criteria-time-range": lambda o, m: o.query_criteria(
+        t_min=[55000, 59000], obs_collection="TESS"
+    ),
     "criteria-wildcard-star": lambda o, m: o.query_criteria(target_name="M*", obs_collection="HST"),
     "criteria-wildcard-percent": lambda o, m: o.query_criteria(obs_id="%a%", obs_collection="IUE"),
     "criteria-objectname": lambda o, m: o.query_criteria(
@@ -289,6 +290,38 @@ def _astroquery_in_subprocess(
     args = [str(coord.ra.deg), str(coord.dec.deg), str(radius), str(pagesize)]
     subprocess.run([sys.executable, str(worker), url, str(out), *args], check=True, timeout=600)
     with out.open("rb") as handle:
-        table: Table = pickle.load(handle)
-    assert not math.isnan(len(table))
+        result = pickle.load(handle)
+    table: Table = result["table"]
+    for name, fill in result["fills"].items():
+        if str(table[name].fill_value) != fill:  # rebuild: the default fill comes back whole
+            column = table[name]
+            table[name] = MaskedColumn(column.data.data, mask=column.mask, dtype=column.dtype)
+            assert str(table[name].fill_value) == fill, name
     return table
+
+
+def _sample_table() -> Table:
+    table = Table({"a": MaskedColumn([1, 2], mask=[False, True]), "b": [1.5, np.nan]})
+    table["b"].unit = u.deg
+    return table
+
+
+def test_assert_tables_equal_sees_every_difference() -> None:
+    assert_tables_equal(_sample_table(), _sample_table())
+    stamped = _sample_table()
+    stamped.meta["mastcache"] = {"source": "cache"}
+    assert_tables_equal(stamped, _sample_table())
+    changes: list[Callable[[Table], None]] = [
+        lambda t: t.rename_column("a", "c"),
+        lambda t: t.reverse(),
+        lambda t: setattr(t["b"], "unit", u.arcsec),
+        lambda t: t.__setitem__("a", MaskedColumn([1, 2], mask=[False, False])),
+        lambda t: t["b"].__setitem__(0, 2.5),
+        lambda t: t.__setitem__("a", MaskedColumn([1.0, 2.0], mask=[False, True])),
+        lambda t: t.meta.__setitem__("note", "x"),
+    ]
+    for change in changes:
+        other = _sample_table()
+        change(other)
+        with pytest.raises(AssertionError):
+            assert_tables_equal(other, _sample_table())
