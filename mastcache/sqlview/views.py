@@ -64,7 +64,8 @@ class UnionView:
         if not self.members:
             columns = _EMPTY.get(self.name, "CAST(NULL AS VARCHAR) AS id")
             body = f"SELECT {columns}, CAST([] AS VARCHAR[]) AS source_queries LIMIT 0"
-        elif not self.keys:
+        elif not self.keys or len(self.members) == 1:
+            # one result alone has nothing to lose to a newer one: skip the window
             body = (
                 "SELECT * EXCLUDE (__mc_source, __mc_rank), [__mc_source] AS source_queries "
                 f"FROM ({self._union()})"
