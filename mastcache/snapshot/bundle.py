@@ -1,7 +1,8 @@
 """The ``.mastsnap`` container: a deterministic ZIP writer and a suspicious ZIP reader.
 
 Writing: members in sorted order, one fixed timestamp taken from the data, fixed
-permissions, fixed compression; the same members always give the same bytes.
+permissions, stored uncompressed (Parquet is compressed already, and with no deflate layer
+every flipped byte changes a member's sha256); the same members always give the same bytes.
 Reading: every name is checked before anything is trusted (DESIGN.md section 11: absolute
 paths, ``..``, links, duplicates), and no member is ever read past the size the manifest
 declares for it, so a zip bomb costs at most that much.
@@ -50,12 +51,11 @@ class MemberSource:
     digest: MemberDigest
     data: bytes | None = None
     path: Path | None = None
-    compress: bool = False
 
     @classmethod
-    def of_bytes(cls, name: str, data: bytes, *, compress: bool = False) -> MemberSource:
+    def of_bytes(cls, name: str, data: bytes) -> MemberSource:
         digest = MemberDigest(hashlib.sha256(data).hexdigest(), len(data))
-        return cls(name, digest, data=data, compress=compress)
+        return cls(name, digest, data=data)
 
     def chunks(self) -> Iterator[bytes]:
         if self.data is not None:
@@ -84,7 +84,7 @@ class BundleWriter:
         info = zipfile.ZipInfo(source.name, date_time=self._date_time)
         info.create_system = 3
         info.external_attr = _FILE_ATTR
-        info.compress_type = zipfile.ZIP_DEFLATED if source.compress else zipfile.ZIP_STORED
+        info.compress_type = zipfile.ZIP_STORED
         info.file_size = source.digest.size
         digest = hashlib.sha256()
         with self._zip.open(info, "w", force_zip64=source.digest.size >= 1 << 31) as member:

@@ -171,7 +171,7 @@ def _manifest_sources(manifest: Manifest) -> list[MemberSource]:
     data = manifest.to_bytes()
     line = f"{sha256_hex(data)}  {MANIFEST}\n".encode("ascii")
     return [
-        MemberSource.of_bytes(MANIFEST, data, compress=True),
+        MemberSource.of_bytes(MANIFEST, data),
         MemberSource.of_bytes(MANIFEST_HASH, line),
     ]
 
