@@ -300,3 +300,13 @@ def test_module_is_callable_after_import(filled: Settings) -> None:
     import mastcache.sql as module
 
     assert module("SELECT 1 AS one", settings=filled)["one"][0] == 1
+
+
+def test_a_file_removed_under_a_live_session_gives_a_clear_error(filled: Settings) -> None:
+    with Store.open(filled) as store:
+        record = store.get_query(OLD_OBS)
+    assert record is not None
+    with connect(filled) as session:
+        (filled.cache_dir / record.table_path).unlink()
+        with pytest.raises(SQLError, match="open a new session"):
+            session.arrow("SELECT count(*) FROM observations")

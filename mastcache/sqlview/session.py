@@ -102,24 +102,32 @@ class CacheSQL:
 
 def _create_views(connection: Any, contents: CacheContents) -> None:
     names = query_view_names(r.key for r in contents.queries)
+    results = _register_results(connection, contents, names)
+    manifest = _register_catalog(connection, contents, names)
+    manifest_member = None
+    if manifest.num_rows:
+        rank = len(contents.queries)  # cached product lists, MAST's full rows, win over it
+        manifest_member = Member(
+            "product_manifests", MANIFEST_SOURCE, rank, tuple(manifest.column_names)
+        )
+    for view in plan_union_views(results, manifest_member):
+        connection.execute(view.sql())
+
+
+def _register_results(
+    connection: Any, contents: CacheContents, names: dict[str, str]
+) -> list[tuple[QueryRecord, Member]]:
+    """Register each cached result as ``q_<key8>``; the members for the union views."""
     ranks = rank_records(contents.queries)
     results: list[tuple[QueryRecord, Member]] = []
     for record in contents.queries:
         dataset = _open_dataset(contents, record)
         if dataset is not None:
-            connection.register(names[record.key], dataset)
-            member = Member(
-                names[record.key], record.key, ranks[record.key], tuple(dataset.schema.names)
-            )
+            name = names[record.key]
+            connection.register(name, dataset)
+            member = Member(name, record.key, ranks[record.key], tuple(dataset.schema.names))
             results.append((record, member))
-    manifest = _register_catalog(connection, contents, names)
-    manifest_member = (
-        Member("product_manifests", MANIFEST_SOURCE, len(ranks), tuple(manifest.column_names))
-        if manifest.num_rows
-        else None
-    )
-    for view in plan_union_views(results, manifest_member):
-        connection.execute(view.sql())
+    return results
 
 
 def _register_catalog(connection: Any, contents: CacheContents, names: dict[str, str]) -> pa.Table:
@@ -177,5 +185,11 @@ def _query_error(exc: Exception, views: list[str]) -> SQLError:
         return SQLError(
             f"the query was refused ({text}): SQL over the cache reads only the cache views, "
             f"never files, URLs or extensions. {lockdown.allowed_message(views)}"
+        )
+    if "Failed to open local file" in str(exc):
+        return SQLError(
+            f"the query failed: {text}. A cached result was replaced or removed while this "
+            "session was open (a refresh, or a prune that ignored the cache lock); "
+            "open a new session and run the query again"
         )
     return SQLError(f"the query failed: {text}; views: {lockdown.summarize_views(views)}")
