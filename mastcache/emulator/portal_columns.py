@@ -102,9 +102,3 @@ def products_config() -> Config:
     config["size"]["vot.unit"] = "byte"
     config["_selected_"] = {"text": "selected", "add": True, "type": "boolean", "hidden": True}
     return config
-
-
-def separator_of(config: Config, column: str) -> str | None:
-    """The `separator` a config declares for a column, if any."""
-    value = config.get(column, {}).get("separator")
-    return str(value) if value else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tracemalloc
 from dataclasses import dataclass
 from typing import Any
 
@@ -315,3 +316,51 @@ def test_reply_streams_in_chunks() -> None:
     assert len(chunks) > 3
     assert re.match(rb'\{"status":"COMPLETE"', chunks[0])
     assert len(json.loads(b"".join(chunks))["data"]) == 3000
+
+
+def stream_page(portal: PortalService, page: int, pagesize: int) -> tuple[int, int, bytes]:
+    """Read one scaled cone page chunk by chunk: (bytes, traced peak bytes, tail)."""
+    request = {
+        "service": "Mast.Caom.Cone",
+        "params": {"ra": 150.0, "dec": 2.2, "radius": 0.5},
+        "format": "json",
+        "pagesize": pagesize,
+        "page": page,
+    }
+    tracemalloc.start()
+    try:
+        total, tail = 0, b""
+        for chunk in portal.invoke({"request": json.dumps(request)}).body:
+            total, tail = total + len(chunk), (tail + chunk)[-2000:]
+        return total, tracemalloc.get_traced_memory()[1], tail
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_per_page_does_not_grow_with_the_page() -> None:
+    portal = PortalService(Knobs(rows=1_000_000))
+    stream_page(portal, 1, 1000)  # warm-up: imports and caches
+    small_bytes, small_peak, tail = stream_page(portal, 1000, 1000)
+    large_bytes, large_peak, _ = stream_page(portal, 100, 6000)
+    paging = json.loads(re.search(rb'"paging":(\{[^}]*\})', tail).group(1))  # type: ignore[union-attr]
+    assert paging == {
+        "page": 1000,
+        "pageSize": 1000,
+        "pagesFiltered": 1000,
+        "rows": 1000,
+        "rowsFiltered": 1_000_000,
+        "rowsTotal": 1_000_000,
+    }
+    assert large_bytes > 5 * small_bytes
+    assert large_peak < 1.5 * small_peak
+    assert large_peak < large_bytes / 2  # never the whole page in memory
+
+
+@pytest.mark.slow
+def test_million_row_cone_streams_every_page_in_flat_memory() -> None:
+    portal = PortalService(Knobs(rows=1_000_000))
+    stream_page(portal, 1, 1000)  # warm-up: imports and caches
+    pages = [stream_page(portal, page, 50_000) for page in range(1, 21)]
+    assert sum(len(p[2]) > 0 for p in pages) == 20
+    peaks = [peak for _, peak, _ in pages]
+    assert max(peaks) < 1.5 * min(peaks) and max(peaks) < 64 * 2**20
