@@ -23,7 +23,7 @@ from mastcache.store.metadata import dump_meta, load_meta
 __all__ = ["FIELD_KEY", "arrow_to_column", "column_to_arrow"]
 
 FIELD_KEY = b"mastcache"
-_TIME_UNITS = ("s", "ms", "us", "ns")
+_TIME_UNITS = ("ms", "us", "ns")  # Parquet has no seconds unit: "s" keeps the int view
 _TIME_ATTRS = ("format", "scale", "precision", "in_subfmt", "out_subfmt")
 
 
@@ -83,8 +83,9 @@ def _column_info(col: Column, dtype: np.dtype[Any], masked: bool) -> dict[str, A
 
 
 def _fill_value_info(col: Column) -> dict[str, Any]:
-    value = np.asarray(col.fill_value)
-    default = np.ma.default_fill_value(np.empty(0, col.dtype))
+    with np.errstate(over="ignore"):  # numpy's default 999999 overflows small ints
+        value = np.asarray(col.fill_value)
+        default = np.asarray(MaskedColumn(np.empty(0, col.dtype)).fill_value)
     if value.dtype.kind == "O" or np.array_equal(value, default):
         return {}
     item = value.item()
@@ -132,9 +133,9 @@ def _leaf_to_arrow(name: str, flat: np.ndarray[Any, Any], mask: Any) -> pa.Array
     if kind in "Mm":
         return _datetime_to_arrow(native, mask)
     if kind == "U":
-        return pa.array(native, mask=mask, type=pa.large_string())
+        return _bytes_to_arrow(_utf8(native), mask).view(pa.large_string())
     if kind == "S":
-        return pa.array(native, mask=mask, type=pa.large_binary())
+        return _bytes_to_arrow(native, mask)
     if kind == "O":
         return _objects_to_arrow(name, native, mask)
     raise StoreError(
@@ -148,9 +149,32 @@ def _datetime_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
     unit, count = np.datetime_data(native.dtype)
     ints = pa.array(native.view(np.int64), mask=mask)
     if count != 1 or unit not in _TIME_UNITS:
-        return ints  # exotic units (D, h, M, 10s...) keep the integer view; dtype restores
+        return ints  # other units (s, D, h, M, 10s...) keep the integer view; dtype restores
     target = pa.timestamp(unit) if native.dtype.kind == "M" else pa.duration(unit)
     return ints.view(target)
+
+
+def _utf8(native: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """UTF-8 bytes of a ``U`` array in numpy's C loops (a plain cast when all ASCII)."""
+    if native.size == 0 or int(native.view(np.uint32).max(initial=0)) < 128:
+        return native.astype(f"S{max(1, native.dtype.itemsize // 4)}")
+    return np.asarray(np.char.encode(native, "utf-8"))
+
+
+def _bytes_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    """Fixed-width bytes with numpy's meaning (only trailing NULs are padding); pyarrow's own
+    conversion would cut each value at its first NUL byte."""
+    width = native.dtype.itemsize
+    matrix = native.view(np.uint8).reshape(len(native), width)
+    nonzero = matrix != 0
+    lengths = np.where(nonzero.any(axis=1), width - np.argmax(nonzero[:, ::-1], axis=1), 0)
+    offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    values = matrix[np.arange(width) < lengths[:, np.newaxis]]
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(values))]
+    array = pa.Array.from_buffers(pa.large_binary(), len(native), buffers)
+    if mask is None:
+        return array
+    return pc.if_else(pa.array(mask), pa.scalar(None, pa.large_binary()), array)
 
 
 def _objects_to_arrow(name: str, values: np.ndarray[Any, Any], mask: Any) -> pa.Array:
@@ -197,12 +221,12 @@ def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, An
     """``(values, mask or None)``; nulls are filled with zeros/empties under the mask."""
     mask = leaf.is_null().to_numpy(zero_copy_only=False) if leaf.null_count else None
     type_ = leaf.type
-    if pa.types.is_string(type_) or pa.types.is_large_string(type_):
+    if dtype is not None and dtype.kind == "O":
+        values = np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=object)
+    elif pa.types.is_string(type_) or pa.types.is_large_string(type_):
         values = _strings_to_numpy(leaf, dtype, text=True)
     elif pa.types.is_binary(type_) or pa.types.is_large_binary(type_):
         values = _strings_to_numpy(leaf, dtype, text=False)
-    elif dtype is not None and dtype.kind == "O":
-        values = np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=object)
     elif pa.types.is_temporal(type_):
         values = _temporal_to_numpy(leaf, dtype)
     else:
@@ -217,6 +241,9 @@ def _numbers_to_numpy(leaf: pa.Array) -> Any:
 
 
 def _temporal_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> Any:
+    wanted = None if dtype is None else np.datetime_data(dtype)[0]
+    if wanted in _TIME_UNITS and getattr(leaf.type, "unit", wanted) != wanted:
+        leaf = leaf.cast(pa.timestamp(wanted) if dtype.kind == "M" else pa.duration(wanted))
     bits = pa.int32() if leaf.type.bit_width == 32 else pa.int64()
     ints = _numbers_to_numpy(leaf.view(bits)).astype(np.int64, copy=False)
     if dtype is not None:
