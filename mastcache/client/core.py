@@ -12,7 +12,7 @@ import json
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from astropy.coordinates import SkyCoord
@@ -44,6 +44,9 @@ class _Services:
     settings: Settings
     gateway: MastGateway
     archive: Archive
+    #: Column configurations already read, per service (astroquery also keeps them for the
+    #: life of the process); refresh and online calls read them again.
+    column_configs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def close(self) -> None:
         """Release the store and the HTTP session."""
@@ -167,16 +170,19 @@ class MastClient:
 
     def _column_config(self, service: str, mode: str | None) -> dict[str, dict[str, Any]]:
         """The columns configuration of ``service``, cached like any query (offline-ready)."""
-
         mode = runtime.effective_mode(mode)
+        services = self._services()
+        known = services.column_configs.get(service)
+        if known is not None and not bypasses_http_cache(mode):
+            return known
 
         def fetch() -> Table:
-            gateway = self._services().gateway
-            config = gateway.column_config(service, force_refresh=bypasses_http_cache(mode))
-            return _config_to_table(config)
+            refresh = bypasses_http_cache(mode)
+            return _config_to_table(services.gateway.column_config(service, force_refresh=refresh))
 
         table = self._cached_table(COLUMNS_CONFIG, {"colConfigId": service}, "raw", fetch, mode)
-        return _table_to_config(table)
+        config = services.column_configs[service] = _table_to_config(table)
+        return config
 
     def _resolve(
         self, names: Sequence[str], resolver: str | None, resolve_all: bool, mode: str | None
