@@ -13,7 +13,7 @@ from mastcache.emulator import fitsgen
 from mastcache.emulator.objects import NAMED_OBJECTS, find
 from mastcache.emulator.sky import Sky, build_sky, sky_for_seed
 from mastcache.emulator.sky_columns import OBSERVATION_FIELDS, PRODUCT_COLUMNS
-from mastcache.emulator.sky_geometry import separation_deg
+from mastcache.emulator.sky_geometry import CIRCLE, separation_deg
 from mastcache.emulator.sky_products import MRP, products_for
 from mastcache.emulator.sky_scale import SCALE_OBSID_BASE, Cone, ScaleRows, scale_observation
 
@@ -95,7 +95,7 @@ def test_named_objects_have_observations_at_their_real_position(sky: Sky) -> Non
     ("ra", "dec", "radius"),
     [
         (210.80227, 54.34895, 0.3),
-        (0.05, -0.2, 1.0),
+        (0.4, -0.3, 8.0),
         (359.9, 10.0, 2.0),
         (12.0, 89.5, 1.0),
         (83.6324, 22.0174, 0.1),
@@ -105,14 +105,18 @@ def test_cone_finds_exactly_the_footprints_within_radius(
     sky: Sky, ra: float, dec: float, radius: float
 ) -> None:
     found = {m.index: m.distance for m in sky.cone(ra, dec, radius)}
-    centre_sep = separation_deg(ra, dec, sky.ra, sky.dec)
-    for index in np.nonzero(centre_sep <= radius)[0]:
-        assert int(index) in found  # a centre inside the cone always matches
-    for index, distance in found.items():
+    sep = separation_deg(ra, dec, sky.ra, sky.dec)
+    circle = sky.kind == CIRCLE
+    # circles: exact; squares: the inscribed circle must hit, the circumscribed one must miss
+    must = np.where(circle, sep - sky.size, sep - sky.size) <= radius
+    may = np.where(circle, sep - sky.size, sep - sky.size * math.sqrt(2)) <= radius + 1e-9
+    assert {int(i) for i in np.nonzero(must)[0]} <= set(found)
+    assert set(found) <= {int(i) for i in np.nonzero(may)[0]}
+    assert found
+    for row_number, distance in found.items():
         assert 0.0 <= distance <= radius * 3600 + 1e-6
-        assert distance <= centre_sep[index] * 3600 + 1e-6
-    outside = np.nonzero(centre_sep > radius + 2.0)[0]
-    assert not set(found) & {int(i) for i in outside}
+        assert distance <= sep[row_number] * 3600 + 1e-6
+        assert distance == 0.0 or sep[row_number] > sky.size[row_number]
 
 
 def test_cone_order_is_by_distance_then_obsid(sky: Sky) -> None:
