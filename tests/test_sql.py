@@ -310,3 +310,17 @@ def test_a_file_removed_under_a_live_session_gives_a_clear_error(filled: Setting
         (filled.cache_dir / record.table_path).unlink()
         with pytest.raises(SQLError, match="open a new session"):
             session.arrow("SELECT count(*) FROM observations")
+
+
+def test_repeated_and_null_ids_are_kept(settings: Settings) -> None:
+    from astropy.table import MaskedColumn
+
+    with Store.open(settings) as store:
+        fill(store)
+        ids = MaskedColumn([2, 2, 0], mask=[False, False, True], name="ID")
+        table = Table([ids, MaskedColumn([1.0, 2.0, 3.0], name="Tmag")])
+        put(store, "38" * 32, "Mast.Catalogs.Tic.Cone", "catalogs", table, 0.5)
+    got = sql("SELECT ID, Tmag, source_queries FROM catalog_tic ORDER BY Tmag", settings=settings)
+    assert [None if v is None else int(v) for v in got["ID"].tolist()] == [2, 2, None, 1, 5]
+    assert list(got["Tmag"]) == [1.0, 2.0, 3.0, 5.0, 7.0]
+    assert list(got["source_queries"][2]) == ["38" * 32]

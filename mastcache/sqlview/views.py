@@ -2,8 +2,9 @@
 
 Each is ``UNION ALL BY NAME`` over the results that belong to it (columns unified by name,
 missing ones null), deduplicated on an id: for every id, only the rows of the most recently
-fetched result that holds it survive, and ``source_queries`` lists every query that holds it.
-Rows whose id is null are all kept. Views stay lazy: nothing is read until a query runs.
+fetched result that holds it survive (all of them, if that result repeats the id), and
+``source_queries`` lists every query that holds it. Rows whose id is null are all kept.
+Views stay lazy: nothing is read until a query runs, and then only the columns it needs.
 """
 
 from __future__ import annotations
@@ -83,14 +84,19 @@ class UnionView:
         return " UNION ALL BY NAME ".join(branches)
 
     def _deduplicated(self) -> str:
+        # An anti join drops rows whose id a newer result also holds: cheaper than a window
+        # over every column. source_queries is a window DuckDB prunes when not selected.
         unkeyed = " OR ".join(f"({key}) IS NULL" for key in self.keys)
+        partition = ", ".join(self.keys)
+        newer = ", ".join(f"{key} AS __mc_k{i}" for i, key in enumerate(self.keys))
+        same_id = " AND ".join(f"({key}) = n.__mc_k{i}" for i, key in enumerate(self.keys))
         return (
-            "SELECT * EXCLUDE (__mc_source, __mc_rank, __mc_best) FROM ("
-            f"SELECT *, CASE WHEN {unkeyed} THEN [__mc_source] "
-            "ELSE list_sort(list(DISTINCT __mc_source) OVER __mc_w) END AS source_queries, "
-            "min(__mc_rank) OVER __mc_w AS __mc_best "
-            f"FROM ({self._union()}) WINDOW __mc_w AS (PARTITION BY {', '.join(self.keys)})"
-            f") WHERE __mc_rank = __mc_best OR {unkeyed}"
+            "SELECT t.* EXCLUDE (__mc_source, __mc_rank) FROM ("
+            f"SELECT *, CASE WHEN {unkeyed} THEN [__mc_source] ELSE "
+            f"list_sort(list_distinct(list(__mc_source) OVER (PARTITION BY {partition}))) "
+            f"END AS source_queries FROM ({self._union()})"
+            f") t ANTI JOIN (SELECT {newer}, __mc_rank FROM ({self._union()})) n "
+            f"ON {same_id} AND n.__mc_rank < t.__mc_rank"
         )
 
 
