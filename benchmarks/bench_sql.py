@@ -11,6 +11,7 @@ times the view set-up for 100 small cached queries. Prints the numbers; asserts 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -108,6 +109,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"{os.cpu_count()} CPUs, load average {load} (other work on the machine slows every number)"
+    )
     with tempfile.TemporaryDirectory(prefix="mastcache-bench-sql-") as root:
         big = Settings.from_env({}, cache_dir=Path(root, "big"))
         start = time.perf_counter()
