@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from astropy.table import Column, MaskedColumn
 from astropy.time import Time
 
 from mastcache.errors import StoreError
 from mastcache.store.metadata import dump_meta, load_meta
+from mastcache.store.strings import arrow_to_fixed, fixed_to_arrow
 
 __all__ = ["FIELD_KEY", "arrow_to_column", "column_to_arrow"]
 
@@ -132,10 +132,8 @@ def _leaf_to_arrow(name: str, flat: np.ndarray[Any, Any], mask: Any) -> pa.Array
         return pa.array(native, mask=mask)
     if kind in "Mm":
         return _datetime_to_arrow(native, mask)
-    if kind == "U":
-        return _bytes_to_arrow(_utf8(native), mask).view(pa.large_string())
-    if kind == "S":
-        return _bytes_to_arrow(native, mask)
+    if kind in "US":
+        return fixed_to_arrow(native, mask)
     if kind == "O":
         return _objects_to_arrow(name, native, mask)
     raise StoreError(
@@ -152,29 +150,6 @@ def _datetime_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
         return ints  # other units (s, D, h, M, 10s...) keep the integer view; dtype restores
     target = pa.timestamp(unit) if native.dtype.kind == "M" else pa.duration(unit)
     return ints.view(target)
-
-
-def _utf8(native: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """UTF-8 bytes of a ``U`` array in numpy's C loops (a plain cast when all ASCII)."""
-    if native.size == 0 or int(native.view(np.uint32).max(initial=0)) < 128:
-        return native.astype(f"S{max(1, native.dtype.itemsize // 4)}")
-    return np.asarray(np.char.encode(native, "utf-8"))
-
-
-def _bytes_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
-    """Fixed-width bytes with numpy's meaning (only trailing NULs are padding); pyarrow's own
-    conversion would cut each value at its first NUL byte."""
-    width = native.dtype.itemsize
-    matrix = native.view(np.uint8).reshape(len(native), width)
-    nonzero = matrix != 0
-    lengths = np.where(nonzero.any(axis=1), width - np.argmax(nonzero[:, ::-1], axis=1), 0)
-    offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-    values = matrix[np.arange(width) < lengths[:, np.newaxis]]
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(values))]
-    array = pa.Array.from_buffers(pa.large_binary(), len(native), buffers)
-    if mask is None:
-        return array
-    return pc.if_else(pa.array(mask), pa.scalar(None, pa.large_binary()), array)
 
 
 def _objects_to_arrow(name: str, values: np.ndarray[Any, Any], mask: Any) -> pa.Array:
@@ -224,9 +199,9 @@ def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, An
     if dtype is not None and dtype.kind == "O":
         values = np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=object)
     elif pa.types.is_string(type_) or pa.types.is_large_string(type_):
-        values = _strings_to_numpy(leaf, dtype, text=True)
+        values = arrow_to_fixed(leaf, dtype, text=True)
     elif pa.types.is_binary(type_) or pa.types.is_large_binary(type_):
-        values = _strings_to_numpy(leaf, dtype, text=False)
+        values = arrow_to_fixed(leaf, dtype, text=False)
     elif pa.types.is_temporal(type_):
         values = _temporal_to_numpy(leaf, dtype)
     else:
@@ -241,9 +216,8 @@ def _numbers_to_numpy(leaf: pa.Array) -> Any:
 
 
 def _temporal_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> Any:
-    wanted = None if dtype is None else np.datetime_data(dtype)[0]
-    if wanted in _TIME_UNITS and getattr(leaf.type, "unit", wanted) != wanted:
-        leaf = leaf.cast(pa.timestamp(wanted) if dtype.kind == "M" else pa.duration(wanted))
+    if dtype is not None:
+        leaf = _in_unit_of(leaf, dtype)
     bits = pa.int32() if leaf.type.bit_width == 32 else pa.int64()
     ints = _numbers_to_numpy(leaf.view(bits)).astype(np.int64, copy=False)
     if dtype is not None:
@@ -253,40 +227,12 @@ def _temporal_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> Any:
     return ints.view(f"{kind}8[{unit}]")
 
 
-def _strings_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None, *, text: bool) -> Any:
-    """Fixed-width ``U``/``S`` arrays by scattering Arrow's bytes, without Python strings."""
-    if leaf.null_count:
-        leaf = leaf.fill_null(pa.scalar("" if text else b"", leaf.type))
-    if text and pc.all(pc.string_is_ascii(leaf)).as_py() is False:
-        return np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=dtype or str)
-    width = _byte_width(leaf, dtype, text)
-    raw = _fixed_width_bytes(leaf, width).view(f"S{width}").reshape(len(leaf))
-    return raw.astype(f"U{width}") if text else raw
-
-
-def _byte_width(leaf: pa.Array, dtype: np.dtype[Any] | None, text: bool) -> int:
-    if dtype is not None:
-        return max(1, dtype.itemsize // 4 if text else dtype.itemsize)
-    longest = pc.max(pc.binary_length(leaf)).as_py()
-    return max(1, longest or 0)
-
-
-def _fixed_width_bytes(leaf: pa.Array, width: int) -> np.ndarray[Any, Any]:
-    """An (n, width) uint8 matrix of each value's bytes, zero padded."""
-    count = len(leaf)
-    big = pa.types.is_large_string(leaf.type) or pa.types.is_large_binary(leaf.type)
-    offsets = np.frombuffer(leaf.buffers()[1], np.int64 if big else np.int32)
-    offsets = offsets[leaf.offset : leaf.offset + count + 1].astype(np.int64)
-    data_buffer = leaf.buffers()[2]
-    data = (
-        np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
-    )
-    lengths = np.diff(offsets)
-    out = np.zeros((count, width), np.uint8)
-    rows = np.repeat(np.arange(count), lengths)
-    cols = np.arange(int(lengths.sum())) - np.repeat(offsets[:-1] - offsets[0], lengths)
-    out[rows, cols] = data[offsets[0] : offsets[-1]]
-    return out
+def _in_unit_of(leaf: pa.Array, dtype: np.dtype[Any]) -> pa.Array:
+    """``leaf`` in ``dtype``'s unit (a reader may have widened e.g. ms to us)."""
+    wanted = np.datetime_data(dtype)[0]
+    if wanted not in _TIME_UNITS or getattr(leaf.type, "unit", wanted) == wanted:
+        return leaf
+    return leaf.cast(pa.timestamp(wanted) if dtype.kind == "M" else pa.duration(wanted))
 
 
 def _arrow_to_time(array: pa.Array, info: dict[str, Any]) -> Time:
