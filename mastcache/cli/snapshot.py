@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from mastcache.errors import SnapshotError
+
 __all__ = ["snapshot"]
 
 
@@ -72,8 +74,7 @@ def create(
 
 @snapshot.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_context
-def verify(ctx: click.Context, file: Path) -> None:
+def verify(file: Path) -> None:
     """Check FILE's manifest and the sha256 and size of every member.
 
     Exits with status 1 and lists every difference if anything is wrong.
@@ -85,9 +86,14 @@ def verify(ctx: click.Context, file: Path) -> None:
         click.echo(f"{file}: OK ({report.checked} members verified, sha256 {report.sha256})")
         return
     click.echo(f"{file}: FAILED verification", err=True)
-    for line in report.problems():
+    problems = report.problems()
+    for line in problems:
         click.echo(f"  {line}", err=True)
-    ctx.exit(1)
+    # an exception, not ctx.exit(1): cli.main runs click in non-standalone mode
+    raise SnapshotError(
+        f"{file} failed verification ({len(problems)} problem(s) listed above); "
+        "do not restore or replay it: get an intact copy"
+    )
 
 
 @snapshot.command()
