@@ -193,9 +193,12 @@ class ObservationsClass(MastClient):
         mode: str | None = None,
         **criteria: Any,
     ) -> int:
-        """Given a set of criteria, returns the number of MAST observations meeting them."""
+        """Given a set of criteria, returns the number of MAST observations meeting them.
+
+        ``pagesize`` and ``page`` are accepted and, as in astroquery, not used.
+        """
         service, params = self._criteria_request(_COUNT, resolver, mode, criteria)
-        return self._count(service, params, mode, pagesize, page)
+        return self._count(service, params, mode, None, None)
 
     # -- products ------------------------------------------------------------------------
 
