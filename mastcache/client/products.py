@@ -81,6 +81,11 @@ def filter_products(
     filters: Mapping[str, Any],
 ) -> Table:
     """Rows of ``products`` matching every filter (AND across filters)."""
+    if not isinstance(products, Table):
+        raise InvalidQueryError(
+            f"filter_products needs the Table returned by get_product_list, "
+            f"got {type(products).__name__}"
+        )
     mask = np.ones(len(products), dtype=bool)
     if mrp_only:
         mask &= np.asarray(products["productGroupDescription"] == _MRP, dtype=bool)

@@ -83,6 +83,8 @@ def test_unknown_column_and_bad_numbers_are_invalid_queries(products: Table) -> 
         _filter(products, colour="red")
     with pytest.raises(InvalidQueryError, match="Could not parse numeric filter"):
         _filter(products, size="big")
+    with pytest.raises(InvalidQueryError, match="needs the Table"):
+        ObservationsClass().filter_products(list(products), mrp_only=True)  # type: ignore[arg-type]
 
 
 def test_observation_ids_from_scalars_lists_and_tables(caplog: pytest.LogCaptureFixture) -> None:
