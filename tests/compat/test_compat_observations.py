@@ -13,7 +13,7 @@ import pickle
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -199,16 +199,14 @@ def dead_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def offline_outcomes(
-    online_outcomes: dict[str, Outcome], dead_url: str
-) -> Iterator[dict[str, Outcome]]:
+def offline_outcomes(online_outcomes: dict[str, Outcome], dead_url: str) -> dict[str, Outcome]:
     """The same calls again: offline, the server unreachable, every socket disabled."""
     before = runtime.current_settings()
     runtime.configure(mode="offline", mast_url=dead_url)
     obs, mast = ObservationsClass(), MastClass()
     pytest_socket.disable_socket()
     try:
-        yield {name: run(call, obs, mast) for name, call in CALLS.items()}
+        return {name: run(call, obs, mast) for name, call in CALLS.items()}
     finally:
         pytest_socket.enable_socket()
         runtime.configure(mode=before.mode, mast_url=before.mast_url)
