@@ -169,7 +169,10 @@ class Manifest:
 def _from_document(document: dict[str, Any]) -> Manifest:
     if document.get("format") != FORMAT:
         raise ValueError(f"format is {document.get('format')!r}, expected {FORMAT!r}")
-    members = {name: MemberDigest(**digest) for name, digest in document["members"].items()}
+    members = {
+        str(name): MemberDigest(str(digest["sha256"]), int(digest["size"]))
+        for name, digest in document["members"].items()
+    }
     return Manifest(
         name=str(document["name"]),
         created_at=str(document["created_at"]),

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mastcache.errors import SnapshotError
+from mastcache.errors import CorruptEntryError, SnapshotError
 from mastcache.keys import resolution_key
 from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
 
@@ -140,13 +142,23 @@ def _public(records: list[_R], selection: Selection, chosen: Chosen) -> list[_R]
 def _column_values(store: Store, queries: Iterable[QueryRecord], column: str) -> set[str]:
     values: set[str] = set()
     for query in queries:
-        path = store.root / query.table_path
-        if column in pq.read_schema(path).names:
-            array = pq.read_table(path, columns=[column]).column(column)
-            values.update(str(v) for v in array.to_pylist() if v is not None)
+        values.update(_file_column(store.root / query.table_path, column, query))
         if column in query.params:
             values.update(str(v) for v in _as_list(query.params[column]))
     return values
+
+
+def _file_column(path: Path, column: str, query: QueryRecord) -> list[str]:
+    try:
+        if column not in pq.read_schema(path).names:
+            return []
+        array = pq.read_table(path, columns=[column]).column(column)
+    except (pa.ArrowException, OSError) as exc:
+        raise CorruptEntryError(
+            f"the cached result of query {query.key[:12]} ({query.service}) cannot be read "
+            f"from {path} ({exc}); run `mastcache cache verify`, fetch it again, then retry"
+        ) from exc
+    return [str(v) for v in array.to_pylist() if v is not None]
 
 
 def _as_list(value: object) -> list[object]:

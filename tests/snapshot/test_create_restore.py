@@ -14,9 +14,10 @@ import pytest
 from astropy.table import MaskedColumn, Table
 
 from mastcache import snapshot
-from mastcache.errors import SnapshotError
+from mastcache.errors import CorruptEntryError, SnapshotError
 from mastcache.keys import query_key
 from mastcache.settings import Settings
+from mastcache.snapshot.manifest import Manifest
 from mastcache.store import FileRecord, ProductRecord, Store
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -201,3 +202,33 @@ def test_an_empty_cache_gives_an_empty_but_valid_snapshot(tmp_path: Path) -> Non
     assert info.path == tmp_path / "nothing.mastsnap" and info.queries == 0
     assert snapshot.verify(info.path).ok
     assert snapshot.restore(info.path, settings=_settings(tmp_path / "t")).restored == []
+
+
+def test_a_damaged_cached_result_is_not_snapshotted(source: Settings, tmp_path: Path) -> None:
+    with Store.open(source) as store:
+        record = store.list_queries()[0]
+    path = source.cache_dir / record.table_path
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptEntryError, match="mastcache cache verify"):
+        snapshot.create("bad", output_dir=tmp_path / "out", settings=source)
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_manifest_with_wrong_types_is_a_snapshot_error() -> None:
+    with pytest.raises(SnapshotError, match="malformed"):
+        Manifest.from_bytes(
+            b'{"format": "mastsnap", "members": {"x": {"sha256": 1, "size": "big"}}}'
+        )
+    with pytest.raises(SnapshotError, match="malformed"):
+        Manifest.from_bytes(b"[1, 2]")
+
+
+def test_a_damaged_product_file_is_not_snapshotted(source: Settings, tmp_path: Path) -> None:
+    (source.cache_dir / "products/ab/content").write_bytes(b"FITZ")
+    with pytest.raises(CorruptEntryError, match="changed or is damaged"):
+        snapshot.create("bad", output_dir=tmp_path, settings=source, with_files=True)
+    assert list(tmp_path.glob("*.mastsnap")) == [] and list(tmp_path.glob(".tmp-*")) == []
+    assert snapshot.create("ok", output_dir=tmp_path, settings=source).files == 0
