@@ -76,9 +76,11 @@ class BundleWriter:
 
     def write_all(self, sources: list[MemberSource]) -> None:
         """Write ``sources`` sorted by name, then the central directory."""
-        for source in sorted(sources, key=lambda s: s.name):
-            self._write(source)
-        self._zip.close()
+        try:
+            for source in sorted(sources, key=lambda s: s.name):
+                self._write(source)
+        finally:
+            self._zip.close()  # also on failure, while the temp file is still open
 
     def _write(self, source: MemberSource) -> None:
         info = zipfile.ZipInfo(source.name, date_time=self._date_time)
