@@ -37,7 +37,9 @@ class UnitOfWork:
     snapshots: SnapshotRepository
     stats: StatsRepository
 
-    def __init__(self, sessions: sessionmaker[Session], *, where: str = "the cache catalog"):
+    def __init__(
+        self, sessions: sessionmaker[Session], *, where: str = "the cache catalog"
+    ) -> None:
         self._sessions = sessions
         self._where = where
         self._session: Session | None = None
