@@ -212,7 +212,7 @@ def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, An
 def _numbers_to_numpy(leaf: pa.Array) -> Any:
     if leaf.null_count:
         leaf = leaf.fill_null(pa.scalar(False if pa.types.is_boolean(leaf.type) else 0, leaf.type))
-    return leaf.to_numpy(zero_copy_only=False)
+    return leaf.to_numpy(zero_copy_only=False, writable=True)
 
 
 def _temporal_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> Any:

@@ -32,19 +32,75 @@ def fixed_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
 
 def arrow_to_fixed(leaf: pa.Array, dtype: np.dtype[Any] | None, *, text: bool) -> Any:
     """The ``U``/``S`` numpy array of a string/binary leaf (nulls become empty values)."""
-    binary = leaf.cast(pa.large_binary())  # strings: their UTF-8 bytes, zero-copy
+    binary = _as_large_binary(leaf)
     if binary.null_count:
         binary = binary.fill_null(_EMPTY)
-    if text and not _is_ascii(binary):
-        # pyarrow builds the str objects in C++; numpy packs them (3x faster than decoding)
-        values = binary.cast(pa.large_string()).to_numpy(zero_copy_only=False)
-        return values.astype(dtype if dtype is not None else str)
-    padded, width = _pad_to_one_width(binary)
-    data = np.frombuffer(padded.buffers()[2], np.uint8, len(padded) * width, _first_offset(padded))
-    raw = data.view(f"S{width}")
     if not text:
-        return raw if dtype is None else raw.astype(dtype, copy=False)
-    return _widen_ascii(raw, width, dtype)
+        return _bytes_to_fixed(binary, dtype)
+    if _is_ascii(binary):
+        return _ascii_to_fixed(binary, dtype)
+    return _utf8_to_fixed(binary.view(pa.large_string()), dtype)
+
+
+def _as_large_binary(leaf: pa.Array) -> pa.Array:
+    if pa.types.is_large_string(leaf.type) or pa.types.is_large_binary(leaf.type):
+        return leaf.view(pa.large_binary())  # same layout: zero-copy, no validation
+    return leaf.cast(pa.large_binary())
+
+
+def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
+    """ASCII: NUL-pad to one width (one Arrow kernel), then widen each byte to a UTF-32
+    code unit, which *is* the ``U`` array (numpy's S->U cast is ~10x slower)."""
+    chars = _width(binary, 0 if dtype is None else dtype.itemsize // 4)
+    padded = _pad(binary, chars, ascii_text=True)
+    units = np.empty((len(padded), chars), np.uint32)
+    units[...] = _padded_bytes(padded, chars).reshape(len(padded), chars)
+    values = units.view(f"U{chars}").reshape(len(padded))
+    return values if dtype is None else values.astype(dtype, copy=False)
+
+
+def _utf8_to_fixed(text: pa.Array, dtype: np.dtype[Any] | None) -> Any:
+    """Non-ASCII text: pad every value to one count of code points (Arrow kernel), then
+    the whole buffer is one UTF-8 -> UTF-32 conversion, which *is* the ``U`` array."""
+    longest = pc.max(pc.utf8_length(text)).as_py() or 0
+    chars = max(1, longest, 0 if dtype is None else dtype.itemsize // 4)
+    padded = pc.utf8_rpad(text, chars, padding="\x00")
+    offsets = np.frombuffer(padded.buffers()[1], np.int64, len(padded) + 1, padded.offset * 8)
+    data = memoryview(padded.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+    units = bytes(data).decode("utf-8").encode("utf-32-le")
+    values = np.frombuffer(units, f"<U{chars}", len(padded)).copy()
+    return values if dtype is None else values.astype(dtype, copy=False)
+
+
+def _bytes_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
+    width = _width(binary, 0 if dtype is None else dtype.itemsize)
+    raw = _padded_bytes(_pad(binary, width, ascii_text=False), width).view(f"S{width}")
+    return raw.astype(raw.dtype if dtype is None else dtype)  # a writable copy
+
+
+def _width(binary: pa.Array, at_least: int) -> int:
+    longest = pc.max(pc.binary_length(binary)).as_py() or 0
+    return max(1, longest, at_least)
+
+
+def _pad(binary: pa.Array, width: int, *, ascii_text: bool) -> pa.Array:
+    """``binary`` with every value NUL-padded to ``width`` bytes."""
+    lengths = pc.binary_length(binary)
+    if len(binary) == 0 or pc.min(lengths).as_py() == width:
+        return binary  # already one width (codes, ids): nothing to pad
+    if ascii_text:  # one kernel: for ASCII, code points are bytes
+        padded = pc.utf8_rpad(binary.view(pa.large_string()), width, padding="\x00")
+        return padded.view(pa.large_binary())
+    padding = pc.binary_repeat(_NUL, pc.subtract(width, lengths))
+    return pc.binary_join_element_wise(binary, padding, _EMPTY)
+
+
+def _padded_bytes(padded: pa.Array, width: int) -> np.ndarray[Any, Any]:
+    """The data buffer of ``padded`` (every value ``width`` bytes) as a flat uint8 view."""
+    if len(padded) == 0:
+        return np.empty(0, np.uint8)
+    start = int(np.frombuffer(padded.buffers()[1], np.int64, 1, padded.offset * 8)[0])
+    return np.frombuffer(padded.buffers()[2], np.uint8, len(padded) * width, start)
 
 
 def _is_ascii(binary: pa.Array) -> bool:
@@ -54,40 +110,6 @@ def _is_ascii(binary: pa.Array) -> bool:
     offsets = np.frombuffer(binary.buffers()[1], np.int64, len(binary) + 1, binary.offset * 8)
     used = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
     return used.size == 0 or int(used.max()) < 128
-
-
-def _pad_to_one_width(binary: pa.Array) -> tuple[pa.Array, int]:
-    """``binary`` with every value NUL-padded to the longest one's length, and that length."""
-    lengths = pc.binary_length(binary)
-    bounds = pc.min_max(lengths)
-    shortest, width = bounds["min"].as_py() or 0, bounds["max"].as_py() or 0
-    if width == 0:
-        count = len(binary)  # every value empty: one NUL byte each
-        buffers = [
-            None,
-            pa.py_buffer(np.arange(count + 1, dtype=np.int64)),
-            pa.py_buffer(np.zeros(count, np.uint8)),
-        ]
-        return pa.Array.from_buffers(pa.large_binary(), count, buffers), 1
-    if shortest == width:
-        return binary, width  # already one width (codes, ids): nothing to pad
-    padding = pc.binary_repeat(_NUL, pc.subtract(width, lengths))
-    return pc.binary_join_element_wise(binary, padding, _EMPTY), width
-
-
-def _widen_ascii(raw: np.ndarray[Any, Any], width: int, dtype: np.dtype[Any] | None) -> Any:
-    """ASCII bytes widened to UTF-32 code units: that *is* the ``U`` array (numpy's own
-    S->U cast decodes value by value, ~10x slower)."""
-    target = dtype if dtype is not None else np.dtype(f"U{width}")
-    chars = max(width, target.itemsize // 4)
-    units = np.zeros((len(raw), chars), np.uint32)
-    units[:, :width] = raw.view(np.uint8).reshape(len(raw), width)
-    return units.view(f"U{chars}").reshape(len(raw)).astype(target, copy=False)
-
-
-def _first_offset(array: pa.Array) -> int:
-    offsets = np.frombuffer(array.buffers()[1], np.int64, 1, array.offset * 8)
-    return int(offsets[0])
 
 
 def _has_interior_nul(native: np.ndarray[Any, Any]) -> bool:
