@@ -19,8 +19,10 @@ Order of operations for one call (:meth:`Archive.table`, :meth:`Archive.resoluti
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from mastcache.errors import CacheMissError, CorruptEntryError, StaleResultWarning, TransportError
 from mastcache.keys import canonical_json, normalize_params, query_key, resolution_key
 from mastcache.policy import Decision, Entry, RefreshPolicy, decide, expires_at
-from mastcache.runtime import effective_mode
+from mastcache.runtime import cache_source, effective_mode
 from mastcache.store.records import utcnow
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from mastcache.settings import Settings
     from mastcache.store import Store
 
-__all__ = ["Archive", "Provenance", "QuerySpec", "ServedEvent"]
+__all__ = ["Archive", "Provenance", "QuerySpec", "ServedEvent", "observing"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,30 @@ class ServedEvent:
 
 
 Observer = Callable[[ServedEvent], None]
+
+# observers of every archive in the process (see `observing`); copied on change, so
+# iterating a snapshot of the list is safe while another thread adds or removes one
+_global_observers: list[Observer] = []
+_global_lock = threading.Lock()
+
+
+@contextmanager
+def observing(observer: Observer) -> Iterator[Observer]:
+    """Call ``observer(event)`` for every call any archive serves inside the block.
+
+    Unlike :meth:`Archive.add_observer` it also sees archives built later (for example after
+    ``configure()``), which is what a snapshot recorder needs.
+    """
+    global _global_observers
+    with _global_lock:
+        _global_observers = [*_global_observers, observer]
+    try:
+        yield observer
+    finally:
+        with _global_lock:
+            remaining = list(_global_observers)
+            remaining.remove(observer)
+            _global_observers = remaining
 
 
 class _Slot(Generic[T]):
@@ -246,10 +272,15 @@ class Archive:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Archive:
-        """An archive over the store in ``settings.cache_dir`` (opened, migrated if new)."""
+        """An archive over the store in ``settings.cache_dir`` (opened, migrated if new).
+
+        Results read from the store are labelled with :func:`runtime.cache_source`: "cache",
+        or "snapshot" inside a snapshot replay.
+        """
         from mastcache.store import Store
 
-        return cls(Store.open(settings), RefreshPolicy.from_settings(settings))
+        policy = RefreshPolicy.from_settings(settings)
+        return cls(Store.open(settings), policy, cache_source=cache_source())
 
     def close(self) -> None:
         """Close the store."""
@@ -270,8 +301,8 @@ class Archive:
         self.observers.remove(observer)
 
     def record(self, event: ServedEvent) -> None:
-        """Tell every observer about ``event``."""
-        for observer in list(self.observers):
+        """Tell this archive's observers, then the process-wide ones, about ``event``."""
+        for observer in [*self.observers, *_global_observers]:
             observer(event)
 
     def table(self, spec: QuerySpec, fetch: Callable[[], Table], mode: str | None = None) -> Table:
@@ -311,7 +342,7 @@ class Archive:
         record = slot.record
         entry = None if record is None else Entry(record.fetched_at, record.expires_at)
         value, provenance = self._act(decide(entry, policy, self.clock()), slot, fetch, policy)
-        if self.observers:
+        if self.observers or _global_observers:
             self.record(ServedEvent(slot.what, slot.describe(), provenance))
         return slot.stamp(value, provenance)
 

@@ -96,6 +96,12 @@ class LazyGroup(click.Group):
     envvar="MASTCACHE_MAST_URL",
     help="Base URL of a MAST-compatible server for every service (e.g. the emulator).",
 )
+@click.option(
+    "--snapshot",
+    "snapshot_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Serve this command from a .mastsnap snapshot alone, offline.",
+)
 @click.option("--debug", is_flag=True, help="Show full tracebacks and debug logging.")
 @click.pass_context
 def cli(
@@ -103,6 +109,7 @@ def cli(
     cache_dir: str | None,
     mode: str | None,
     mast_url: str | None,
+    snapshot_file: str | None,
     debug: bool,
 ) -> None:
     """mastcache: the MAST archive, offline, fast and reproducible.
@@ -125,13 +132,18 @@ def cli(
 
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     configure(**changes)
+    if snapshot_file:
+        from mastcache.snapshot import replay
+
+        ctx.with_resource(replay(snapshot_file))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: one clear line and a non-zero exit on errors."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="mastcache", standalone_mode=False)
+        # standalone_mode=False hands back ctx.exit(n) codes instead of exiting
+        code = cli.main(args=argv, prog_name="mastcache", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
@@ -148,4 +160,4 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0

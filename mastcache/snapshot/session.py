@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mastcache import runtime
+from mastcache.archive import observing
 from mastcache.errors import CacheMissError
 from mastcache.settings import Settings
 from mastcache.snapshot.create import SnapshotInfo, create_from, snapshot_path
@@ -110,21 +111,22 @@ def record(
 ) -> Iterator[Recording]:
     """Snapshot exactly the queries and resolutions served inside the block.
 
-    Calls are seen through the observers of ``archives`` (default: the archives behind the
-    module-level ``mastcache.Observations`` and ``mastcache.Mast`` clients), and the snapshot
-    is made from the first archive's store (or from ``settings``' cache when given). On a
-    clean exit ``NAME.mastsnap`` is written; after an exception nothing is.
+    Calls are seen through the observers of ``archives`` when given, else through every
+    archive in the process (:func:`mastcache.archive.observing`), and the snapshot is made
+    from the first given archive's store, or from the cache of ``settings`` (default: the
+    current settings). On a clean exit ``NAME.mastsnap`` is written; after an exception
+    nothing is.
     """
     target = snapshot_path(name_or_path, None if output_dir is None else Path(output_dir))
     recording = Recording(target)
-    watched = list(archives) if archives is not None else _client_archives()
-    for archive in watched:
-        archive.add_observer(recording.observe)
-    try:
-        yield recording
-    finally:
+    watched = list(archives) if archives is not None else []
+    with ExitStack() as stack:
+        if archives is None:
+            stack.enter_context(observing(recording.observe))
         for archive in watched:
-            archive.remove_observer(recording.observe)
+            archive.add_observer(recording.observe)
+            stack.callback(archive.remove_observer, recording.observe)
+        yield recording
     selection = Selection(
         keys=frozenset(recording.keys),
         include_proprietary=include_proprietary,
@@ -136,10 +138,3 @@ def record(
         return
     with Store.open(settings or runtime.current_settings()) as store:
         recording.info = create_from(store, target, selection)
-
-
-def _client_archives() -> list[Archive]:
-    """The archives of the module-level clients for the current settings."""
-    from mastcache import client
-
-    return [client.Observations._services().archive, client.Mast._services().archive]

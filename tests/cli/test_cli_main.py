@@ -51,3 +51,12 @@ def test_import_touches_nothing(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert not cache.exists()
+
+
+def test_a_command_exit_code_reaches_the_shell(tmp_path: Path) -> None:
+    """`snapshot verify` of a damaged bundle must exit non-zero through main()."""
+    bogus = tmp_path / "bogus.mastsnap"
+    bogus.write_bytes(b"not a zip")
+    result = run("--cache-dir", str(tmp_path / "c"), "snapshot", "verify", str(bogus))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr

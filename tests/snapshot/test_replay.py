@@ -58,11 +58,6 @@ def test_replay_is_offline_even_inside_an_online_block(
     assert_tables_equal(table, recorded.originals["object"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the client builds its Archive without cache_source=runtime.cache_source() "
-    "(mastcache/client/core.py, lead to wire); remove this mark once it does",
-)
 def test_client_provenance_says_snapshot(recorded: Any, offline_elsewhere: Path) -> None:
     from mastcache.client import Observations
 
