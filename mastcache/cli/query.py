@@ -108,7 +108,9 @@ def resolve(
         answers = found if isinstance(found, dict) else {resolver or "": found}
         for source, coord in answers.items():
             rows.append((name, source, float(coord.ra.deg), float(coord.dec.deg)))
-    table = Table(rows=rows, names=("name", "resolver", "ra", "dec"), dtype=(str, str, float, float))
+    table = Table(
+        rows=rows, names=("name", "resolver", "ra", "dec"), dtype=(str, str, float, float)
+    )
     emit_table(table, fmt, output)
 
 
