@@ -22,12 +22,33 @@ _NUL = pa.scalar(b"\x00", pa.large_binary())
 
 def fixed_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
     """A 1-d native-order ``U``/``S`` array as large_string/large_binary, nulls where masked."""
-    text = native.dtype.kind == "U"
-    target = pa.large_string() if text else pa.large_binary()
+    if native.dtype.kind == "U" and native.size:
+        return _text_to_arrow(native, mask)
+    target = pa.large_string() if native.dtype.kind == "U" else pa.large_binary()
     if not _has_interior_nul(native):
         return pa.array(native, mask=mask, type=target)
-    encoded = _utf8(native) if text else native
-    return _with_nulls(_padded_bytes_to_arrow(encoded).view(target), mask)
+    return _with_nulls(_padded_bytes_to_arrow(native).view(target), mask)
+
+
+def _text_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    """UTF-32 code units -> one padded UTF-8 buffer (a cast for ASCII, one codec call
+    otherwise), then Arrow trims the NUL padding: numpy's meaning, interior NULs kept."""
+    count, chars = len(native), native.dtype.itemsize // 4
+    units = native.view(np.uint32).reshape(count, chars)
+    if int(units.max()) < 128:
+        data, widths = units.astype(np.uint8), np.full(count, chars, np.int64)
+    else:
+        try:
+            data = np.frombuffer(native.tobytes().decode("utf-32-le").encode("utf-8"), np.uint8)
+        except UnicodeError:  # lone surrogates: let pyarrow decide what it can store
+            return pa.array(native, mask=mask, type=pa.large_string())
+        per_unit = 1 + (units >= 0x80) + (units >= 0x800) + (units >= 0x10000)
+        widths = per_unit.sum(axis=1, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    validity = None if mask is None else pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
+    padded = pa.Array.from_buffers(pa.large_string(), count, buffers)
+    return pc.utf8_rtrim(padded, characters="\x00")
 
 
 def arrow_to_fixed(leaf: pa.Array, dtype: np.dtype[Any] | None, *, text: bool) -> Any:
@@ -51,8 +72,9 @@ def _as_large_binary(leaf: pa.Array) -> pa.Array:
 def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
     """ASCII: NUL-pad to one width (one Arrow kernel), then widen each byte to a UTF-32
     code unit, which *is* the ``U`` array (numpy's S->U cast is ~10x slower)."""
-    chars = _width(binary, 0 if dtype is None else dtype.itemsize // 4)
-    padded = _pad(binary, chars, ascii_text=True)
+    lengths = pc.binary_length(binary)
+    chars = _width(lengths, 0 if dtype is None else dtype.itemsize // 4)
+    padded = _pad(binary, lengths, chars, ascii_text=True)
     units = np.empty((len(padded), chars), np.uint32)
     units[...] = _padded_bytes(padded, chars).reshape(len(padded), chars)
     values = units.view(f"U{chars}").reshape(len(padded))
@@ -73,19 +95,20 @@ def _utf8_to_fixed(text: pa.Array, dtype: np.dtype[Any] | None) -> Any:
 
 
 def _bytes_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
-    width = _width(binary, 0 if dtype is None else dtype.itemsize)
-    raw = _padded_bytes(_pad(binary, width, ascii_text=False), width).view(f"S{width}")
+    lengths = pc.binary_length(binary)
+    width = _width(lengths, 0 if dtype is None else dtype.itemsize)
+    padded = _pad(binary, lengths, width, ascii_text=False)
+    raw = _padded_bytes(padded, width).view(f"S{width}")
     return raw.astype(raw.dtype if dtype is None else dtype)  # a writable copy
 
 
-def _width(binary: pa.Array, at_least: int) -> int:
-    longest = pc.max(pc.binary_length(binary)).as_py() or 0
+def _width(lengths: pa.Array, at_least: int) -> int:
+    longest = pc.max(lengths).as_py() or 0
     return max(1, longest, at_least)
 
 
-def _pad(binary: pa.Array, width: int, *, ascii_text: bool) -> pa.Array:
-    """``binary`` with every value NUL-padded to ``width`` bytes."""
-    lengths = pc.binary_length(binary)
+def _pad(binary: pa.Array, lengths: pa.Array, width: int, *, ascii_text: bool) -> pa.Array:
+    """``binary`` (value ``lengths``) with every value NUL-padded to ``width`` bytes."""
     if len(binary) == 0 or pc.min(lengths).as_py() == width:
         return binary  # already one width (codes, ids): nothing to pad
     if ascii_text:  # one kernel: for ASCII, code points are bytes
@@ -119,11 +142,6 @@ def _has_interior_nul(native: np.ndarray[Any, Any]) -> bool:
     units = native.view(np.uint32 if native.dtype.kind == "U" else np.uint8)
     matrix = units.reshape(len(native), -1)
     return bool(((matrix[:, :-1] == 0) & (matrix[:, 1:] != 0)).any())
-
-
-def _utf8(native: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """UTF-8 bytes of a ``U`` array in numpy's C loops."""
-    return np.asarray(np.strings.encode(native, "utf-8"))
 
 
 def _padded_bytes_to_arrow(native: np.ndarray[Any, Any]) -> pa.Array:
