@@ -33,6 +33,8 @@ __all__ = ["MastClient"]
 
 #: Identity scope of anonymous requests (authenticated scopes arrive with issue 10).
 ANONYMOUS = "anonymous"
+#: How many services (one per settings value in use) a client keeps open.
+_KEPT_SERVICES = 4
 #: Pseudo-service under which column configurations are cached (one row per column).
 COLUMNS_CONFIG = "Mast.Portal.ColumnsConfig"
 
@@ -42,6 +44,7 @@ class _Services:
     """Everything one settings value needs to answer calls."""
 
     settings: Settings
+    source: str
     gateway: MastGateway
     archive: Archive
     #: Column configurations already read, per service (astroquery also keeps them for the
@@ -66,30 +69,37 @@ class MastClient:
                 "mast_token for public data"
             )
         self._lock = threading.Lock()
-        self._built: _Services | None = None
+        self._built: list[_Services] = []
 
     # -- services ------------------------------------------------------------------------
 
     def _services(self) -> _Services:
-        """The services for the current settings, rebuilt after ``configure()``."""
-        settings = runtime.current_settings()
+        """The services for the current settings, built on first use after ``configure()``
+        or a snapshot replay (whose stored results are labelled ``snapshot``).
+
+        A few recent ones are kept rather than closed at once: another thread (or a replay
+        block) may still be using them.
+        """
+        settings, source = runtime.current_settings(), runtime.cache_source()
         with self._lock:
-            built = self._built
-            if built is None or built.settings != settings:
-                if built is not None:
-                    built.close()
-                built = self._build(settings)
-                self._built = built
-            return built
+            for services in self._built:
+                if services.settings == settings and services.source == source:
+                    return services
+            services = self._build(settings, source)
+            self._built.append(services)
+            if len(self._built) > _KEPT_SERVICES:
+                self._built.pop(0).close()
+            return services
 
     @staticmethod
-    def _build(settings: Settings) -> _Services:
+    def _build(settings: Settings, source: str) -> _Services:
         from mastcache.archive import Archive
         from mastcache.gateway import MastGateway
         from mastcache.transport import Transport
 
         transport = Transport(settings, scope=ANONYMOUS)
-        return _Services(settings, MastGateway(transport), Archive.from_settings(settings))
+        archive = Archive.from_settings(settings)
+        return _Services(settings, source, MastGateway(transport), archive)
 
     # -- public, shared by every MAST client ------------------------------------------------
 
