@@ -69,7 +69,8 @@ def portal_pages_table(
     first_fields = responses[0]["fields"] if responses else []
     if all(response["fields"] == first_fields for response in responses):
         rows = [row for response in responses for row in response["data"]]
-        return Table(_portal_columns(first_fields, rows, column_config), copy=False)
+        typed = portal_table(first_fields, rows, column_config)
+        return Table(list(typed.itercols()), copy=False)
     return vstack([portal_table(r["fields"], r["data"], column_config) for r in responses])
 
 
@@ -80,7 +81,12 @@ def portal_table(
 ) -> Table:
     """Table of one Portal page: columns in ``fields`` order, ``_selected_`` dropped,
     a repeated name keeps its first column, nulls and masks as astroquery makes them."""
-    return Table(_portal_columns(fields, rows, column_config), masked=True, copy=False)
+    # Added one by one, as astroquery does: astropy gives a later short string column a
+    # truncated fill value ("N" for "N/A" in a <U1 column), and equal Tables need the same.
+    table = Table(masked=True)
+    for column in _portal_columns(fields, rows, column_config):
+        table.add_column(column, copy=False)
+    return table
 
 
 def _portal_columns(
