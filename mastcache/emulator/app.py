@@ -164,7 +164,11 @@ def _santa(app: EmulatorApp, request: Request) -> Reply:
 def _download(app: EmulatorApp, request: Request) -> Reply:
     uri = next(iter(request.query.get("uri", [])), None)
     return downloads.download_file(
-        uri, request.method, request.headers.get("range"), product_exists
+        uri,
+        request.method,
+        request.headers.get("range"),
+        product_exists,
+        min_bytes=app.config.product_bytes,
     )
 
 

@@ -10,9 +10,10 @@ from typing import Any
 from mastcache.emulator.faults import FaultPlan
 from mastcache.errors import ConfigurationError
 
-__all__ = ["MAX_ROWS", "EmulatorConfig", "Identity"]
+__all__ = ["MAX_PRODUCT_BYTES", "MAX_ROWS", "EmulatorConfig", "Identity"]
 
 MAX_ROWS = 1_000_000
+MAX_PRODUCT_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class EmulatorConfig:
     """Seed, latency, scale, polling, faults and accepted tokens of one emulator.
 
     ``rows`` makes every cone return that many rows (generated lazily); ``executing_polls``
-    is how many times a Portal request answers ``EXECUTING`` before ``COMPLETE``.
+    is how many times a Portal request answers ``EXECUTING`` before ``COMPLETE``;
+    ``product_bytes`` makes every FITS product at least that large (download benchmarks).
     """
 
     seed: int = 20240101
@@ -41,6 +43,7 @@ class EmulatorConfig:
     faults: FaultPlan = field(default_factory=FaultPlan)
     identities: tuple[Identity, ...] = ()
     use_samples: bool = True
+    product_bytes: int = 0
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -49,6 +52,10 @@ class EmulatorConfig:
             raise ConfigurationError(f"rows={self.rows} is outside 0..{MAX_ROWS}.")
         if self.executing_polls < 0:
             raise ConfigurationError(f"executing_polls={self.executing_polls} is negative.")
+        if not 0 <= self.product_bytes <= MAX_PRODUCT_BYTES:
+            raise ConfigurationError(
+                f"product_bytes={self.product_bytes} is outside 0..{MAX_PRODUCT_BYTES}."
+            )
 
     def new(self, **changes: Any) -> EmulatorConfig:
         """A copy with some fields changed; values may be CLI strings (``rows="1000"``)."""
@@ -70,12 +77,15 @@ class EmulatorConfig:
         return next((i for i in self.identities if token and i.token == token), None)
 
 
+_INTEGERS = ("seed", "latency_ms", "rows", "executing_polls", "product_bytes")
+
+
 def _coerce(name: str, value: Any) -> Any:
     if name == "faults":
         return FaultPlan.coerce(value)
     if name == "identities":
         return tuple(value)
-    if isinstance(value, str) and name in ("seed", "latency_ms", "rows", "executing_polls"):
+    if isinstance(value, str) and name in _INTEGERS:
         return _integer(name, value)
     if isinstance(value, str) and name == "use_samples":
         return value.strip().lower() in ("1", "true", "yes", "on")

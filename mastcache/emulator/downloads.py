@@ -67,14 +67,19 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 
 
 def download_file(
-    uri: str | None, method: str, range_header: str | None, exists: ProductCheck
+    uri: str | None,
+    method: str,
+    range_header: str | None,
+    exists: ProductCheck,
+    *,
+    min_bytes: int = 0,
 ) -> Reply:
-    """Answer ``GET``/``HEAD /api/v0.1/Download/file?uri=...``."""
+    """Answer ``GET``/``HEAD /api/v0.1/Download/file?uri=...`` (FITS at least ``min_bytes``)."""
     if not uri:
         return _error(400, "Missing 'uri' parameter; send ?uri=mast:<MISSION>/product/<file>.")
     if not exists(uri):
         return _error(404, f"No product {uri!r} in the emulator's archive.")
-    size = fitsgen.product_size(uri)
+    size = fitsgen.product_size(uri, min_bytes)
     try:
         wanted = parse_range(range_header, size)
     except RangeNotSatisfiableError:
@@ -85,7 +90,7 @@ def download_file(
     if wanted is not None:
         headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
     body: Sequence[bytes] = (
-        () if method == "HEAD" else (fitsgen.product_bytes(uri)[start : end + 1],)
+        () if method == "HEAD" else (fitsgen.product_bytes(uri, min_bytes)[start : end + 1],)
     )
     return Reply(200 if wanted is None else 206, headers, body)
 

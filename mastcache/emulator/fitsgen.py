@@ -57,14 +57,26 @@ def _mission(uri: str) -> str:
     return _label(head.split("/", 1)[0].upper() or "UNKNOWN")
 
 
-def product_size(uri: str) -> int:
-    """The exact number of bytes ``product_bytes(uri)`` returns, computed without writing."""
+def _row_bytes(is_table: bool) -> int:
+    return 8 * len(TABLE_COLUMNS) if is_table else IMAGE_WIDTH * 4
+
+
+def _rows(uri: str, min_bytes: int) -> int:
+    """Rows of the data HDU: the URI's own count, or more to reach ``min_bytes``."""
+    is_table = _is_table(uri)
+    needed = -(-(min_bytes - _header_bytes(is_table)) // _row_bytes(is_table))
+    return max(_length(uri), needed)
+
+
+def product_size(uri: str, min_bytes: int = 0) -> int:
+    """The exact number of bytes ``product_bytes(uri, min_bytes)`` returns, without writing.
+
+    ``min_bytes`` (the emulator's ``product_bytes`` knob) grows FITS files to at least that.
+    """
     if not _is_fits(uri):
         return len(product_bytes(uri))
-    rows = _length(uri)
-    if _is_table(uri):
-        return _header_bytes(True) + _padded(rows * 8 * len(TABLE_COLUMNS))
-    return _header_bytes(False) + _padded(rows * IMAGE_WIDTH * 4)
+    is_table = _is_table(uri)
+    return _header_bytes(is_table) + _padded(_rows(uri, min_bytes) * _row_bytes(is_table))
 
 
 @cache
@@ -75,12 +87,13 @@ def _header_bytes(is_table: bool) -> int:
 
 
 @lru_cache(maxsize=64)
-def product_bytes(uri: str) -> bytes:
-    """The file served for ``uri``: a FITS file for FITS names, else a small typed stand-in."""
+def product_bytes(uri: str, min_bytes: int = 0) -> bytes:
+    """The file served for ``uri``: a FITS file for FITS names (at least ``min_bytes``),
+    else a small typed stand-in."""
     if not _is_fits(uri):
         return _other_bytes(uri)
     buffer = io.BytesIO()
-    _hdus(uri, _is_table(uri), _length(uri)).writeto(buffer, output_verify="exception")
+    _hdus(uri, _is_table(uri), _rows(uri, min_bytes)).writeto(buffer, output_verify="exception")
     return buffer.getvalue()
 
 

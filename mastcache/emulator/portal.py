@@ -67,7 +67,7 @@ class PortalService:
 
     def __init__(self, config: PortalConfig) -> None:
         self.config = config
-        self.caom = CaomQueries(config.seed, config.rows)
+        self.caom = CaomQueries(config.seed, config.rows, getattr(config, "product_bytes", 0))
         self.polls = PollCounter()
         self._all_body: bytes | None = None
         self._handlers: dict[str, Callable[[PortalRequest], Reply]] = {

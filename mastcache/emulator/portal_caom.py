@@ -28,11 +28,13 @@ FILTER_TYPES: Final = dict(OBSERVATION_FIELDS)
 
 
 class CaomQueries:
-    """Answers CAOM queries for one seed; `scale_rows` switches on the scale knob."""
+    """Answers CAOM queries for one seed; `scale_rows` switches on the scale knob and
+    `product_bytes` the minimum size of FITS products."""
 
-    def __init__(self, seed: int, scale_rows: int | None) -> None:
+    def __init__(self, seed: int, scale_rows: int | None, product_bytes: int = 0) -> None:
         self.seed = seed
         self.scale_rows = scale_rows
+        self.product_bytes = product_bytes
 
     @property
     def sky(self) -> Sky:
@@ -65,7 +67,7 @@ class CaomQueries:
         for obsid in parse_obsids(params.get("obsid")):
             obs = self._observation(obsid)
             if obs is not None:
-                rows.extend(products_for(obs))
+                rows.extend(products_for(obs, self.product_bytes))
         return from_list(PRODUCT_FIELDS, rows)
 
     def _observation(self, obsid: int) -> dict[str, Any] | None:

@@ -126,13 +126,16 @@ def primary_uri(obs: Mapping[str, Any]) -> str | None:
     return product_uri(obs, file_base(obs) + first.suffix)
 
 
-def products_for(obs: Mapping[str, Any]) -> list[dict[str, Any]]:
+def products_for(obs: Mapping[str, Any], min_bytes: int = 0) -> list[dict[str, Any]]:
     """Every product row of one observation, in a fixed order (PRODUCT_FIELDS columns)."""
     base = file_base(obs)
-    return [_product_row(obs, base, template) for template in TEMPLATES[str(obs["obs_collection"])]]
+    templates = TEMPLATES[str(obs["obs_collection"])]
+    return [_product_row(obs, base, template, min_bytes) for template in templates]
 
 
-def _product_row(obs: Mapping[str, Any], base: str, template: ProductTemplate) -> dict[str, Any]:
+def _product_row(
+    obs: Mapping[str, Any], base: str, template: ProductTemplate, min_bytes: int
+) -> dict[str, Any]:
     filename = base + template.suffix
     uri = product_uri(obs, filename)
     return {
@@ -151,7 +154,7 @@ def _product_row(obs: Mapping[str, Any], base: str, template: ProductTemplate) -
         "prvversion": obs["provenance_name"],
         "proposal_id": obs["proposal_id"],
         "productFilename": filename,
-        "size": _size(uri),
+        "size": _size(uri, min_bytes),
         "parent_obsid": obs["obsid"],
         "dataRights": obs["dataRights"],
         "calib_level": template.calib_level,
@@ -160,8 +163,8 @@ def _product_row(obs: Mapping[str, Any], base: str, template: ProductTemplate) -
     }
 
 
-def _size(uri: str) -> int:
+def _size(uri: str, min_bytes: int) -> int:
     """The exact byte count the download endpoint will serve for `uri`."""
     from mastcache.emulator import fitsgen  # lazy: the FITS writer is heavy
 
-    return int(fitsgen.product_size(uri))
+    return int(fitsgen.product_size(uri, min_bytes))
