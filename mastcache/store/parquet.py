@@ -34,7 +34,7 @@ __all__ = [
 
 SCHEMA_KEY = b"mastcache"
 FORMAT_VERSION = 1
-COMPRESSION = "zstd"
+COMPRESSION = "snappy"  # the hot path reads: ~1.5x faster to decode than zstd, files ~15% larger
 
 
 def table_to_arrow(table: Table, provenance: Mapping[str, Any] | None = None) -> pa.Table:
