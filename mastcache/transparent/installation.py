@@ -3,9 +3,11 @@
 Installing mounts one :class:`MastcacheAdapter` on every ``requests`` session of the
 astroquery.mast module singletons (Observations, Mast, Catalogs, MastMissions, Tesscut,
 Zcut, Hapcut and the Portal/Service connections they hold) and replaces
-``astroquery.mast.utils._simple_request``. Uninstalling puts back exactly the adapter
-objects each session had and the original function. Instances created by the user after
-``import astroquery.mast`` keep their own sessions and are not covered.
+``astroquery.mast.utils._simple_request``. It also empties (in place) astroquery's
+per-process memo of column configurations and column lists, so each is asked for once more,
+through mastcache, and replays offline in a later process. Uninstalling puts back exactly
+the adapter objects each session had and the original function. Instances created by the
+user keep their own sessions and are not covered.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def installed() -> Iterator[None]:
 
 
 def _hook(mast: ModuleType) -> Installation:
+    _forget_column_memos(mast)
     services = TransparentServices(compat.base_url(mast))
     adapter = MastcacheAdapter(services)
     sessions = tuple(_hook_session(session, adapter) for session in _sessions(mast))
@@ -130,6 +133,18 @@ def _sessions(mast: ModuleType) -> list[requests.Session]:
                 if isinstance(session, requests.Session):
                     found.setdefault(id(session), session)
     return list(found.values())
+
+
+def _forget_column_memos(mast: ModuleType) -> None:
+    """Empty astroquery's memoized column configurations (the same dict objects stay)."""
+    memos = (
+        getattr(mast.discovery_portal.PortalAPI, "_column_configs", None),
+        getattr(getattr(mast, "MastMissions", None), "columns", None),
+        getattr(getattr(mast, "Catalogs", None), "_service_columns", None),
+    )
+    for memo in memos:
+        if isinstance(memo, dict):
+            memo.clear()
 
 
 def _user_agent(mast: ModuleType) -> str:

@@ -54,7 +54,8 @@ def _send(
         timeout=timeout or services.settings().request_timeout,
         **_cache_options(mode),
     )
-    if mode == "offline" and response.status_code == 504 and not _from_cache(response):
+    if mode == "offline" and response.status_code == 504:
+        # requests-cache's "only-if-cached" miss (a real 504 is never stored)
         raise _miss(method, request.url or "")
     return response
 
@@ -80,10 +81,6 @@ def _forwarded_headers(request: requests.PreparedRequest) -> dict[str, str]:
     return {
         name: value for name, value in request.headers.items() if name.lower() not in _RECOMPUTED
     }
-
-
-def _from_cache(response: requests.Response) -> bool:
-    return bool(getattr(response, "from_cache", False))
 
 
 def _miss(method: str, url: str) -> CacheMissError:
