@@ -100,14 +100,15 @@ def test_offline_fresh_process_installs_before_import_without_sockets(
 
 def test_results_land_in_the_store_and_sql_views(populated: Populated, in_cache: Settings) -> None:
     services = {
-        row["service"] for row in mastcache.sql("SELECT DISTINCT service FROM queries").to_pylist()
+        row["service"]
+        for row in mastcache.sql("SELECT DISTINCT service FROM queries").arrow().to_pylist()
     }
     assert {"Mast.Caom.Cone", "Mast.Caom.Filtered", "Mast.Caom.Products"} <= services
     assert {"Mast.Hsc.Db.v3", "Mast.Caom.Filtered.Position"} <= services
     region = populated.online["region"]
-    ids = mastcache.sql("SELECT obsid FROM observations").to_pylist()
+    ids = mastcache.sql("SELECT obsid FROM observations").arrow().to_pylist()
     assert set(region["obsid"]) <= {row["obsid"] for row in ids}
-    resolutions = mastcache.sql("SELECT * FROM resolutions").to_pylist()
+    resolutions = mastcache.sql("SELECT * FROM resolutions").arrow().to_pylist()
     assert len(resolutions) >= 2  # M101 (query_object) and M1 (resolve_object)
 
 
