@@ -23,7 +23,8 @@ from mastcache.client.coordinates import (
     parse_radius,
     position_string,
 )
-from mastcache.client.core import MastClient
+from mastcache.client.core import ANONYMOUS, MastClient
+from mastcache.client.downloads import DownloadsMixin
 from mastcache.errors import InputWarning, InvalidQueryError, ProtocolError, RemoteServiceError
 
 __all__ = ["ObservationsClass"]
@@ -34,7 +35,7 @@ _DEFAULT_RADIUS = 0.2 * u.deg
 _COUNT = "COUNT_BIG(*)"
 
 
-class ObservationsClass(MastClient):
+class ObservationsClass(DownloadsMixin, MastClient):
     """MAST Observations query class (astroquery.mast's ``ObservationsClass``).
 
     Class for querying MAST observational data; results come from the local cache when the
@@ -210,9 +211,13 @@ class ObservationsClass(MastClient):
         Note that ``obsid`` is not ``obs_id``. TESS and TICA full-frame-image observations
         are left out, with a log warning, as astroquery does.
         """
+        from mastcache.products import record_manifest
+
         ids = product_rules.observation_ids(observations)
         params = {"obsid": ",".join(ids)}
-        return self._portal_table(self._caom_products, params, kind="products", mode=mode)
+        table = self._portal_table(self._caom_products, params, kind="products", mode=mode)
+        record_manifest(self._services().archive.store, table, ANONYMOUS)
+        return table
 
     def get_unique_product_list(self, observations: Any, *, mode: str | None = None) -> Table:
         """Like :meth:`get_product_list`, keeping the first product of each ``dataURI``."""

@@ -1,0 +1,350 @@
+"""Downloads with astroquery.mast 0.4.11's names, signatures and manifests, served through
+mastcache's product store (:mod:`mastcache.products`): parallel, resumable, verified, and
+offline-capable. Each method also takes ``mode=`` and ``link=`` ("hard", "copy", "symlink").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import quote, urlencode
+
+import numpy as np
+from astropy.table import Row, Table, vstack
+
+from mastcache import runtime
+from mastcache.errors import (
+    InputWarning,
+    InvalidQueryError,
+    MastCacheError,
+    NoResultsWarning,
+    RemoteServiceError,
+)
+from mastcache.products import cloud
+from mastcache.products.engine import DownloadEngine, ProductRequest
+from mastcache.products.fetch import FileWanted
+from mastcache.products.manifests import product_checksum, product_size, record_manifest, row_dict
+from mastcache.products.outcome import manifest_table
+from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, layout_path, safe_filename
+from mastcache.products.placement import check_link_kind
+from mastcache.store.files import write_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.client.core import _Services
+
+__all__ = ["DownloadsMixin"]
+
+log = logging.getLogger("mastcache")
+
+_CLOUD_OFF = (
+    "Please enable anonymous cloud access by calling `enable_cloud_dataset` method. "
+    "Refer to `~astroquery.mast.ObservationsClass.enable_cloud_dataset` documentation "
+    "for more info."
+)
+
+
+class DownloadsMixin:
+    """``download_products``, ``download_file`` and the cloud URI helpers of Observations."""
+
+    if TYPE_CHECKING:  # provided by ObservationsClass / MastClient
+
+        def _services(self) -> _Services: ...
+        def get_product_list(
+            self, observations: Any, *, verbose: bool = False, mode: str | None = None
+        ) -> Table: ...
+        def filter_products(
+            self, products: Table, *, mrp_only: bool = False, extension: Any = None, **f: Any
+        ) -> Table: ...
+        def query_criteria(
+            self, *, pagesize: int | None = None, page: int | None = None, **c: Any
+        ) -> Table: ...
+        @property
+        def cloud_dataset_enabled(self) -> bool: ...
+
+    # -- downloads -----------------------------------------------------------------------
+
+    def download_products(
+        self,
+        products: Any,
+        *,
+        download_dir: str | os.PathLike[str] | None = None,
+        flat: bool = False,
+        cache: bool = True,
+        curl_flag: bool = False,
+        mrp_only: bool = False,
+        cloud_only: bool = False,
+        verbose: bool = True,
+        link: str = "hard",
+        mode: str | None = None,
+        **filters: Any,
+    ) -> Table | None:
+        """Download data products (obsids, or a product Table/Row from get_product_list).
+
+        Files land in ``<download_dir>/mastDownload/<obs_collection>/<obs_id>/`` (or flat),
+        linked from the store; a file already stored is never fetched again. Returns
+        astroquery's manifest (Local Path, Status COMPLETE/SKIPPED/ERROR, Message, URL), or
+        the curl script's manifest with ``curl_flag=True``. ``cloud_only`` has no effect:
+        cloud copies hold the same bytes, which mastcache fetches from MAST.
+        """
+        mode = runtime.effective_mode(mode)
+        kind = check_link_kind(link)
+        table = self._products_table(products, mode)
+        table = _unique(self.filter_products(table, mrp_only=mrp_only, **filters))
+        if not len(table):
+            warnings.warn("No products to download.", NoResultsWarning, stacklevel=2)
+            return None
+        folder = os.fspath(download_dir) if download_dir else "."
+        if curl_flag:
+            if flat:
+                warnings.warn("flat=True has no effect on curl downloads.", InputWarning, 2)
+            return self._curl_script(table, folder, mode)
+        services = self._services()
+        record_manifest(services.archive.store, table)
+        base_dir = folder if flat else os.path.join(folder, LAYOUT_ROOT)
+        requests = [_row_request(row, services, base_dir, flat, folder) for row in table]
+        engine = self._engine(mode, kind, verbose)
+        return manifest_table(engine.run(requests, cache=cache))
+
+    def download_file(
+        self,
+        uri: str,
+        *,
+        local_path: str | os.PathLike[str] | None = None,
+        base_url: str | None = None,
+        cache: bool = True,
+        cloud_only: bool = False,
+        verbose: bool = True,
+        link: str = "hard",
+        mode: str | None = None,
+    ) -> tuple[str, str | None, str | None]:
+        """Download one file by its dataURI; returns astroquery's ``(status, msg, url)``."""
+        mode = runtime.effective_mode(mode)
+        services = self._services()
+        base = base_url or services.gateway.transport.endpoints.download_file
+        data_url = f"{base}?uri={uri}"
+        try:
+            target = _file_target(uri, local_path)
+        except UnsafePathError as exc:
+            return "ERROR", str(exc), data_url
+        wanted = FileWanted(uri, f"{base}?uri={quote(uri, safe=':/')}")
+        request = ProductRequest(wanted, target, data_url)
+        outcome = self._engine(mode, check_link_kind(link), verbose).run([request], cache=cache)[0]
+        return outcome.status, outcome.message, outcome.url
+
+    # -- cloud ---------------------------------------------------------------------------
+
+    def get_cloud_uris(
+        self,
+        data_products: Any = None,
+        *,
+        include_bucket: bool = True,
+        full_url: bool = False,
+        pagesize: int | None = None,
+        page: int | None = None,
+        mrp_only: bool = False,
+        extension: Any = None,
+        filter_products: dict[str, Any] | None = None,
+        return_uri_map: bool = False,
+        verbose: bool = True,
+        **criteria: Any,
+    ) -> list[str] | dict[str, str | None] | None:
+        """Cloud URIs (``s3://stpubdata/...``) of products, from MAST's path_lookup.
+
+        As astroquery, but without asking S3 whether each object exists (no AWS access).
+        """
+        self._require_cloud()
+        uris = self._cloud_candidates(
+            data_products, pagesize, page, mrp_only, extension, filter_products or {}, criteria
+        )
+        if uris is None:
+            return None
+        if not uris:
+            warnings.warn(
+                "No matching products to fetch associated cloud URIs.", NoResultsWarning, 2
+            )
+            return None
+        found = self._cloud_uri_list(uris, include_bucket, full_url, verbose)
+        if return_uri_map:
+            return dict(zip(uris, found, strict=True))
+        return [uri for uri in found if uri is not None]
+
+    def get_cloud_uri(
+        self, data_product: Any, *, include_bucket: bool = True, full_url: bool = False
+    ) -> str | None:
+        """The cloud URI of one product (a Row or a dataURI), or None with a warning."""
+        self._require_cloud()
+        uri = str(data_product if isinstance(data_product, str) else data_product["dataURI"])
+        found = self._cloud_uri_list([uri], include_bucket, full_url, verbose=True)[0]
+        if found is None:
+            warnings.warn(f"Unable to locate file {uri}.", NoResultsWarning, stacklevel=2)
+        return found
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _engine(self, mode: str, link: Any, verbose: bool) -> DownloadEngine:
+        services = self._services()
+        shown = services.settings.progress if verbose else False
+        return DownloadEngine(
+            services.archive.store, services.gateway.transport, mode=mode, link=link, progress=shown
+        )
+
+    def _products_table(self, products: Any, mode: str) -> Table:
+        """A product Table from a Table, a Row, or one or more obsids (astroquery's rules)."""
+        if isinstance(products, Row):
+            return Table(products, masked=True)
+        if isinstance(products, Table):
+            return products
+        obsids = [products] if isinstance(products, (str, int, np.integer)) else list(products)
+        if not obsids:
+            raise InvalidQueryError("Observation list is empty, no associated products.")
+        tables = [self.get_product_list(obsid, mode=mode) for obsid in obsids]
+        stacked: Table = vstack(tables) if len(tables) > 1 else tables[0]
+        return stacked
+
+    def _curl_script(self, products: Table, folder: str, mode: str) -> Table:
+        """astroquery's curl manifest: MAST's bundle script saved as mastDownload_<time>.sh."""
+        path = os.path.join(folder, f"mastDownload_{time.strftime('%Y%m%d%H%M%S')}.sh")
+        status, message = "COMPLETE", None
+        try:
+            script = self._bundle_script([str(uri) for uri in products["dataURI"]], mode)
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            write_atomic(Path(path), lambda out: _write(out, script))
+        except MastCacheError as exc:
+            status, message = "ERROR", f"Curl could not be downloaded: {exc}"
+        return Table({"Local Path": [path], "Status": [status], "Message": [message]})
+
+    def _bundle_script(self, uris: Sequence[str], mode: str) -> bytes:
+        if mode == "offline":
+            raise RemoteServiceError(
+                "offline mode: the curl script comes from MAST (Download/bundle.sh) and is not "
+                "cached; run again without offline mode"
+            )
+        transport = self._services().gateway.transport
+        body = urlencode([("uri", uri) for uri in uris])
+        headers = {"Content-type": "application/x-www-form-urlencoded"}
+        url = transport.endpoints.download_bundle
+        response = transport.request("POST", url, data=body, headers=headers, cached=False)
+        return response.content
+
+    def _require_cloud(self) -> None:
+        if not self.cloud_dataset_enabled:
+            raise RemoteServiceError(_CLOUD_OFF)
+
+    def _cloud_candidates(
+        self,
+        data_products: Any,
+        pagesize: int | None,
+        page: int | None,
+        mrp_only: bool,
+        extension: Any,
+        filters: dict[str, Any],
+        criteria: dict[str, Any],
+    ) -> list[str] | None:
+        """The dataURIs to look up (astroquery's rules); None when a query found nothing."""
+        if data_products is None:
+            if not criteria:
+                raise InvalidQueryError(
+                    "Please provide either a `~astropy.table.Table` of data products or "
+                    "query criteria."
+                )
+            observations = self.query_criteria(pagesize=pagesize, page=page, **criteria)
+            if not len(observations):
+                return None
+            data_products = self.get_product_list(observations)
+        if isinstance(data_products, Table):
+            chosen = self.filter_products(
+                data_products, mrp_only=mrp_only, extension=extension, **filters
+            )
+            return list(dict.fromkeys(str(uri) for uri in chosen["dataURI"]))
+        if filters or extension or mrp_only:
+            warnings.warn(
+                "Filtering is not supported when providing a list of MAST URIs. To apply "
+                "filters, please provide query criteria or a table of data products as "
+                "returned by `Observations.get_product_list`",
+                InputWarning,
+                stacklevel=3,
+            )
+        return list(dict.fromkeys(str(uri) for uri in data_products))
+
+    def _cloud_uri_list(
+        self, uris: Sequence[str], include_bucket: bool, full_url: bool, verbose: bool
+    ) -> list[str | None]:
+        transport = self._services().gateway.transport
+        found: list[str | None] = []
+        for chunk in cloud.chunks(uris):
+            answer = transport.json(transport.get(transport.endpoints.path_lookup, {"uri": chunk}))
+            for uri in chunk:
+                path = cloud.bucket_path(uri, answer)
+                if path is None and verbose:
+                    warnings.warn(
+                        f"Failed to retrieve MAST relative path for {uri}. Skipping...",
+                        NoResultsWarning,
+                        stacklevel=4,
+                    )
+                found.append(
+                    cloud.cloud_uri(path, include_bucket=include_bucket, full_url=full_url)
+                )
+        return found
+
+
+def _write(out: BinaryIO, data: bytes) -> None:
+    out.write(data)
+
+
+def _unique(products: Table) -> Table:
+    """astroquery's remove_duplicate_products: the first row of each dataURI, in order."""
+    if not len(products):
+        return products
+    _, first = np.unique(np.asarray(products["dataURI"]), return_index=True)
+    unique: Table = products[np.sort(first)]
+    if len(unique) < len(products):
+        log.info(
+            "%d of %d products were duplicates. Only returning %d unique product(s).",
+            len(products) - len(unique),
+            len(products),
+            len(unique),
+        )
+    return unique
+
+
+def _row_request(
+    row: Row, services: _Services, base_dir: str, flat: bool, root: str
+) -> ProductRequest:
+    """The request for one product row; an unsafe name makes a refused request."""
+    values = row_dict(row)
+    uri = str(values.get("dataURI") or "")
+    endpoints = services.gateway.transport.endpoints
+    wanted = FileWanted(
+        uri, endpoints.download_url(uri), product_size(values), product_checksum(values)
+    )
+    data_url = f"{endpoints.download_file}?uri={uri}"
+    try:
+        local = layout_path(
+            base_dir,
+            values.get("obs_collection"),
+            values.get("obs_id"),
+            values.get("productFilename"),
+            flat=flat,
+        )
+    except UnsafePathError as exc:
+        return ProductRequest(wanted, "", data_url, refusal=str(exc))
+    return ProductRequest(wanted, local, data_url, root=root)
+
+
+def _file_target(uri: str, local_path: str | os.PathLike[str] | None) -> str:
+    """astroquery's download_file destination: a file path, or a folder plus the URI's name."""
+    if "\x00" in uri:
+        raise UnsafePathError(f"refused the URI {uri!r}: it contains a NUL byte")
+    filename = safe_filename(os.path.basename(uri), "file name of the URI")
+    if not local_path:
+        return filename
+    path = Path(local_path)
+    if path.suffix:
+        return os.fspath(local_path)
+    path.mkdir(parents=True, exist_ok=True)
+    return os.fspath(path / filename)

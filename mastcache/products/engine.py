@@ -1,0 +1,126 @@
+"""The download engine: many products at once, each served from the store when it is
+there, fetched (resumable, verified) when it is not, then placed in the user's folder.
+
+For each :class:`ProductRequest`, in a bounded thread pool (``settings.max_parallel``):
+
+1. a row refused for an unsafe name is reported ERROR, and nothing is written;
+2. a ``complete`` file already in the store is used with no network at all;
+3. otherwise, offline mode reports ERROR naming offline mode; any other mode fetches it
+   (:class:`~mastcache.products.fetch.FileFetcher`);
+4. the stored file is linked (or copied) to the row's local path, atomically.
+
+Every failure becomes that row's ERROR with a message; no row is ever silently skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from mastcache.errors import MastCacheError
+from mastcache.products.fetch import FileFetcher, FileWanted
+from mastcache.products.outcome import DownloadOutcome
+from mastcache.products.paths import check_inside
+from mastcache.products.placement import LinkKind, place_file
+from mastcache.products.progress import DownloadProgress
+from mastcache.store import Store
+from mastcache.store.records import FileRecord
+from mastcache.transport import Transport
+
+__all__ = ["DownloadEngine", "ProductRequest"]
+
+
+@dataclass(frozen=True)
+class ProductRequest:
+    """One product to deliver to ``local_path`` (astroquery's path string)."""
+
+    wanted: FileWanted
+    local_path: str
+    #: The URL astroquery prints on an ERROR row (``<download url>?uri=<uri>``, unquoted).
+    url: str
+    #: The folder ``local_path`` must stay inside (None: the caller chose the path itself).
+    root: str | None = None
+    #: Why this row is refused (an unsafe name); nothing is fetched or written.
+    refusal: str | None = None
+
+
+class DownloadEngine:
+    """Delivers products through one store and one transport, in ``mode``."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        *,
+        mode: str,
+        link: LinkKind = "hard",
+        progress: bool | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.mode = mode
+        self.link = link
+        self._progress = progress
+        self._sleep = sleep
+
+    def run(
+        self, requests: Sequence[ProductRequest], *, cache: bool = True
+    ) -> list[DownloadOutcome]:
+        """One outcome per request, in the same order."""
+        total = sum(r.wanted.size or 0 for r in requests if r.refusal is None)
+        with DownloadProgress(total, len(requests), shown=self._progress) as progress:
+            fetcher = FileFetcher(
+                self.store, self.transport, on_bytes=progress.add_bytes, sleep=self._sleep
+            )
+            workers = max(1, min(self.transport.settings.max_parallel, len(requests)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="mastcache-download") as pool:
+                return list(
+                    pool.map(lambda r: self._deliver(r, fetcher, progress, cache), requests)
+                )
+
+    def _deliver(
+        self, request: ProductRequest, fetcher: FileFetcher, progress: DownloadProgress, cache: bool
+    ) -> DownloadOutcome:
+        try:
+            if request.refusal is not None:
+                return DownloadOutcome("", "ERROR", request.refusal, request.url)
+            record, source = self._obtain(request, fetcher, progress, cache)
+            if record is None:
+                return DownloadOutcome(request.local_path, "ERROR", _offline(request), request.url)
+            self._place(record, request)
+            return DownloadOutcome(request.local_path, "COMPLETE", None, None, source)
+        except MastCacheError as exc:
+            return DownloadOutcome(request.local_path, "ERROR", str(exc), request.url)
+        finally:
+            progress.file_done()
+
+    def _obtain(
+        self, request: ProductRequest, fetcher: FileFetcher, progress: DownloadProgress, cache: bool
+    ) -> tuple[FileRecord | None, str | None]:
+        """The stored record (source ``cache``), a fetched one (``network``), or None offline."""
+        reuse = cache and self.mode != "refresh"
+        stored = fetcher.usable_record(request.wanted.uri) if reuse else None
+        if stored is not None:
+            progress.add_bytes(request.wanted.size or 0)
+            return stored, "cache"
+        if self.mode == "offline":
+            return None, None
+        return fetcher.fetch(request.wanted, trust_recorded=reuse), "network"
+
+    def _place(self, record: FileRecord, request: ProductRequest) -> None:
+        dest = Path(request.local_path)
+        if request.root is not None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            check_inside(dest, Path(request.root))
+        place_file(self.store.root / record.local_path, dest, self.link)
+
+
+def _offline(request: ProductRequest) -> str:
+    return (
+        f"offline mode: {request.wanted.uri} is not in the cache, so it was not downloaded; "
+        "run again without offline mode (MASTCACHE_MODE / --mode / mode=) to fetch it"
+    )

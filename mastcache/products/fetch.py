@@ -1,0 +1,295 @@
+"""Fetching one product file into the store: resumable, verified, then recorded.
+
+:meth:`FileFetcher.fetch` runs, in order, under a per-URI file lock:
+
+1. the expected size: MAST's (the product list) or, when unknown, a HEAD's Content-Length;
+2. stream the body in 1 MiB chunks into ``products/partial/<sha256(uri)>``, asking with
+   ``Range: bytes=N-`` for what an earlier (interrupted or killed) attempt left; a broken
+   body is resumed the same way, up to ``settings.max_retries`` times with backoff;
+3. verify: the size against MAST's size and the server's Content-Length, then MAST's
+   checksum when it gives one, else the sha256 recorded when the file was first fetched;
+4. rename into ``products/<sha[:2]>/<sha>`` (read-only), fsync, and only then commit the
+   ``files`` row as ``complete``. A failed check deletes the partial file and records nothing
+   as complete; the error names what did not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from filelock import FileLock
+
+from mastcache.errors import DownloadError, HTTPStatusError, MastCacheError, TransportError
+from mastcache.products.paths import blob_relpath, partial_path
+from mastcache.store import Store
+from mastcache.store.files import CHUNK_SIZE, fsync_directory
+from mastcache.store.records import FileRecord, utcnow
+from mastcache.transport import Transport
+
+__all__ = ["FileFetcher", "FileWanted", "SizeMismatchError"]
+
+_BACKOFF_CAP = 30.0
+_HASHES = ("sha256", "md5", "sha1")
+
+
+@dataclass(frozen=True)
+class FileWanted:
+    """One file to fetch: its URI, the URL to GET, and what MAST says about it."""
+
+    uri: str
+    url: str
+    #: MAST's size in bytes (product list ``size``), if known and positive.
+    size: int | None = None
+    #: MAST's checksum as ``"<algorithm>:<hex>"`` (md5, sha1 or sha256), if given.
+    checksum: str | None = None
+
+
+class SizeMismatchError(DownloadError):
+    """The server's size for a file disagrees with what was expected."""
+
+
+class _Digests:
+    """sha256 (always) and MAST's checksum algorithm (when different), fed chunk by chunk."""
+
+    def __init__(self, checksum: str | None) -> None:
+        self.sha256 = hashlib.sha256()
+        algorithm = checksum.split(":", 1)[0].lower() if checksum else "sha256"
+        self.extra = None if algorithm == "sha256" else hashlib.new(algorithm)
+
+    def update(self, data: bytes) -> None:
+        self.sha256.update(data)
+        if self.extra is not None:
+            self.extra.update(data)
+
+    def of_checksum(self) -> str:
+        return (self.extra or self.sha256).hexdigest()
+
+
+class FileFetcher:
+    """Downloads files into one store over one transport (thread-safe; one lock per URI)."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        *,
+        on_bytes: Callable[[int], None] = lambda n: None,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self._on_bytes = on_bytes
+        self._sleep = sleep
+        self._backoff = backoff
+
+    def fetch(self, wanted: FileWanted, *, trust_recorded: bool = True) -> FileRecord:
+        """The ``complete`` record of ``wanted`` after fetching and verifying it.
+
+        ``trust_recorded=False`` (refresh) accepts new content for a URI fetched before.
+        """
+        _check_checksum(wanted)
+        partial = partial_path(self.store.products_dir, wanted.uri)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(partial) + ".lock"):
+            done = self.usable_record(wanted.uri)
+            if done is not None and trust_recorded:
+                return done
+            previous = self.store.get_file(wanted.uri)
+            recorded = previous.sha256 if previous and trust_recorded else None
+            return self._fetch_locked(wanted, partial, recorded or None)
+
+    def usable_record(self, uri: str) -> FileRecord | None:
+        """The ``complete`` record of ``uri`` whose file is in place with its size."""
+        record = self.store.get_file(uri)
+        if record is None or record.status != "complete" or not record.local_path:
+            return None
+        try:
+            size = (self.store.root / record.local_path).stat().st_size
+        except OSError:
+            return None
+        return record if size == record.size else None
+
+    # -- one file -----------------------------------------------------------------------
+
+    def _fetch_locked(self, wanted: FileWanted, partial: Path, recorded: str | None) -> FileRecord:
+        size = wanted.size or self._head_size(wanted.url)
+        attempts = self.transport.settings.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                digests = self._download(wanted, partial, size)
+                break
+            except (TransportError, SizeMismatchError) as exc:
+                self._after_failure(wanted, partial, exc)
+                if attempt == attempts or not _is_retryable(exc):
+                    raise _failed(wanted, attempt, exc) from exc
+                self._sleep(self._delay(attempt))
+        return self._commit(wanted, partial, size, digests, recorded)
+
+    def _head_size(self, url: str) -> int | None:
+        response = self.transport.head(url)
+        length = response.headers.get("Content-Length", "")
+        response.close()
+        return int(length) if length.isdigit() else None
+
+    def _download(self, wanted: FileWanted, partial: Path, size: int | None) -> _Digests:
+        """Bring ``partial`` to the whole body; returns its digests."""
+        digests = _Digests(wanted.checksum)
+        have = _prefix_size(partial, size)
+        if size is not None and have == size:
+            _hash_prefix(partial, have, digests)
+            return digests
+        with self.transport.stream_get(wanted.url, offset=have) as stream:
+            _check_total(wanted, stream.total_size, size)
+            with open(partial, "r+b" if stream.offset else "wb", buffering=0) as out:
+                out.truncate(stream.offset)
+                _hash_prefix(partial, stream.offset, digests)
+                out.seek(stream.offset)
+                written = stream.offset + self._copy(stream.chunks(CHUNK_SIZE), out, digests)
+                os.fsync(out.fileno())
+        if stream.total_size is not None and written != stream.total_size:
+            raise TransportError(
+                f"{wanted.uri}: the body ended after {written} of {stream.total_size} bytes "
+                "without an error; the rest will be asked for with a Range request"
+            )
+        return digests
+
+    def _copy(self, chunks: Iterator[bytes], out: BinaryIO, digests: _Digests) -> int:
+        count = 0
+        for chunk in chunks:
+            out.write(chunk)
+            digests.update(chunk)
+            count += len(chunk)
+            self._on_bytes(len(chunk))
+        return count
+
+    def _after_failure(self, wanted: FileWanted, partial: Path, exc: MastCacheError) -> None:
+        """Keep a partial body for resuming (and say so in the catalog); drop a wrong one."""
+        if isinstance(exc, SizeMismatchError) or _is_status(exc, 416):
+            partial.unlink(missing_ok=True)
+            return
+        have = _prefix_size(partial, None)
+        if have and self.store.get_file(wanted.uri) is None:
+            relative = partial.relative_to(self.store.root).as_posix()
+            self.store.put_file(
+                FileRecord(wanted.uri, "", have, relative, "partial", downloaded_at=utcnow())
+            )
+
+    def _delay(self, attempt: int) -> float:
+        base = min(self._backoff * 2.0 ** (attempt - 1), _BACKOFF_CAP)
+        return base + random.uniform(0, base / 2)
+
+    # -- verify and commit --------------------------------------------------------------
+
+    def _commit(
+        self,
+        wanted: FileWanted,
+        partial: Path,
+        size: int | None,
+        digests: _Digests,
+        recorded: str | None,
+    ) -> FileRecord:
+        nbytes = partial.stat().st_size
+        sha256 = digests.sha256.hexdigest()
+        problem = _verification_problem(wanted, nbytes, size, digests, sha256, recorded)
+        if problem is not None:
+            partial.unlink(missing_ok=True)
+            raise DownloadError(f"{wanted.uri}: {problem}; the file was discarded, not stored")
+        relative = blob_relpath(sha256)
+        blob = self.store.root / relative
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(partial, 0o444)
+        os.replace(partial, blob)
+        fsync_directory(blob.parent)
+        record = FileRecord(wanted.uri, sha256, nbytes, relative, "complete", utcnow())
+        return self.store.put_file(record)
+
+
+def _verification_problem(
+    wanted: FileWanted,
+    nbytes: int,
+    size: int | None,
+    digests: _Digests,
+    sha256: str,
+    recorded: str | None,
+) -> str | None:
+    if size is not None and nbytes != size:
+        return f"{nbytes} bytes arrived but MAST reports {size}"
+    if wanted.checksum:
+        expected = wanted.checksum.split(":", 1)[1].strip().lower()
+        if digests.of_checksum() != expected:
+            return (
+                f"checksum mismatch: MAST gives {wanted.checksum}, the bytes received have "
+                f"{wanted.checksum.split(':', 1)[0].lower()}:{digests.of_checksum()}"
+            )
+    elif recorded and sha256 != recorded:
+        return (
+            f"checksum mismatch: sha256 {sha256} differs from {recorded}, recorded when this "
+            "URI was first downloaded; if MAST reprocessed the product, download it again "
+            "with mode='refresh'"
+        )
+    return None
+
+
+def _check_checksum(wanted: FileWanted) -> None:
+    if wanted.checksum is None:
+        return
+    algorithm, sep, value = wanted.checksum.partition(":")
+    if not sep or algorithm.lower() not in _HASHES or not value.strip():
+        raise DownloadError(
+            f"{wanted.uri}: cannot use checksum {wanted.checksum!r}; expected "
+            "'<algorithm>:<hex digest>' with algorithm md5, sha1 or sha256"
+        )
+
+
+def _check_total(wanted: FileWanted, total: int | None, size: int | None) -> None:
+    if total is not None and size is not None and total != size:
+        raise SizeMismatchError(
+            f"{wanted.uri}: the server sends {total} bytes (Content-Length/Content-Range) but "
+            f"MAST reports {size}; expected them to agree"
+        )
+
+
+def _prefix_size(partial: Path, size: int | None) -> int:
+    """Bytes an earlier attempt left in ``partial`` (0 when none, or more than ``size``)."""
+    try:
+        have = partial.stat().st_size
+    except FileNotFoundError:
+        return 0
+    if size is not None and have > size:
+        partial.unlink()
+        return 0
+    return have
+
+
+def _hash_prefix(partial: Path, nbytes: int, digests: _Digests) -> None:
+    if nbytes == 0:
+        return
+    with open(partial, "rb") as handle:
+        remaining = nbytes
+        while remaining and (chunk := handle.read(min(CHUNK_SIZE, remaining))):
+            digests.update(chunk)
+            remaining -= len(chunk)
+
+
+def _is_status(exc: Exception, status: int) -> bool:
+    return isinstance(exc, HTTPStatusError) and exc.status_code == status
+
+
+def _is_retryable(exc: Exception) -> bool:
+    """Cut bodies, resets and lying sizes are retried; HTTP errors were retried already."""
+    return not isinstance(exc, HTTPStatusError) or _is_status(exc, 416)
+
+
+def _failed(wanted: FileWanted, attempts: int, exc: Exception) -> DownloadError:
+    if isinstance(exc, DownloadError):
+        return exc
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    return DownloadError(f"{wanted.uri}: download failed{tries}: {exc}")
