@@ -203,7 +203,9 @@ class DownloadsMixin:
         if not obsids:
             raise InvalidQueryError("Observation list is empty, no associated products.")
         tables = [self.get_product_list(obsid, mode=mode) for obsid in obsids]
-        stacked: Table = vstack(tables) if len(tables) > 1 else tables[0]
+        stacked: Table = (
+            vstack(tables, metadata_conflicts="silent") if len(tables) > 1 else tables[0]
+        )
         return stacked
 
     def _curl_script(self, products: Table, folder: str, mode: str) -> Table:
