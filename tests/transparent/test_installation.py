@@ -70,6 +70,7 @@ def test_astroquery_04x_is_accepted(version: str) -> None:
     assert SUPPORTED_RANGE == ">=0.4,<0.5"
 
 
+@pytest.mark.filterwarnings("ignore:Query returned no results")
 def test_offline_misses_raise_cache_miss_error_out_of_astroquery(
     astroquery_mast: ModuleType,
     astroquery_emulator: EmulatorServer,
