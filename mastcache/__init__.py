@@ -27,8 +27,11 @@ __all__ = [
     "Zcut",
     "__version__",
     "configure",
+    "install",
+    "installed",
     "snapshot",
     "sql",
+    "uninstall",
     "using_mode",
 ]
 
@@ -44,6 +47,9 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Settings": ("mastcache.settings", "Settings"),
     "sql": ("mastcache.sql", "sql"),
     "snapshot": ("mastcache.snapshot", ""),
+    "install": ("mastcache.transparent", "install"),
+    "uninstall": ("mastcache.transparent", "uninstall"),
+    "installed": ("mastcache.transparent", "installed"),
 }
 
 
