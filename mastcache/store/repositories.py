@@ -195,6 +195,13 @@ class ProductRepository:
         )
         return [_product_record(row) for row in self._session.scalars(statement)]
 
+    def list(self, *, scope: str | None = None) -> list[ProductRecord]:
+        """Every stored manifest row (of one ``scope`` if given)."""
+        statement = select(ProductRow).order_by(ProductRow.obsid, ProductRow.id)
+        if scope is not None:
+            statement = statement.where(ProductRow.scope == scope)
+        return [_product_record(row) for row in self._session.scalars(statement)]
+
     def _find(self, obsid: str, uri: str, scope: str) -> ProductRow | None:
         statement = select(ProductRow).where(
             ProductRow.obsid == obsid, ProductRow.uri == uri, ProductRow.scope == scope

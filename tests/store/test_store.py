@@ -126,6 +126,9 @@ def test_products_files_and_snapshots(store: Store) -> None:
     )
     assert store.put_products([product, product]) == 2
     assert store.get_products(["2003520266", "nope"]) == [product]
+    with store.unit_of_work(read_only=True) as uow:
+        assert uow.products.list() == [product]
+        assert uow.products.list(scope="account:someone") == []
     file = FileRecord(uri=product.uri, sha256="ab" * 32, size=2880, local_path="products/ab/x")
     assert store.put_file(file) == file and store.get_file(product.uri) == file
     with store.unit_of_work() as uow:
