@@ -172,3 +172,20 @@ def test_installed_wheel_runs_the_migrations(tmp_path: Path) -> None:
     assert Path(package_file).is_relative_to(site)  # not the editable checkout
     assert Path(migrations) == site / "mastcache" / "_migrations"
     assert revision == "0002"
+
+
+def test_models_match_the_head_revision(store_settings: Settings) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from mastcache.store.engine import make_engine
+    from mastcache.store.models import Base
+
+    Store.open(store_settings).close()
+    engine = make_engine(store_settings)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
