@@ -243,3 +243,18 @@ def test_atomic_write_leaves_no_temp_and_hashes_content(tmp_path: Path) -> None:
     sha, nbytes = parquet.write_table_atomic(Table({"a": [1, 2, 3]}), path)
     assert [p.name for p in path.parent.iterdir()] == ["t.parquet"]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha and path.stat().st_size == nbytes
+
+
+def test_big_tables_convert_on_threads_exactly() -> None:
+    rows = 25_000
+    rng = np.random.default_rng(3)
+    table = Table(masked=True)
+    for i in range(4):
+        table[f"ascii{i}"] = np.char.add("obs-", rng.integers(0, 10**6, rows).astype("U7"))
+        table[f"ascii{i}"].mask = rng.random(rows) < 0.1
+    table["unicode"] = np.array(["Ωmega", "", "ß\x00x", "plain"])[rng.integers(0, 4, rows)]
+    table["f"] = rng.normal(size=rows)
+    table["i"] = rng.integers(-(2**40), 2**40, rows)
+    table["multi"] = rng.normal(size=(rows, 2, 3))
+    assert rows * len(table.colnames) >= parquet.PARALLEL_CELLS
+    assert_exact(table, parquet.arrow_to_table(parquet.table_to_arrow(table)))
