@@ -99,6 +99,7 @@ class Transport:
         self.scope = scope
         self.endpoints = Endpoints.for_base_url(settings.mast_url)
         self._session = session
+        self._plain: requests.Session | None = None
         self._sleep = sleep
         self._backoff = backoff
         self._lock = threading.Lock()
@@ -117,6 +118,25 @@ class Transport:
             if self._session is not None:
                 self._session.close()
                 self._session = None
+            self._plain = None
+
+    def _uncached_session(self) -> requests.Session:
+        """A session without the HTTP cache that shares the cached one's connection pools,
+        headers and cookies. Uncached requests must not pass through requests-cache: its
+        response filter runs even for DO_NOT_CACHE and reads the whole body, which defeated
+        streaming (a cut body was fetched again from byte 0, never resumed)."""
+        cached = self.session
+        if not hasattr(cached, "cache"):
+            return cached
+        with self._lock:
+            if self._plain is None:
+                plain = requests.Session()
+                plain.headers = cached.headers
+                plain.cookies = cached.cookies
+                plain.adapters = cached.adapters
+                plain.trust_env = cached.trust_env
+                self._plain = plain
+            return self._plain
 
     # -- verbs ----------------------------------------------------------------------------
 
@@ -261,13 +281,12 @@ class Transport:
     def _send(
         self, method: str, url: str, force_refresh: bool, cached: bool, kwargs: dict[str, Any]
     ) -> requests.Response:
-        session = self.session
         options = dict(kwargs, timeout=self.settings.request_timeout)
-        if hasattr(session, "cache"):
-            if not cached:
-                options["expire_after"] = _do_not_cache()
-            elif force_refresh:
-                options["force_refresh"] = True
+        if not cached:
+            return self._uncached_session().request(method, url, **options)
+        session = self.session
+        if force_refresh and hasattr(session, "cache"):
+            options["force_refresh"] = True
         return session.request(method, url, **options)
 
     def _backoff_delay(self, attempt: int, retry_after: str | None) -> float:
@@ -291,12 +310,6 @@ def _new_session(settings: Settings, scope: str) -> requests.Session:
     session.mount("https://", adapter)
     session.headers["User-Agent"] = f"mastcache/{__version__} {requests.utils.default_user_agent()}"
     return session
-
-
-def _do_not_cache() -> Any:
-    from requests_cache import DO_NOT_CACHE
-
-    return DO_NOT_CACHE
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
