@@ -23,9 +23,10 @@ from typing import Any
 
 from astropy.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mastcache.errors import CorruptEntryError
+from mastcache.errors import CorruptEntryError, StoreError
 from mastcache.settings import Settings
 from mastcache.store import parquet
 from mastcache.store.engine import READ_ONLY, make_engine
@@ -72,12 +73,19 @@ class Store:
         :class:`~mastcache.errors.SchemaOutdatedError` naming ``mastcache db upgrade``.
         Orphans of killed writers (temp files, unreferenced results) are swept.
         """
-        Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
+        _make_cache_dir(Path(settings.cache_dir))
         engine = make_engine(settings)
         try:
             store = cls(settings, engine)
             store.schema_revision = ensure_current(engine)
             store.sweep_orphans()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"cannot open the cache catalog {engine.url.render_as_string(hide_password=True)}"
+                f": {getattr(exc, 'orig', None) or exc}; if the file is damaged, move the cache "
+                "directory aside (or set MASTCACHE_DIR elsewhere) and fetch again"
+            ) from exc
         except BaseException:
             engine.dispose()
             raise
@@ -304,6 +312,16 @@ class Store:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _make_cache_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the cache directory {path}: {exc.strerror or exc}; "
+            "set MASTCACHE_DIR (or --cache-dir) to a writable directory"
+        ) from exc
 
 
 def _is_older(path: Path, cutoff: float) -> bool:

@@ -254,3 +254,21 @@ def test_four_processes_never_see_database_is_locked(
     assert [out.strip() for out, _err in outputs] == ["locked=0"] * 4
     with Store.open(store_settings) as store:
         assert store.query_stats("shared").hits == 400  # no write was lost
+
+
+def test_damaged_catalog_is_a_clear_store_error(store_settings: Settings) -> None:
+    from mastcache.errors import StoreError
+
+    store_settings.cache_dir.mkdir(parents=True)
+    (store_settings.cache_dir / "catalog.sqlite").write_bytes(b"not a database" * 100)
+    with pytest.raises(StoreError, match=r"cannot open the cache catalog .* MASTCACHE_DIR"):
+        Store.open(store_settings)
+
+
+def test_unwritable_cache_dir_is_a_clear_store_error(tmp_path: Path) -> None:
+    from mastcache.errors import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache directory should be")
+    with pytest.raises(StoreError, match="cannot create the cache directory"):
+        Store.open(Settings.from_env({}, cache_dir=blocker / "cache"))
