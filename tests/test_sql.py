@@ -159,7 +159,6 @@ def test_products_deduplicate_on_obsid_and_uri(session: mastcache.sql.CacheSQL) 
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="the store has no ProductRepository.list() yet")
 def test_products_include_the_manifests(session: mastcache.sql.CacheSQL) -> None:
     got = rows(
         session,
@@ -176,7 +175,7 @@ def test_join_observations_with_products(session: mastcache.sql.CacheSQL) -> Non
     """
     assert rows(session, query) == [
         {"obsid": 3, "target_name": "m3-new", "n": 2},
-        {"obsid": 4, "target_name": "m4", "n": 1},
+        {"obsid": 4, "target_name": "m4", "n": 2},  # listed product + manifest row
     ]
 
 

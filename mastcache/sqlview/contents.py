@@ -45,9 +45,4 @@ def read_contents(settings: Settings) -> CacheContents:
 
 
 def _all_products(uow: UnitOfWork) -> list[ProductRecord]:
-    # ProductRepository.list() is requested from the store's owner; until it exists the
-    # manifests are left out and `products` shows the cached product lists only.
-    repository = uow.products
-    if hasattr(repository, "list"):
-        return list(repository.list())
-    return []
+    return list(uow.products.list())
