@@ -97,7 +97,7 @@ class EmulatorApp:
         sample = self._sample(request)
         if sample is not None:
             return sample
-        methods = ROUTES.get(request.path.rstrip("/") or "/")
+        methods = ROUTES.get(request.path.rstrip("/") or "/") or _prefix_routes(request.path)
         if methods is None:
             return _error(404, f"No MAST endpoint at {request.path}; see MAST_PROTOCOL.md.")
         handler = methods.get(request.method)
@@ -150,7 +150,7 @@ class EmulatorApp:
 
 
 def _invoke(app: EmulatorApp, request: Request) -> Reply:
-    return app.portal().invoke(_single(request.form))
+    return app.portal().invoke(_single(request.form), request.base_url)
 
 
 def _columnsconfig(app: EmulatorApp, request: Request) -> Reply:
@@ -209,6 +209,13 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/api/v0.1/path_lookup": {"GET": _path_lookup},
     "/whoami": {"GET": _whoami},
 }
+
+
+def _prefix_routes(path: str) -> dict[str, Handler] | None:
+    """Routes matched by path pattern: the Search API, Pan-STARRS, staged bundles."""
+    from mastcache.emulator import routes_catalogs  # lazy: the catalog and mission routes
+
+    return routes_catalogs.match(path)
 
 
 def product_exists(uri: str) -> bool:

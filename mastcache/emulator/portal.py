@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Final, Protocol
 
+from mastcache.emulator.catalogs import CatalogQueries
 from mastcache.emulator.portal_caom import CaomQueries
 from mastcache.emulator.portal_columns import DATA_DIR, column_config
 from mastcache.emulator.portal_envelope import (
@@ -68,6 +69,7 @@ class PortalService:
     def __init__(self, config: PortalConfig) -> None:
         self.config = config
         self.caom = CaomQueries(config.seed, config.rows, getattr(config, "product_bytes", 0))
+        self.catalogs = CatalogQueries(config.seed, config.rows)
         self.polls = PollCounter()
         self._all_body: bytes | None = None
         self._handlers: dict[str, Callable[[PortalRequest], Reply]] = {
@@ -78,14 +80,15 @@ class PortalService:
             "mast.caom.all": lambda r: self._caom_all(),
         }
 
-    def invoke(self, form: Mapping[str, str]) -> Reply:
-        """`POST /api/v0/invoke`: form field `request` holds the url-quoted JSON request."""
+    def invoke(self, form: Mapping[str, str], base_url: str = "") -> Reply:
+        """`POST /api/v0/invoke`: form field `request` holds the url-quoted JSON request;
+        `base_url` (the emulator's own) is where staged bundles are served."""
         try:
             request = parse_request(form)
             waiting = self._still_executing(request)
             if waiting is not None:
                 return waiting
-            return self._dispatch(request)
+            return self._dispatch(request, base_url)
         except InvalidQueryError as exc:
             return error_reply(str(exc))
 
@@ -105,11 +108,13 @@ class PortalService:
             return None
         return executing_reply(int(100 * (count - 1) / limit))
 
-    def _dispatch(self, request: PortalRequest) -> Reply:
+    def _dispatch(self, request: PortalRequest, base_url: str = "") -> Reply:
         key = request.service.lower()
         handler = self._handlers.get(key)
         if handler is not None:
             return handler(request)
+        if self.catalogs.handles(key):  # catalog services: mastcache.emulator.catalogs
+            return self.catalogs.answer(request, base_url)
         if key in RECORDED_ALL:
             data = (DATA_DIR / RECORDED_ALL[key]).read_bytes()
             return Reply.raw(data, JSON_TYPE)
