@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from mastcache.errors import StoreError
@@ -140,6 +140,15 @@ class ResolutionRepository:
         statement = select(ResolutionRow).order_by(ResolutionRow.name, ResolutionRow.id)
         return [_resolution_record(row) for row in self._session.scalars(statement)]
 
+    def delete(self, record: ResolutionRecord) -> bool:
+        """Remove the row of ``record``; False when it was already gone."""
+        row = self._find(record.name, record.resolver, record.resolve_all, record.scope)
+        if row is None:
+            return False
+        self._session.delete(row)
+        self._session.flush()
+        return True
+
     def _find(
         self, name: str, resolver: str | None, resolve_all: bool, scope: str
     ) -> ResolutionRow | None:
@@ -185,6 +194,11 @@ class ProductRepository:
             count += 1
         self._session.flush()
         return count
+
+    def delete_all(self) -> int:
+        """Remove every manifest row; returns how many there were."""
+        result = self._session.execute(delete(ProductRow))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def for_obsids(self, obsids: Iterable[str], scope: str) -> list[ProductRecord]:
         wanted = list(dict.fromkeys(obsids))

@@ -1,0 +1,130 @@
+"""``mastcache cache``: stats, verify, prune and clear the local cache."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import click
+
+from mastcache.cli.output import emit_table, format_options
+from mastcache.errors import ConfigurationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.settings import Settings
+
+__all__ = ["cache", "parse_size"]
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+
+
+def parse_size(text: str) -> int:
+    """Bytes in ``text``: ``500MB``, ``10GB``, ``2GiB``, ``1048576``."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise ConfigurationError(
+            f"cannot read size {text!r}: expected a number with an optional unit such as "
+            "500MB, 10GB or 2GiB"
+        )
+    unit = match.group(2).lower()
+    binary = "i" in unit
+    factor = 1024 ** "bkmgt".index(unit[0]) if binary else _UNITS[unit.rstrip("b")[:1]]
+    return int(float(match.group(1)) * factor)
+
+
+def _human(nbytes: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if nbytes < 1000:
+            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1000
+    return f"{nbytes:.1f} TB"
+
+
+def _settings() -> Settings:
+    from mastcache.runtime import current_settings
+
+    return current_settings()
+
+
+@click.group()
+def cache() -> None:
+    """Inspect and maintain the local cache."""
+
+
+@cache.command()
+@format_options
+def stats(fmt: str, output: str | None) -> None:
+    """Entries, rows, bytes, hits and misses per service, plus files and resolutions."""
+    from astropy.table import Table
+
+    from mastcache.maintenance import cache_stats
+
+    report = cache_stats(_settings())
+    rows = [(s.service, s.kind, s.entries, s.rows, s.bytes, s.hits, s.misses)
+            for s in report.services]  # fmt: skip
+    names = ("service", "kind", "entries", "rows", "bytes", "hits", "misses")
+    dtype = (str, str, int, int, int, int, int)
+    table = Table(rows=rows, names=names, dtype=dtype) if rows else Table(names=names, dtype=dtype)
+    emit_table(table, fmt, output)
+    if fmt == "table" and output is None:
+        click.echo(
+            f"\n{report.resolutions} resolutions, {report.files} files "
+            f"({_human(report.file_bytes)}), HTTP cache {_human(report.http_cache_bytes)}, "
+            f"catalog {_human(report.catalog_bytes)}; {_human(report.total_bytes)} in "
+            f"{report.cache_dir}"
+        )
+
+
+@cache.command()
+def verify() -> None:
+    """Rehash every cached result and downloaded file; exit 1 if any changed on disk."""
+    from mastcache.maintenance import verify_cache
+
+    problems = verify_cache(_settings())
+    for problem in problems:
+        click.echo(f"{problem.kind} {problem.identifier}: {problem.path}: {problem.problem}")
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo("cache verified: every result and file matches its recorded hash")
+
+
+@cache.command()
+@click.option("--expired", is_flag=True, help="Remove entries past their time to live.")
+@click.option("--older-than", metavar="AGE", help="Remove entries fetched longer ago (30d).")
+@click.option("--max-size", metavar="SIZE", help="Evict the oldest until the cache fits (10GB).")
+@click.option("--dry-run", is_flag=True, help="Only show what would be removed.")
+def prune(expired: bool, older_than: str | None, max_size: str | None, dry_run: bool) -> None:
+    """Remove expired, old, or over-budget entries, never leaving a dangling row."""
+    from mastcache.maintenance import prune_cache
+    from mastcache.settings import parse_duration
+
+    if not (expired or older_than or max_size):
+        raise click.UsageError("say what to prune: --expired, --older-than AGE or --max-size SIZE")
+    age = timedelta(seconds=parse_duration(older_than)) if older_than else None
+    budget = parse_size(max_size) if max_size else None
+    report = prune_cache(
+        _settings(), expired=expired, older_than=age, max_bytes=budget, dry_run=dry_run
+    )
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"{verb} {len(report.queries)} results, {report.resolutions} resolutions and "
+        f"{len(report.files)} files ({_human(report.freed_bytes)})"
+    )
+
+
+@cache.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def clear(yes: bool) -> None:
+    """Remove everything cached (results, resolutions, manifests, files, HTTP pages)."""
+    from mastcache.maintenance import clear_cache
+
+    settings = _settings()
+    if not yes:
+        click.confirm(f"Remove everything cached in {settings.cache_dir}?", abort=True)
+    report = clear_cache(settings)
+    click.echo(
+        f"removed {len(report.queries)} results, {report.resolutions} resolutions and "
+        f"{len(report.files)} files ({_human(report.freed_bytes)})"
+    )

@@ -1,0 +1,313 @@
+"""Looking after a cache directory: stats, verification, pruning and clearing.
+
+Everything that removes cached files holds the cache's exclusive lock (live SQL sessions
+hold it shared), and removes the catalog row first, the file after the commit: a crash in
+between leaves an unreferenced file for the sweeper, never a row pointing at nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from mastcache.settings import Settings
+from mastcache.sqlview.lock import CacheLock
+from mastcache.store import FileRecord, QueryRecord, Store
+from mastcache.store.records import utcnow
+
+__all__ = [
+    "CacheStats",
+    "PruneReport",
+    "ServiceStats",
+    "VerifyProblem",
+    "cache_stats",
+    "clear_cache",
+    "prune_cache",
+    "verify_cache",
+]
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ServiceStats:
+    """What the cache holds for one MAST service."""
+
+    service: str
+    kind: str
+    entries: int
+    rows: int
+    bytes: int
+    hits: int
+    misses: int
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    cache_dir: Path
+    services: tuple[ServiceStats, ...]
+    resolutions: int
+    files: int
+    file_bytes: int
+    http_cache_bytes: int
+    catalog_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        tables = sum(service.bytes for service in self.services)
+        return tables + self.file_bytes + self.http_cache_bytes + self.catalog_bytes
+
+
+@dataclass(frozen=True)
+class VerifyProblem:
+    """One cached file that no longer matches what was recorded when it was written."""
+
+    kind: str  # "query" or "file"
+    identifier: str  # query key or product URI
+    path: Path
+    problem: str
+
+
+@dataclass
+class PruneReport:
+    queries: list[str] = field(default_factory=list)
+    resolutions: int = 0
+    files: list[str] = field(default_factory=list)
+    freed_bytes: int = 0
+    dry_run: bool = False
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+def cache_stats(settings: Settings) -> CacheStats:
+    """Entries, rows, bytes, hits and misses per service, plus files and resolutions."""
+    with Store.open(settings) as store:
+        queries = store.list_queries()
+        with store.unit_of_work(read_only=True) as uow:
+            resolutions = len(uow.resolutions.list())
+            files = uow.files.list()
+        services = _per_service(store, queries)
+    root = settings.cache_dir
+    return CacheStats(
+        cache_dir=root,
+        services=services,
+        resolutions=resolutions,
+        files=len(files),
+        file_bytes=sum(record.size for record in files),
+        http_cache_bytes=_size(root / "http.sqlite"),
+        catalog_bytes=_size(root / "catalog.sqlite"),
+    )
+
+
+def _per_service(store: Store, queries: Iterable[QueryRecord]) -> tuple[ServiceStats, ...]:
+    groups: dict[tuple[str, str], list[QueryRecord]] = defaultdict(list)
+    for record in queries:
+        groups[(record.service, record.kind)].append(record)
+    return tuple(
+        _service_stats(store, service, kind, records)
+        for (service, kind), records in sorted(groups.items())
+    )
+
+
+def _service_stats(
+    store: Store, service: str, kind: str, records: list[QueryRecord]
+) -> ServiceStats:
+    counters = [store.query_stats(record.key) for record in records]
+    return ServiceStats(
+        service=service,
+        kind=kind,
+        entries=len(records),
+        rows=sum(record.nrows for record in records),
+        bytes=sum(record.nbytes for record in records),
+        hits=sum(counter.hits for counter in counters),
+        misses=sum(counter.misses for counter in counters),
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check(path: Path, size: int, sha256: str) -> str | None:
+    """What is wrong with ``path`` compared with its recorded size and hash, if anything."""
+    try:
+        actual_size = path.stat().st_size
+    except FileNotFoundError:
+        return "missing"
+    if actual_size != size:
+        return f"{actual_size} bytes instead of {size}"
+    actual = _sha256(path)
+    return None if actual == sha256 else f"sha256 {actual[:12]}... instead of {sha256[:12]}..."
+
+
+def verify_cache(settings: Settings) -> list[VerifyProblem]:
+    """Rehash every cached result table and downloaded file; list each one that changed."""
+    problems: list[VerifyProblem] = []
+    with Store.open(settings) as store:
+        for record in store.list_queries():
+            path = store.root / record.table_path
+            problem = _check(path, record.nbytes, record.sha256)
+            if problem:
+                problems.append(VerifyProblem("query", record.key, path, problem))
+        with store.unit_of_work(read_only=True) as uow:
+            files = uow.files.list()
+        for file in files:
+            path = store.root / file.local_path
+            problem = _check(path, file.size, file.sha256)
+            if problem:
+                problems.append(VerifyProblem("file", file.uri, path, problem))
+    return problems
+
+
+@contextmanager
+def _exclusive(settings: Settings, wait: float) -> Iterator[Store]:
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    with CacheLock(settings.cache_dir).exclusive(wait), Store.open(settings) as store:
+        yield store
+
+
+def prune_cache(
+    settings: Settings,
+    *,
+    expired: bool = False,
+    older_than: timedelta | None = None,
+    max_bytes: int | None = None,
+    dry_run: bool = False,
+    wait: float = 30.0,
+) -> PruneReport:
+    """Remove expired entries, entries fetched longer ago than ``older_than``, and then the
+    least recently fetched result tables until results and files fit in ``max_bytes``."""
+    report = PruneReport(dry_run=dry_run)
+    now = utcnow()
+    with _exclusive(settings, wait) as store:
+        queries = store.list_queries()
+        doomed = _chosen(queries, now, expired=expired, older_than=older_than)
+        with store.unit_of_work(read_only=True) as uow:
+            files = uow.files.list()
+        if max_bytes is not None:
+            doomed |= _over_budget(queries, doomed, files, max_bytes)
+        report.queries = sorted(record.key for record in queries if record.key in doomed)
+        report.freed_bytes = sum(r.nbytes for r in queries if r.key in doomed)
+        if expired:
+            report.resolutions = _prune_resolutions(store, now, dry_run)
+        if max_bytes is not None:
+            remaining = sum(r.nbytes for r in queries if r.key not in doomed)
+            report.files = _files_over_budget(store, files, max_bytes - remaining, dry_run)
+            report.freed_bytes += sum(f.size for f in files if f.uri in set(report.files))
+        if not dry_run:
+            for key in report.queries:
+                store.delete_query(key)
+    return report
+
+
+def _chosen(
+    queries: list[QueryRecord],
+    now: datetime,
+    *,
+    expired: bool,
+    older_than: timedelta | None,
+) -> set[str]:
+    doomed: set[str] = set()
+    for record in queries:
+        if expired and record.is_expired(now):
+            doomed.add(record.key)
+        if older_than is not None and now - record.fetched_at > older_than:
+            doomed.add(record.key)
+    return doomed
+
+
+def _over_budget(
+    queries: list[QueryRecord], doomed: set[str], files: list[FileRecord], max_bytes: int
+) -> set[str]:
+    """Oldest results first, until the remaining results and files fit in the budget."""
+    kept = sorted((r for r in queries if r.key not in doomed), key=lambda r: r.fetched_at)
+    total = sum(r.nbytes for r in kept) + sum(f.size for f in files)
+    evicted: set[str] = set()
+    for record in kept:
+        if total <= max_bytes:
+            break
+        evicted.add(record.key)
+        total -= record.nbytes
+    return evicted
+
+
+def _files_over_budget(
+    store: Store, files: list[FileRecord], budget: int, dry_run: bool
+) -> list[str]:
+    """Oldest downloads first, until the files fit in what the results left of the budget."""
+    files = sorted(files, key=lambda f: (f.downloaded_at or utcnow(), f.uri))
+    total = sum(f.size for f in files)
+    evicted: list[str] = []
+    for record in files:
+        if total <= max(budget, 0):
+            break
+        evicted.append(record.uri)
+        total -= record.size
+        if not dry_run:
+            _delete_file(store, record)
+    return evicted
+
+
+def _delete_file(store: Store, record: FileRecord) -> None:
+    with store.unit_of_work() as uow:
+        uow.files.delete(record.uri)
+        others = [f for f in uow.files.by_sha256(record.sha256) if f.uri != record.uri]
+        if not others:  # content-addressed: the bytes may serve another URI
+            uow.after_commit(lambda: (store.root / record.local_path).unlink(missing_ok=True))
+
+
+def _prune_resolutions(store: Store, now: datetime, dry_run: bool) -> int:
+    with store.unit_of_work(read_only=dry_run) as uow:
+        stale = [r for r in uow.resolutions.list() if r.is_expired(now)]
+        if not dry_run:
+            for record in stale:
+                uow.resolutions.delete(record)
+    return len(stale)
+
+
+def clear_cache(settings: Settings, *, wait: float = 30.0) -> PruneReport:
+    """Remove every cached result, resolution, manifest and file; keep the empty catalog."""
+    report = PruneReport()
+    with _exclusive(settings, wait) as store:
+        queries = store.list_queries()
+        with store.unit_of_work() as uow:
+            files = uow.files.list()
+            resolutions = uow.resolutions.list()
+            for resolution in resolutions:
+                uow.resolutions.delete(resolution)
+            uow.products.delete_all()
+        for file in files:
+            _delete_file(store, file)
+        for query in queries:
+            store.delete_query(query.key)
+        report.queries = [record.key for record in queries]
+        report.files = [record.uri for record in files]
+        report.resolutions = len(resolutions)
+        report.freed_bytes = sum(r.nbytes for r in queries) + sum(f.size for f in files)
+    _clear_http_cache(settings.cache_dir)
+    return report
+
+
+def _clear_http_cache(root: Path) -> None:
+    """Empty the HTTP-level cache through requests-cache (never by deleting a live file)."""
+    if not (root / "http.sqlite").exists():
+        return
+    from mastcache.httpcache import make_session
+
+    settings = Settings.from_env({}, cache_dir=root)
+    session = make_session(settings)
+    try:
+        session.cache.clear()  # type: ignore[no-untyped-call]
+    finally:
+        session.close()  # type: ignore[no-untyped-call]
