@@ -7,6 +7,7 @@ Subcommands live in their own modules and are imported only when invoked, so
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import traceback
 from typing import Any
@@ -49,11 +50,17 @@ SUMMARIES: dict[str, str] = {
 }
 
 
+def _module_exists(target: str) -> bool:
+    """Whether the module behind ``target`` ("module:attribute") is installed."""
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported when first used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMANDS) | set(self.commands))
+        available = {name for name, target in COMMANDS.items() if _module_exists(target)}
+        return sorted(available | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
