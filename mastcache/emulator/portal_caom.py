@@ -9,7 +9,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from mastcache.emulator.portal_filters import ColumnFilter, compile_filters
-from mastcache.emulator.portal_results import ResultSet, from_list, select_columns
+from mastcache.emulator.portal_results import (
+    ROWS_PER_BATCH,
+    ResultSet,
+    RowBatch,
+    from_list,
+    select_columns,
+)
 from mastcache.emulator.sky import Sky, sky_for_seed
 from mastcache.emulator.sky_columns import (
     DISTANCE_FIELD,
@@ -99,16 +105,29 @@ class CaomQueries:
         def read(start: int, stop: int) -> Iterator[dict[str, Any]]:
             return (sky.row(i) for i in picked[start:stop])
 
-        return ResultSet(OBSERVATION_FIELDS, len(picked), read)
+        def batches(start: int, stop: int) -> Iterator[RowBatch]:
+            for first in range(start, stop, ROWS_PER_BATCH):
+                chosen = picked[first : min(first + ROWS_PER_BATCH, stop)]
+                yield RowBatch(len(chosen), sky.columns(chosen))
+
+        return ResultSet(OBSERVATION_FIELDS, len(picked), read, batches)
 
     def _scaled(self, cone: Cone | None, fields: tuple[tuple[str, str], ...]) -> ResultSet:
         assert self.scale_rows is not None
         scale = ScaleRows(self.seed, self.scale_rows, cone)
 
-        def read(start: int, stop: int) -> Iterator[dict[str, Any]]:
-            return (_decorate(row, row.get("distance")) for row in scale.rows(start, stop))
+        def batches(start: int, stop: int) -> Iterator[RowBatch]:
+            for batch in scale.batches(start, stop):
+                columns = batch.columns
+                columns["objID1"] = columns["objID"]
+                columns["_selected_"] = [None] * batch.size
+                yield RowBatch(batch.size, columns)
 
-        return ResultSet(fields, scale.count, read)
+        def read(start: int, stop: int) -> Iterator[dict[str, Any]]:
+            for batch in batches(start, stop):
+                yield from batch.rows()
+
+        return ResultSet(fields, scale.count, read, batches)
 
 
 def _decorate(row: dict[str, Any], distance: float | None) -> dict[str, Any]:

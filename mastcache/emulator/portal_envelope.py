@@ -5,14 +5,13 @@ extjs one, produced chunk by chunk so a large page streams (MAST_PROTOCOL.md sec
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Final
+from typing import Any
 
+from mastcache.emulator.portal_json import rows_text
 from mastcache.emulator.portal_request import PortalRequest, paging_block
-from mastcache.emulator.portal_results import ResultSet, project
+from mastcache.emulator.portal_results import ResultSet
 from mastcache.emulator.reply import Reply, encode_json
 from mastcache.emulator.sky_columns import Field
-
-ROWS_PER_CHUNK: Final = 500
 
 
 def error_reply(message: str) -> Reply:
@@ -39,9 +38,12 @@ def result_reply(result: ResultSet, request: PortalRequest) -> Reply:
 
 def non_null_fields(result: ResultSet, request: PortalRequest) -> tuple[Field, ...]:
     """Fields with at least one non-null value in the page (MAST's removenullcolumns)."""
+    names = [name for name, _ in result.fields]
     seen: set[str] = set()
-    for row in result.page(request.page, request.pagesize):
-        seen.update(name for name, value in row.items() if value is not None)
+    for batch in result.page_batches(request.page, request.pagesize, names):
+        for name in names:
+            if name not in seen and any(v is not None for v in batch.column(name)):
+                seen.add(name)
     return tuple(f for f in result.fields if f[0] in seen)
 
 
@@ -54,8 +56,7 @@ def _json_chunks(
     result: ResultSet, fields: Sequence[Field], request: PortalRequest
 ) -> Iterator[bytes]:
     yield b'{"status":"COMPLETE","msg":"","data":['
-    rows = (project(row, fields) for row in result.page(request.page, request.pagesize))
-    yield from _joined(rows)
+    yield from _rows(result, fields, request, keyed=True)
     tail = {
         "fields": [{"name": n, "type": t} for n, t in fields],
         "paging": _paging(result, request),
@@ -66,12 +67,22 @@ def _json_chunks(
 def _extjs_chunks(
     result: ResultSet, fields: Sequence[Field], request: PortalRequest
 ) -> Iterator[bytes]:
-    head = extjs_table_head(fields, _paging(result, request), columns=None)
-    yield head
-    names = [name for name, _ in fields]
-    rows = ([row.get(n) for n in names] for row in result.page(request.page, request.pagesize))
-    yield from _joined(rows)
+    yield extjs_table_head(fields, _paging(result, request), columns=None)
+    yield from _rows(result, fields, request, keyed=False)
     yield b"]}]}}"
+
+
+def _rows(
+    result: ResultSet, fields: Sequence[Field], request: PortalRequest, *, keyed: bool
+) -> Iterator[bytes]:
+    """The page's rows as comma-separated JSON, one chunk per batch (a few hundred KB)."""
+    names = [name for name, _ in fields]
+    first = True
+    for batch in result.page_batches(request.page, request.pagesize, names):
+        if batch.size:
+            text = rows_text(batch, names, keyed)
+            yield (text if first else "," + text).encode("utf-8")
+            first = False
 
 
 def extjs_table_head(
@@ -92,16 +103,3 @@ def extjs_table_head(
         + encoded
         + (b',"Rows":[')
     )
-
-
-def _joined(items: Iterator[Any]) -> Iterator[bytes]:
-    """JSON values separated by commas, ROWS_PER_CHUNK per chunk."""
-    batch: list[bytes] = []
-    first = True
-    for item in items:
-        batch.append(encode_json(item))
-        if len(batch) == ROWS_PER_CHUNK:
-            yield (b"" if first else b",") + b",".join(batch)
-            batch, first = [], False
-    if batch:
-        yield (b"" if first else b",") + b",".join(batch)

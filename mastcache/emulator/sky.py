@@ -77,6 +77,13 @@ class Sky:
         """Observation `index` as a column -> value mapping."""
         return dict(zip(OBSERVATION_COLUMNS, self.rows[index], strict=True))
 
+    def columns(self, indices: Sequence[int]) -> dict[str, tuple[Any, ...]]:
+        """Observations `indices` as columns: name -> values in the order given."""
+        if not indices:
+            return {}
+        chosen = [self.rows[i] for i in indices]
+        return dict(zip(OBSERVATION_COLUMNS, zip(*chosen, strict=True), strict=True))
+
     def find(self, obsid: int) -> dict[str, Any] | None:
         """The observation with this obsid, or None."""
         index = self.position_of.get(obsid)

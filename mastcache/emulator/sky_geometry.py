@@ -105,3 +105,76 @@ def random_point_on_sphere(u: float, v: float) -> tuple[float, float]:
     ra = 360.0 * u
     dec = math.degrees(math.asin(2.0 * v - 1.0))
     return ra, dec
+
+
+def offset_positions(
+    ra: FloatArray, dec: FloatArray, dx: FloatArray, dy: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """`offset_position` for arrays: move each (ra, dec) by (dx, dy) degrees."""
+    a0, d0 = np.radians(ra), np.radians(dec)
+    x, y = np.radians(dx), np.radians(dy)
+    rho = np.hypot(x, y)
+    safe = np.where(rho == 0.0, 1.0, rho)
+    c = np.arctan(rho)
+    sin_c, cos_c = np.sin(c), np.cos(c)
+    new_dec = np.arcsin(np.clip(cos_c * np.sin(d0) + y * sin_c * np.cos(d0) / safe, -1.0, 1.0))
+    den = rho * np.cos(d0) * cos_c - y * np.sin(d0) * sin_c
+    new_ra = np.degrees(a0 + np.arctan2(x * sin_c, den)) % 360.0
+    still = rho == 0.0
+    return np.where(still, ra % 360.0, new_ra), np.where(still, dec, np.degrees(new_dec))
+
+
+def region_strings(
+    ra: FloatArray,
+    dec: FloatArray,
+    square: npt.NDArray[np.bool_],
+    size: FloatArray,
+    rotation: FloatArray,
+) -> list[str]:
+    """`region_string` for arrays: each centre with its own footprint (square or circle)."""
+    out = np.empty(ra.shape[0], dtype=object)
+    circle = ~square
+    if circle.any():
+        texts = [
+            f"CIRCLE ICRS {a:.8f} {d:.8f} {r:.6g}"
+            for a, d, r in zip(
+                ra[circle].tolist(), dec[circle].tolist(), size[circle].tolist(), strict=True
+            )
+        ]
+        out[circle] = _objects(texts)
+    if square.any():
+        out[square] = _objects(_polygons(ra[square], dec[square], size[square], rotation[square]))
+    return list(out.tolist())
+
+
+def _polygons(ra: FloatArray, dec: FloatArray, size: FloatArray, rotation: FloatArray) -> list[str]:
+    cos_r, sin_r = np.cos(rotation), np.sin(rotation)
+    corners: list[list[float]] = []
+    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        dx = size * (sx * cos_r - sy * sin_r)
+        dy = size * (sx * sin_r + sy * cos_r)
+        cra, cdec = offset_positions(ra, dec, dx, dy)
+        corners.extend((cra.tolist(), cdec.tolist()))
+    template = "POLYGON ICRS" + " %.8f %.8f" * 5
+    return [template % (*c, c[0], c[1]) for c in zip(*corners, strict=True)]
+
+
+def _objects(values: list[str]) -> npt.NDArray[np.object_]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def random_points_in_cone(
+    ra: float, dec: float, radius: float, u: FloatArray, v: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """`random_point_in_cone` for arrays of uniforms."""
+    r = radius * np.sqrt(u) * 0.999
+    theta = 2.0 * math.pi * v
+    centre_ra, centre_dec = np.full(u.shape, ra), np.full(u.shape, dec)
+    return offset_positions(centre_ra, centre_dec, r * np.cos(theta), r * np.sin(theta))
+
+
+def random_points_on_sphere(u: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """`random_point_on_sphere` for arrays of uniforms."""
+    return 360.0 * u, np.degrees(np.arcsin(2.0 * v - 1.0))

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -99,17 +99,21 @@ SWIFT_CODES: Final[dict[str, str]] = {
 
 def file_base(obs: Mapping[str, Any]) -> str:
     """The stem every product file name of the observation starts with."""
-    mission, obs_id = str(obs["obs_collection"]), str(obs["obs_id"])
+    rule = base_rule(str(obs["obs_collection"]))
+    return rule(str(obs["obs_id"]), str(obs.get("target_name")), str(obs.get("filters")))
+
+
+def base_rule(mission: str) -> Callable[[str, str, str], str]:
+    """How a mission names its files: (obs_id, target_name, filters) -> file stem."""
     if mission in {"HST", "FUSE"}:
-        return obs_id.lower()
+        return lambda obs_id, target, band: obs_id.lower()
     if mission in {"Kepler", "K2"}:
-        return obs_id.replace("_lc", "").lower()
+        return lambda obs_id, target, band: obs_id.replace("_lc", "").lower()
     if mission == "GALEX":
-        band = "nd" if obs["filters"] == "NUV" else "fd"
-        return f"{obs['target_name']}-{band}"
+        return lambda obs_id, target, band: f"{target}-{'nd' if band == 'NUV' else 'fd'}"
     if mission == "SWIFT":
-        return f"sw{obs_id}{SWIFT_CODES[str(obs['filters'])]}"
-    return obs_id
+        return lambda obs_id, target, band: f"sw{obs_id}{SWIFT_CODES[band]}"
+    return lambda obs_id, target, band: obs_id
 
 
 def product_uri(obs: Mapping[str, Any], filename: str) -> str:
@@ -120,10 +124,25 @@ def product_uri(obs: Mapping[str, Any], filename: str) -> str:
 def primary_uri(obs: Mapping[str, Any]) -> str | None:
     """The observation's first recommended product (its dataURL); None for HST-family rows,
     whose dataURL MAST leaves null."""
-    if obs["obs_collection"] in {"HST", "HLA", "JWST"}:
-        return None
-    first = next(t for t in TEMPLATES[str(obs["obs_collection"])] if t.recommended)
-    return product_uri(obs, file_base(obs) + first.suffix)
+    mission = str(obs["obs_collection"])
+    uris = primary_uris(
+        mission, [str(obs.get("obs_id"))], [obs.get("target_name")], [obs.get("filters")]
+    )
+    return uris[0]
+
+
+def primary_uris(
+    mission: str, obs_ids: Sequence[str], targets: Sequence[Any], filters: Sequence[Any]
+) -> list[str | None]:
+    """`primary_uri` of many observations of one mission."""
+    if mission in {"HST", "HLA", "JWST"}:
+        return [None] * len(obs_ids)
+    first = next(t for t in TEMPLATES[mission] if t.recommended)
+    rule, prefix = base_rule(mission), f"mast:{mission.upper()}/product/"
+    return [
+        f"{prefix}{rule(o, str(t), str(f))}{first.suffix}"
+        for o, t, f in zip(obs_ids, targets, filters, strict=True)
+    ]
 
 
 def products_for(obs: Mapping[str, Any], min_bytes: int = 0) -> list[dict[str, Any]]:

@@ -1,34 +1,33 @@
 """The scale knob: N synthetic rows for any cone or filtered query, generated lazily.
 
 Row i is a pure function of (seed, i) (and, for its position, of the searched cone), so any
-page can be produced without the rows before it and memory stays flat at any N.
+page can be produced without the rows before it and memory stays flat at any N. Rows are
+made a batch at a time, column by column (`sky_scale_synth`).
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
-from mastcache.emulator.sky import rng_choice
+from mastcache.emulator.sky_columns import OBSERVATION_COLUMNS
+from mastcache.emulator.sky_draws import Draws, FloatArray
 from mastcache.emulator.sky_geometry import (
     ARCSEC_PER_DEG,
     footprint_distance_deg,
-    random_point_in_cone,
-    random_point_on_sphere,
+    random_points_in_cone,
+    random_points_on_sphere,
 )
-from mastcache.emulator.sky_missions import GALAXY_MIX, PROFILES, STAR_MIX
-from mastcache.emulator.sky_synth import Target, synthesize
+from mastcache.emulator.sky_scale_synth import SCALE_OBSID_BASE, synthesize_batch
 
-SCALE_OBSID_BASE: Final = 50_000_000_000
-BATCH: Final = 1000
-MASK64: Final = (1 << 64) - 1
-SCALE_MIX: Final[dict[str, float]] = {
-    k: STAR_MIX.get(k, 0.0) + GALAXY_MIX.get(k, 0.0) for k in set(STAR_MIX) | set(GALAXY_MIX)
-}
+__all__ = ["SCALE_OBSID_BASE", "Cone", "ScaleBatch", "ScaleRows", "scale_observation"]
+
+BATCH: Final = 500
+CENTRE_U: Final = 60
+CENTRE_V: Final = 61
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,20 @@ class Cone:
 
 
 @dataclass(frozen=True)
+class ScaleBatch:
+    """Consecutive scaled rows as columns (name -> list of values, all of length `size`)."""
+
+    size: int
+    columns: dict[str, list[Any]]
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The batch row by row, as column -> value mappings."""
+        names = list(self.columns)
+        for values in zip(*self.columns.values(), strict=True):
+            yield dict(zip(names, values, strict=True))
+
+
+@dataclass(frozen=True)
 class ScaleRows:
     """The `count` rows a scaled query returns, placed inside `cone` when there is one."""
 
@@ -48,41 +61,35 @@ class ScaleRows:
     count: int
     cone: Cone | None
 
-    def rows(self, start: int, stop: int) -> Iterator[dict[str, Any]]:
-        """Rows start..stop-1 (clipped to count), each with `distance` when a cone is set."""
+    def batches(self, start: int, stop: int) -> Iterator[ScaleBatch]:
+        """Rows start..stop-1 (clipped to count) in batches of at most BATCH rows; each row
+        has `distance` (arcsec) when a cone is set, else null."""
         stop = min(stop, self.count)
         for first in range(max(start, 0), stop, BATCH):
-            yield from self._batch(first, min(first + BATCH, stop))
+            yield self._batch(first, min(first + BATCH, stop))
 
-    def _batch(self, start: int, stop: int) -> list[dict[str, Any]]:
-        rows = [scale_row(self.seed, i, self._centre(i)) for i in range(start, stop)]
-        if self.cone is not None and rows:
-            _add_distances(rows, self.cone)
-        return rows
+    def rows(self, start: int, stop: int) -> Iterator[dict[str, Any]]:
+        """Rows start..stop-1 (clipped to count) one by one."""
+        for batch in self.batches(start, stop):
+            yield from batch.rows()
 
-    def _centre(self, index: int) -> tuple[float, float]:
-        rng = random.Random(_mix(self.seed, index, 2))
+    def _batch(self, start: int, stop: int) -> ScaleBatch:
+        index = np.arange(start, stop, dtype=np.uint64)
+        ra, dec = self._centres(index)
+        made, shapes = synthesize_batch(self.seed, index, ra, dec)
+        columns = {name: made[name] for name in OBSERVATION_COLUMNS}
+        columns["distance"] = [None] * (stop - start)
+        if self.cone is not None:
+            dist = footprint_distance_deg(self.cone.ra, self.cone.dec, (ra, dec), shapes)
+            columns["distance"] = (dist * ARCSEC_PER_DEG).tolist()
+        return ScaleBatch(stop - start, columns)
+
+    def _centres(self, index: np.ndarray[Any, Any]) -> tuple[FloatArray, FloatArray]:
+        draws = Draws(self.seed, index)
+        u, v = draws.uniform(CENTRE_U), draws.uniform(CENTRE_V)
         if self.cone is None:
-            return random_point_on_sphere(rng.random(), rng.random())
-        c = self.cone
-        return random_point_in_cone(c.ra, c.dec, c.radius, rng.random(), rng.random())
-
-
-def scale_row(seed: int, index: int, centre: tuple[float, float]) -> dict[str, Any]:
-    """Scaled row `index` of `seed` centred on `centre`; every other column depends on
-    (seed, index) only."""
-    rng = random.Random(_mix(seed, index, 1))
-    mission = rng_choice(rng, SCALE_MIX)
-    target = Target(f"SCALE-{index:07d}", None, 300_000_000 + index)
-    return synthesize(rng, PROFILES[mission], target, SCALE_OBSID_BASE + index, centre)
-
-
-def _mix(seed: int, index: int, stream: int) -> int:
-    """A 64-bit seed from (seed, index, stream): splitmix64, cheaper than string seeding."""
-    z = (seed * 0x9E3779B97F4A7C15 + index * 0xBF58476D1CE4E5B9 + stream) & MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-    return z ^ (z >> 31)
+            return random_points_on_sphere(u, v)
+        return random_points_in_cone(self.cone.ra, self.cone.dec, self.cone.radius, u, v)
 
 
 def scale_observation(seed: int, obsid: int, count: int) -> dict[str, Any] | None:
@@ -90,20 +97,4 @@ def scale_observation(seed: int, obsid: int, count: int) -> dict[str, Any] | Non
     index = obsid - SCALE_OBSID_BASE
     if not 0 <= index < count:
         return None
-    return scale_row(seed, index, (0.0, 0.0))
-
-
-def _add_distances(rows: list[dict[str, Any]], cone: Cone) -> None:
-    shapes = [row["_footprint"] for row in rows]
-    dist = footprint_distance_deg(
-        cone.ra,
-        cone.dec,
-        (np.array([r["s_ra"] for r in rows]), np.array([r["s_dec"] for r in rows])),
-        (
-            np.array([s[0] for s in shapes], np.int8),
-            np.array([s[1] for s in shapes]),
-            np.array([s[2] for s in shapes]),
-        ),
-    )
-    for row, d in zip(rows, dist, strict=True):
-        row["distance"] = float(d) * ARCSEC_PER_DEG
+    return next(ScaleRows(seed, count, None).rows(index, index + 1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,23 +76,31 @@ def synthesize(
     row["em_min"], row["em_max"] = em_min, em_max
     row.update(_extras(rng, profile, draw, obsid, centre))
     row["dataRights"] = "EXCLUSIVE_ACCESS" if row["t_obs_release"] > NOW_MJD else "PUBLIC"
-    row["jpegURL"] = _preview_url(row)
+    row["jpegURL"] = preview_url(row)
     row["dataURL"] = primary_uri(row)
     return row
 
 
-def _preview_url(row: Row) -> str | None:
+def preview_url(row: Row) -> str | None:
     """Preview image URLs in each mission's real style; None where MAST has none."""
-    obs_id, mission = str(row["obs_id"]), row["obs_collection"]
     if row["dataproduct_type"] != "image":
         return None
+    rule = preview_rule(str(row["obs_collection"]))
+    return None if rule is None else rule(str(row["obs_id"]), str(row["target_name"]))
+
+
+def preview_rule(mission: str) -> Callable[[str, str], str] | None:
+    """How a mission's image previews are named: (obs_id, target_name) -> URL, or None."""
     if mission == "HST":
-        return f"https://archive.stsci.edu/hst/previews/{obs_id[:4]}/{obs_id}.jpg"
+        return lambda obs_id, tile: (
+            f"https://archive.stsci.edu/hst/previews/{obs_id[:4]}/{obs_id}.jpg"
+        )
     if mission == "JWST":
-        return f"mast:JWST/product/{obs_id}_i2d.jpg"
+        return lambda obs_id, tile: f"mast:JWST/product/{obs_id}_i2d.jpg"
     if mission == "GALEX":
-        tile = row["target_name"]
-        return f"http://galex.stsci.edu/data/GR6/pipe/02-vsn/qa/{tile}-xd-int_2color.jpg"
+        return lambda obs_id, tile: (
+            f"http://galex.stsci.edu/data/GR6/pipe/02-vsn/qa/{tile}-xd-int_2color.jpg"
+        )
     return None
 
 

@@ -1,7 +1,9 @@
 """Golden bodies: the exact bytes the Portal answers for representative requests.
 
-The digests were taken from the per-row encoder before the vectorised fast paths existed;
-any change to a single byte of a reply (value, float spelling, key order, chunk joins) fails.
+The sky digests were taken from the original per-row `json.dumps` encoder before the column
+encoder existed and still hold; the scale-knob digests were re-recorded once, when scaled rows
+moved from per-row `random.Random` streams to vectorised counter-based draws (`sky_draws`).
+Any change to a single byte of a reply (value, float spelling, key order, chunk joins) fails.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ SCALE_CASES: dict[str, dict[str, Any]] = {
     "scale_products": request("Mast.Caom.Products", {"obsid": "50000000003,50000000017"}),
 }
 
-# sha256 of each reply body, recorded from the original per-row encoder.
+# sha256 of each reply body (see the module docstring for where each came from).
 GOLDEN: dict[str, str] = {
     "cone": "7b1c2d9b08739dc0265662ecce9671a5b1579aa86e336dca809bec4f6772fb31",
     "cone_extjs": "3a2a89d71fe4921df6d39fbf430261f178b63a4a36472e80d57e7c038909aaab",
@@ -81,12 +83,12 @@ GOLDEN: dict[str, str] = {
     "position": "4caa508dbda48d95abd934cbb3d23713fbe00e499911c04eaf6acf7adc49760c",
     "products": "1502e6763f91c861302500c00559562a7c274e287daff5a48372b15f83ec8281",
     "all": "c474490eca2f2d90f269a3d70806807fd6d40f56e70e9b91bd1ef39d680af6cd",
-    "scale_cone_page_1": "8ad91a63fa1338bb0eb986c4ed339cbcef8e7e8a33a9873f9fd5285a16e11a21",
-    "scale_cone_page_7": "05d7a49f788467b6cb813817d5ace35b8aa5cd373f3a8221e652557944d53456",
-    "scale_cone_extjs": "84f148f0499eea892f78fa3bfa4720eedf502ccd04cf8fd4cf2fa596b0102070",
-    "scale_filtered": "42725b46da95de89f0466e09419a5a188c595bba33d916ba74674fea94ef7742",
-    "scale_position": "edd15a28172b62bfc197f579a9d6871253dfe8170ae9bb304973475021548de0",
-    "scale_products": "62d7ba931a4a399e728e511a84ee49cf813e592db87e4436945f3a522a4c2f23",
+    "scale_cone_page_1": "2bbe35f9152ff0d0bd75946c36a29d18a43a209f3bb20e410bbdd42ecc9075f0",
+    "scale_cone_page_7": "774d3b11ada23c9337955f57070101479b48feb6ae4db55cbec1e9f67b3947cf",
+    "scale_cone_extjs": "cdd74499eb68d84a9b208d43b5320f6756a4f9303e30146f57e185feab483152",
+    "scale_filtered": "6de84b4ed44f1e9f0860c948a61b4f8c042aa2ffaec5ac82ad73f73f445e4e0a",
+    "scale_position": "de6c37345a3f635bca49675a9feeb50c1e96dc516fa485fa01e9e17f64337f8b",
+    "scale_products": "cbe90ba591b2a420a4826d292473264cf1de5ae03dcdfafcd363b6e637369e21",
 }
 
 
