@@ -119,6 +119,8 @@ class Settings:
     catalog_url: str | None = None
     #: Team mode: where Parquet results and product files live (default: cache_dir).
     store_url: str | None = None
+    #: Team mode: endpoint of an S3-compatible store (default: AWS, or AWS_ENDPOINT_URL).
+    s3_endpoint_url: str | None = None
     #: Show progress bars (None: only when stderr is a terminal).
     progress: bool | None = None
 
@@ -154,6 +156,8 @@ class Settings:
             values["catalog_url"] = env["MASTCACHE_CATALOG_URL"]
         if env.get("MASTCACHE_STORE_URL"):
             values["store_url"] = env["MASTCACHE_STORE_URL"]
+        if env.get("MASTCACHE_S3_ENDPOINT_URL"):
+            values["s3_endpoint_url"] = env["MASTCACHE_S3_ENDPOINT_URL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "cache_dir" not in values:
             values["cache_dir"] = _default_cache_dir()

@@ -1,7 +1,11 @@
-"""The catalog's SQLAlchemy engine: SQLite in the cache directory by default.
+"""The catalog's SQLAlchemy engine: SQLite in the cache directory by default, PostgreSQL
+in team mode (``settings.catalog_url``, DESIGN.md section 10).
 
-SQLite specifics (WAL, busy timeout, ``BEGIN IMMEDIATE`` writers, foreign keys) are isolated
-in :func:`_configure_sqlite`, so a PostgreSQL ``settings.catalog_url`` plugs in unchanged.
+Both give the repositories one guarantee: a writing transaction runs alone. SQLite takes the
+write lock up front (``BEGIN IMMEDIATE``, :func:`_configure_sqlite`); PostgreSQL takes one
+transaction-level advisory lock at BEGIN (:func:`_configure_postgresql`), so read-then-write
+units (``get`` then insert) from many machines never race into duplicate keys. Read-only
+transactions (:data:`READ_ONLY`) take no lock on either backend.
 """
 
 from __future__ import annotations
@@ -14,12 +18,22 @@ from sqlalchemy.engine import URL, make_url
 
 from mastcache.settings import Settings
 
-__all__ = ["BUSY_TIMEOUT_S", "CATALOG_FILENAME", "READ_ONLY", "catalog_url", "make_engine"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "CATALOG_FILENAME",
+    "READ_ONLY",
+    "WRITER_LOCK_ID",
+    "catalog_url",
+    "is_sqlite",
+    "make_engine",
+]
 
 CATALOG_FILENAME = "catalog.sqlite"
 BUSY_TIMEOUT_S = 30.0
 #: Execution option marking a transaction that only reads: it may begin DEFERRED.
 READ_ONLY = "mastcache_read_only"
+#: PostgreSQL advisory lock key held by every writing transaction ("mastcach" in ASCII).
+WRITER_LOCK_ID = 0x6D61737463616368
 
 
 def catalog_url(settings: Settings) -> URL:
@@ -37,7 +51,43 @@ def make_engine(settings: Settings) -> Engine:
         return _configure_sqlite(
             create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
         )
+    if url.get_backend_name() == "postgresql":
+        return _configure_postgresql(url)
     return create_engine(url, pool_pre_ping=True)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _configure_postgresql(url: URL) -> Engine:
+    """A small pool (one cache client needs few connections) and the writer lock at BEGIN.
+
+    ``lock_timeout`` bounds the wait for the lock like SQLite's busy timeout; the per-test
+    or per-team schema comes from the URL (``?options=-csearch_path%3Dname``).
+    """
+    options = f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}"
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=4,
+        pool_recycle=1800,
+        connect_args={"options": _join_options(url, options)},
+    )
+    event.listen(engine, "begin", _on_postgresql_begin)
+    return engine
+
+
+def _join_options(url: URL, extra: str) -> str:
+    given = url.query.get("options", "")
+    given = given if isinstance(given, str) else " ".join(given)
+    return f"{given} {extra}".strip()
+
+
+def _on_postgresql_begin(conn: Any) -> None:
+    if not conn.get_execution_options().get(READ_ONLY, False):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_ID})")
 
 
 def _configure_sqlite(engine: Engine) -> Engine:

@@ -31,6 +31,7 @@ from mastcache.settings import Settings
 from mastcache.store import parquet
 from mastcache.store.engine import READ_ONLY, make_engine
 from mastcache.store.files import HashMemo, sweep_temp_files
+from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
     FileRecord,
     ProductRecord,
@@ -44,10 +45,12 @@ from mastcache.store.records import (
 from mastcache.store.schema import ensure_current
 from mastcache.store.unit_of_work import UnitOfWork
 
-__all__ = ["ORPHAN_GRACE_S", "Store"]
+__all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
 
 #: Files younger than this may belong to a live writer and are never swept.
 ORPHAN_GRACE_S = 60.0
+#: Local folder where files bound for a remote object store are written before upload.
+STAGING_DIR = "staging"
 
 
 class Store:
@@ -58,6 +61,9 @@ class Store:
         self.root = Path(settings.cache_dir)
         self.tables_dir = self.root / "tables"
         self.products_dir = self.root / "products"
+        #: Where result files live: this directory, or the team store (settings.store_url).
+        self.objects: ObjectStore = open_object_store(settings)
+        self._direct = self.objects.is_local and Path(self.objects.base) == self.root.resolve()
         self._engine = engine
         self._writers = sessionmaker(bind=engine, expire_on_commit=False, autobegin=False)
         readers = engine.execution_options(**{READ_ONLY: True})
@@ -158,12 +164,25 @@ class Store:
         """Step 1 of :meth:`put_query`: the Parquet file alone. Returns
         ``(table_path relative to the cache dir, sha256, nbytes)``; nothing is served
         from it until :meth:`commit_query` records it."""
-        directory = self.tables_dir / key[:2]
+        folder = table_folder((provenance or {}).get("service"))
+        directory = self.root / (folder if self._direct else STAGING_DIR)
         path, sha256, nbytes = parquet.write_table_named(
             table, directory, lambda sha: f"{key}-{sha[:16]}.parquet", provenance
         )
+        if not self._direct:
+            return self._publish(path, f"{folder}/{path.name}", sha256, nbytes)
         self._memo.remember(path, path.stat(), sha256)
         return path.relative_to(self.root).as_posix(), sha256, nbytes
+
+    def _publish(
+        self, staged: Path, relative: str, sha256: str, nbytes: int
+    ) -> tuple[str, str, int]:
+        """Upload a staged file to the object store and verify it there (team mode)."""
+        try:
+            self.objects.publish(staged, relative, sha256, nbytes)
+        finally:
+            staged.unlink(missing_ok=True)
+        return relative, sha256, nbytes
 
     def commit_query(self, record: QueryRecord) -> QueryRecord:
         """Step 2 of :meth:`put_query`: point the catalog at an already written file."""
@@ -179,6 +198,8 @@ class Store:
         A mismatch raises :class:`CorruptEntryError`. If a concurrent writer replaced the
         result since ``record`` was read, the newer result is served.
         """
+        if not self._direct:
+            return self._read_object(record)
         path = self.root / record.table_path
         try:
             stat = path.stat()
@@ -219,6 +240,20 @@ class Store:
         self._memo.remember(path, stat, sha256)
         return parquet.read_table(data)
 
+    def _read_object(self, record: QueryRecord) -> Table:
+        try:
+            data = self.objects.read_bytes(record.table_path)
+        except FileNotFoundError:
+            return self._read_replaced(record)
+        if len(data) != record.nbytes:
+            raise self._corrupt(record, f"{len(data)} bytes instead of {record.nbytes}")
+        sha256 = hashlib.sha256(data).hexdigest()
+        if sha256 != record.sha256:
+            raise self._corrupt(
+                record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
+            )
+        return parquet.read_table(data)
+
     def _read_replaced(self, record: QueryRecord) -> Table:
         newer = self.get_query(record.key)
         if newer is None or newer.table_path == record.table_path:
@@ -228,11 +263,14 @@ class Store:
     def _corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
         return CorruptEntryError(
             f"the cached result of query {record.key[:12]} ({record.service}) is damaged: "
-            f"{self.root / record.table_path} has {detail}; it will be fetched again in "
+            f"{self.objects.url}/{record.table_path} has {detail}; it will be fetched again in "
             "cache-first mode, or run `mastcache cache verify` to find other damage"
         )
 
     def _remove(self, table_path: str) -> None:
+        if not self._direct:
+            self.objects.remove(table_path)
+            return
         path = self.root / table_path
         self._memo.forget(path)
         path.unlink(missing_ok=True)
@@ -297,19 +335,20 @@ class Store:
         """Remove temp files and unreferenced result files older than ``older_than`` s."""
         removed = sweep_temp_files(self.tables_dir, older_than=older_than)
         removed += sweep_temp_files(self.products_dir, older_than=older_than)
+        removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
         return removed + self._sweep_unreferenced_tables(older_than)
 
     def _sweep_unreferenced_tables(self, older_than: float) -> int:
-        if not self.tables_dir.is_dir():
-            return 0
+        """Result files no catalog row points to: left by writers killed before commit."""
         with self.unit_of_work(read_only=True) as uow:
             referenced = uow.queries.table_paths()
         cutoff = utcnow().timestamp() - older_than
         removed = 0
-        for path in self.tables_dir.glob("*/*.parquet"):
-            relative = path.relative_to(self.root).as_posix()
-            if relative not in referenced and _is_older(path, cutoff):
-                path.unlink(missing_ok=True)
+        for found in self.objects.list_files("tables"):
+            if not found.path.endswith(".parquet") or found.path in referenced:
+                continue
+            if found.mtime < cutoff:
+                self._remove(found.path)
                 removed += 1
         return removed
 
@@ -322,10 +361,3 @@ def _make_cache_dir(path: Path) -> None:
             f"cannot create the cache directory {path}: {exc.strerror or exc}; "
             "set MASTCACHE_DIR (or --cache-dir) to a writable directory"
         ) from exc
-
-
-def _is_older(path: Path, cutoff: float) -> bool:
-    try:
-        return path.stat().st_mtime < cutoff
-    except FileNotFoundError:
-        return False

@@ -1,0 +1,223 @@
+"""Where result and product files live: the cache directory, or an S3-compatible bucket.
+
+One small interface over both (DESIGN.md section 10). Paths are the catalog's relative
+paths (``tables/service=.../<key>-<sha>.parquet``). Publication is write, verify, then let
+the caller commit the catalog row: an S3 PUT is all-or-nothing, and the object is read back
+and hashed before :meth:`ObjectStore.publish` returns, so a crash before the commit leaves
+only an unreferenced object (swept later), never a half result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+import pyarrow.fs as pafs
+
+from mastcache.errors import ConfigurationError, CorruptEntryError, StoreError
+from mastcache.settings import Settings
+from mastcache.store.files import write_atomic
+
+__all__ = [
+    "ObjectInfo",
+    "ObjectStore",
+    "open_object_store",
+    "s3_endpoint",
+    "table_folder",
+]
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One stored object: its relative path and last-modified time (epoch seconds)."""
+
+    path: str
+    mtime: float
+
+
+def table_folder(service: str | None) -> str:
+    """The Hive-style partition folder of a service's results: ``tables/service=<name>``."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", service or "unknown") or "unknown"
+    return f"tables/service={safe}"
+
+
+class ObjectStore:
+    """Files under one root of a pyarrow filesystem (local directory or S3 bucket/prefix)."""
+
+    def __init__(self, filesystem: pafs.FileSystem, base: str, url: str) -> None:
+        self.filesystem = filesystem
+        self.base = base.rstrip("/")
+        self.url = url
+
+    @property
+    def is_local(self) -> bool:
+        return isinstance(self.filesystem, pafs.LocalFileSystem)
+
+    def location(self, relative: str) -> str:
+        """``relative`` as a path of :attr:`filesystem` (what pyarrow datasets open)."""
+        return f"{self.base}/{relative}"
+
+    def publish(self, source: Path, relative: str, sha256: str, nbytes: int) -> None:
+        """Copy ``source`` to ``relative``, then check the stored bytes' size and hash."""
+        if self.is_local:
+            target = Path(self.location(relative))
+            if target.resolve() != source.resolve():
+                write_atomic(target, lambda out: _copy_file(source, out))
+        else:
+            self._upload(source, relative)
+        self.verify(relative, sha256, nbytes)
+
+    def verify(self, relative: str, sha256: str, nbytes: int) -> None:
+        """Raise :class:`CorruptEntryError` unless ``relative`` has this size and sha256."""
+        found, size = self.digest(relative)
+        if (found, size) != (sha256, nbytes):
+            raise CorruptEntryError(
+                f"{self.url}/{relative} holds {size} bytes with sha256 {found[:12]}..., "
+                f"expected {nbytes} bytes with sha256 {sha256[:12]}...; it was damaged in "
+                "transit or by another writer: retry, then run `mastcache cache verify`"
+            )
+
+    def digest(self, relative: str) -> tuple[str, int]:
+        """``(sha256, size)`` of the stored object, read in 1 MiB chunks."""
+        digest, size = hashlib.sha256(), 0
+        with (
+            self._errors(relative),
+            self.filesystem.open_input_stream(self.location(relative)) as stream,
+        ):
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+        return digest.hexdigest(), size
+
+    def read_bytes(self, relative: str) -> bytes:
+        """The whole object; :class:`FileNotFoundError` if it is not there."""
+        with (
+            self._errors(relative),
+            self.filesystem.open_input_file(self.location(relative)) as stream,
+        ):
+            return bytes(stream.read())
+
+    def download(self, relative: str, target: Path) -> None:
+        """Copy the object to the local ``target`` atomically."""
+        with (
+            self._errors(relative),
+            self.filesystem.open_input_stream(self.location(relative)) as stream,
+        ):
+            write_atomic(target, lambda out: _copy_stream(stream, out))
+
+    def exists(self, relative: str) -> bool:
+        info = self.filesystem.get_file_info(self.location(relative))
+        return bool(info.type == pafs.FileType.File)
+
+    def remove(self, relative: str) -> None:
+        """Delete the object if present."""
+        try:
+            self.filesystem.delete_file(self.location(relative))
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            if self.exists(relative):
+                raise self._error(relative, exc) from exc
+
+    def list_files(self, prefix: str) -> list[ObjectInfo]:
+        """Every object under ``prefix`` (recursively), with its modification time."""
+        selector = pafs.FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
+        infos = self.filesystem.get_file_info(selector)
+        start = len(self.base) + 1
+        return [
+            ObjectInfo(info.path[start:], info.mtime.timestamp() if info.mtime else 0.0)
+            for info in infos
+            if info.type == pafs.FileType.File
+        ]
+
+    def _upload(self, source: Path, relative: str) -> None:
+        location = self.location(relative)
+        with (
+            self._errors(relative),
+            open(source, "rb") as data,
+            self.filesystem.open_output_stream(location) as out,
+        ):
+            while chunk := data.read(CHUNK):
+                out.write(chunk)
+
+    def _errors(self, relative: str) -> _ObjectErrors:
+        return _ObjectErrors(self, relative)
+
+    def _error(self, relative: str, exc: OSError) -> StoreError:
+        return StoreError(
+            f"cannot access {self.url}/{relative}: {exc}; check MASTCACHE_STORE_URL, "
+            "MASTCACHE_S3_ENDPOINT_URL and the AWS credentials in the environment"
+        )
+
+
+class _ObjectErrors:
+    """Map pyarrow's OSErrors to StoreError; a missing object stays FileNotFoundError."""
+
+    def __init__(self, store: ObjectStore, relative: str) -> None:
+        self._store, self._relative = store, relative
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
+        if isinstance(exc, FileNotFoundError) or not isinstance(exc, OSError):
+            return
+        if not self._store.exists(self._relative):
+            raise FileNotFoundError(f"{self._store.url}/{self._relative}") from exc
+        raise self._store._error(self._relative, exc) from exc
+
+
+def _copy_file(source: Path, out: BinaryIO) -> None:
+    with open(source, "rb") as data:
+        shutil.copyfileobj(data, out, CHUNK)
+
+
+def _copy_stream(stream: Any, out: BinaryIO) -> None:
+    while chunk := stream.read(CHUNK):
+        out.write(chunk)
+
+
+def s3_endpoint(settings: Settings) -> str | None:
+    """The S3 endpoint URL: ``settings.s3_endpoint_url``, else ``AWS_ENDPOINT_URL``."""
+    return settings.s3_endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def open_object_store(settings: Settings, url: str | None = None) -> ObjectStore:
+    """The store at ``url`` (default ``settings.store_url``, else the cache directory)."""
+    url = url if url is not None else settings.store_url
+    if not url:
+        return _local(Path(settings.cache_dir))
+    parts = urlsplit(url)
+    if parts.scheme == "s3":
+        return _s3(parts.netloc, parts.path.strip("/"), s3_endpoint(settings))
+    if parts.scheme in {"", "file"}:
+        return _local(Path(parts.path if parts.scheme else url).expanduser())
+    raise ConfigurationError(
+        f"cannot use store URL {url!r}: expected s3://bucket/prefix or a local directory"
+    )
+
+
+def _local(root: Path) -> ObjectStore:
+    root = root.resolve()
+    return ObjectStore(pafs.LocalFileSystem(), str(root), str(root))
+
+
+def _s3(bucket: str, prefix: str, endpoint: str | None) -> ObjectStore:
+    if not bucket:
+        raise ConfigurationError("an s3:// store URL needs a bucket: s3://bucket/prefix")
+    options: dict[str, object] = {"region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    if endpoint:
+        parts = urlsplit(endpoint)
+        options["endpoint_override"] = parts.netloc or parts.path
+        options["scheme"] = parts.scheme or "https"
+    filesystem = pafs.S3FileSystem(**options)  # credentials: the standard AWS variables
+    base = f"{bucket}/{prefix}" if prefix else bucket
+    return ObjectStore(filesystem, base, f"s3://{base}")
