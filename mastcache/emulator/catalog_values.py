@@ -98,10 +98,16 @@ def _column(schema: CatalogSchema, batch: Batch, name: str, kind: str) -> Column
 
 
 def zone_object_ids(batch: Batch) -> Column:
-    """PS1-style objIDs: declination zone, then RA, then a serial (unique per batch)."""
+    """PS1-style objIDs: declination zone, then RA, then a rank among equal (zone, RA)."""
     zone = np.floor((batch.dec + 90.0) / ZONE_HEIGHT_DEG).astype(np.int64)
-    ra_part = np.floor(batch.ra * 1e5).astype(np.int64)
-    return zone * 10**13 + ra_part * 100 + np.arange(batch.size, dtype=np.int64) % 100
+    base = zone * 10**13 + np.floor(batch.ra * 1e5).astype(np.int64) * 100
+    order = np.argsort(base, kind="stable")
+    ranked = base[order]
+    starts = np.r_[0, np.nonzero(np.diff(ranked))[0] + 1]
+    rank = np.arange(batch.size) - np.repeat(starts, np.diff(np.r_[starts, batch.size]))
+    ident = np.empty_like(base)
+    ident[order] = ranked + rank
+    return ident
 
 
 def _position(batch: Batch, is_ra: bool) -> FloatArray:
