@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow.fs as pafs
+
 from mastcache.settings import Settings
 from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
 from mastcache.store.records import utcnow
@@ -25,10 +27,19 @@ class CacheContents:
     files: tuple[FileRecord, ...]
     #: When the records were read; ``is_expired`` columns are computed against it.
     read_at: datetime
+    #: Filesystem and root of the result files when they live in a team object store.
+    filesystem: pafs.FileSystem | None = None
+    store_base: str | None = None
 
     def table_file(self, record: QueryRecord) -> Path:
-        """The Parquet file holding ``record``'s result."""
+        """The Parquet file holding ``record``'s result (in local mode)."""
         return self.cache_dir / record.table_path
+
+    def table_source(self, record: QueryRecord) -> tuple[str, pafs.FileSystem | None]:
+        """Where a pyarrow dataset opens ``record``'s result: a path and its filesystem."""
+        if self.filesystem is None or self.store_base is None:
+            return str(self.table_file(record)), None
+        return f"{self.store_base}/{record.table_path}", self.filesystem
 
 
 def read_contents(settings: Settings) -> CacheContents:
@@ -41,6 +52,8 @@ def read_contents(settings: Settings) -> CacheContents:
             products=tuple(_all_products(uow)),
             files=tuple(uow.files.list()),
             read_at=utcnow(),
+            filesystem=store.objects.filesystem,
+            store_base=store.objects.base,
         )
 
 

@@ -144,9 +144,9 @@ def _register_catalog(connection: Any, contents: CacheContents, names: dict[str,
 
 
 def _open_dataset(contents: CacheContents, record: QueryRecord) -> ds.Dataset | None:
-    path = contents.table_file(record)
+    path, filesystem = contents.table_source(record)
     try:
-        return ds.dataset(str(path), format="parquet")
+        return ds.dataset(path, format="parquet", filesystem=filesystem)
     except (OSError, pa.ArrowInvalid) as exc:
         warnings.warn(
             f"cached result {record.key[:8]} ({record.service}) is left out of the SQL views: "
