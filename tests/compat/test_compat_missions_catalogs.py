@@ -232,24 +232,25 @@ def test_the_suite_covers_the_promised_cases(astroquery_outcomes: dict[str, Outc
     assert all(3 <= n <= 40 for n in outcomes["panstarrs-criteria-range"].value["nDetections"])
 
 
-# -- a 50,000-row Pan-STARRS result --------------------------------------------------------
+# -- a paginated Pan-STARRS result: page 2 (50,000 rows) of a 100,000-row cone -----------
 
 
 @pytest.fixture
 def big_emulator() -> Iterator[EmulatorServer]:
-    with start("127.0.0.1", 0, rows=50_000) as server:
+    with start("127.0.0.1", 0, rows=100_000) as server:
         yield server
 
 
 @pytest.mark.slow
-def test_50000_row_panstarrs_matches_and_replays_offline(
+def test_50000_row_panstarrs_page_matches_and_replays_offline(
     big_emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    query = {"radius": 0.2, "catalog": "Panstarrs", "pagesize": 50_000, "page": 1}
+    query = {"radius": 0.2, "catalog": "Panstarrs", "pagesize": 50_000, "page": 2}
     theirs = _astroquery_in_subprocess(big_emulator.url, tmp_path, M101, query)
     before = runtime.current_settings()
     runtime.configure(mast_url=big_emulator.url, cache_dir=tmp_path / "cache", mode="cache-first")
     try:
+        first = CatalogsClass().query_region(M101, **{**query, "page": 1})
         ours = CatalogsClass().query_region(M101, **query)
         big_emulator.stop()
         replay = CatalogsClass().query_region(M101, mode="offline", **query)
@@ -259,6 +260,9 @@ def test_50000_row_panstarrs_matches_and_replays_offline(
     assert_tables_equal(ours, theirs)
     assert_tables_equal(replay, theirs)
     assert replay.meta["mastcache"]["source"] == "cache"
+    assert len(first) == 50_000  # page 1 is stored apart from page 2
+    assert first.meta["mastcache"]["key"] != replay.meta["mastcache"]["key"]
+    assert list(first["objName"][:100]) != list(replay["objName"][:100])
 
 
 def _astroquery_in_subprocess(
@@ -266,11 +270,15 @@ def _astroquery_in_subprocess(
 ) -> Table:
     """Stock astroquery in its own process (its URLs are fixed at import)."""
     out = tmp_path / "astroquery.pickle"
-    script = _WORKER.format(url=url, out=str(out), ra=coord.ra.deg, dec=coord.dec.deg, q=query)
+    script = _WORKER.format(
+        url=url, out=str(out), ra=float(coord.ra.deg), dec=float(coord.dec.deg), q=query
+    )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=600)
     with out.open("rb") as handle:
         result = pickle.load(handle)
     table: Table = result["table"]
+    if result["masked"] and not table.masked:  # pickling drops a masked Table's flag
+        table = Table(table, masked=True, copy=False)
     for name, fill in result["fills"].items():
         if str(table[name].fill_value) != fill:  # pickling truncates some default fills
             column = table[name]
@@ -290,5 +298,5 @@ conf.catalogs_server = {url!r}
 table = Catalogs.query_region(SkyCoord({ra!r}, {dec!r}, unit="deg"), **{q!r})
 fills = {{n: str(c.fill_value) for n, c in table.columns.items() if hasattr(c, "fill_value")}}
 with open({out!r}, "wb") as handle:
-    pickle.dump({{"table": table, "fills": fills}}, handle)
+    pickle.dump({{"table": table, "fills": fills, "masked": table.masked}}, handle)
 """
