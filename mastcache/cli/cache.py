@@ -128,3 +128,9 @@ def clear(yes: bool) -> None:
         f"removed {len(report.queries)} results, {report.resolutions} resolutions and "
         f"{len(report.files)} files ({_human(report.freed_bytes)})"
     )
+
+
+from mastcache.cli.cache_team import pull, push  # noqa: E402
+
+cache.add_command(push)
+cache.add_command(pull)
