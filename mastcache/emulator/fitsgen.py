@@ -102,7 +102,8 @@ def _hdus(uri: str, is_table: bool, rows: int) -> fits.HDUList:
 
     primary = fits.PrimaryHDU(header=_primary_header(uri))
     rng = np.random.default_rng(int.from_bytes(_digest(uri)[:8], "big"))
-    extension = _table_hdu(rng, rows) if is_table else _image_hdu(rng, rows)
+    drawn = min(rows, _length(uri))  # rows beyond the URI's own count repeat (cheap, big files)
+    extension = _table_hdu(rng, rows, drawn) if is_table else _image_hdu(rng, rows, drawn)
     return fits.HDUList([primary, extension])
 
 
@@ -117,20 +118,21 @@ def _primary_header(uri: str) -> fits.Header:
     return header
 
 
-def _image_hdu(rng: np.random.Generator, rows: int) -> fits.ImageHDU:
+def _image_hdu(rng: np.random.Generator, rows: int, drawn: int) -> fits.ImageHDU:
     from astropy.io import fits
 
-    data = rng.normal(100.0, 10.0, size=(rows, IMAGE_WIDTH)).astype(">f4")
+    data = rng.normal(100.0, 10.0, size=(drawn, IMAGE_WIDTH)).astype(">f4")
+    data = np.resize(data, (rows, IMAGE_WIDTH))
     hdu = fits.ImageHDU(data=data, name="SCI")
     hdu.header["BUNIT"] = ("ELECTRONS/S", "brightness unit")
     return hdu
 
 
-def _table_hdu(rng: np.random.Generator, rows: int) -> fits.BinTableHDU:
+def _table_hdu(rng: np.random.Generator, rows: int, drawn: int) -> fits.BinTableHDU:
     from astropy.io import fits
 
     time = np.arange(rows, dtype=">f8") * (2.0 / 1440.0) + 1325.0
-    flux = rng.normal(1.0, 0.001, size=rows).astype(">f8")
+    flux = np.resize(rng.normal(1.0, 0.001, size=drawn).astype(">f8"), rows)
     error = np.full(rows, 0.001, dtype=">f8")
     columns = [
         fits.Column(name=n, format="D", array=a)
