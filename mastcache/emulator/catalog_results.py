@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
 from mastcache.emulator.catalog_field import Index, SourceField
 from mastcache.emulator.catalog_values import FloatArray, to_json_values
 from mastcache.emulator.portal_filters import ColumnFilter, compile_filters
-from mastcache.emulator.portal_results import ResultSet
+from mastcache.emulator.portal_results import ResultSet, RowBatch
 from mastcache.emulator.sky_columns import Field
 from mastcache.errors import InvalidQueryError
+
+ROWS_PER_BATCH: Final = 5000
 
 
 @dataclass(frozen=True)
@@ -60,24 +62,27 @@ def _filter_mask(selection: Selection, flt: ColumnFilter) -> np.ndarray[Any, np.
 
 
 def result_set(selection: Selection, fields: tuple[Field, ...]) -> ResultSet:
-    """A Portal ResultSet of the selection's rows with `fields` (distance filled in)."""
-    schema = selection.field.schema
-    distance_name = schema.distance[0] if schema.distance else None
+    """A Portal ResultSet of the selection's rows with `fields` (distance filled in); its
+    column batches feed the Portal encoder directly."""
     names = [name for name, _ in fields]
 
+    def batches(start: int, stop: int) -> Iterator[RowBatch]:
+        for first in range(start, stop, ROWS_PER_BATCH):
+            last = min(first + ROWS_PER_BATCH, stop)
+            columns = {name: _values(selection, name, first, last) for name in names}
+            yield RowBatch(last - first, columns)
+
     def read(start: int, stop: int) -> Iterator[dict[str, Any]]:
-        part = selection.index[start:stop]
-        values = [_values(selection, name, distance_name, part, start, stop) for name in names]
-        for row in zip(*values, strict=True):
-            yield dict(zip(names, row, strict=True))
+        for batch in batches(start, stop):
+            yield from batch.rows()
 
-    return ResultSet(fields, len(selection), read)
+    return ResultSet(fields, len(selection), read, batches)
 
 
-def _values(
-    selection: Selection, name: str, distance_name: str | None, part: Index, start: int, stop: int
-) -> list[Any]:
-    if name == distance_name and selection.distance_deg is not None:
+def _values(selection: Selection, name: str, start: int, stop: int) -> list[Any]:
+    distance = selection.field.schema.distance
+    part = selection.index[start:stop]
+    if distance is not None and name == distance[0] and selection.distance_deg is not None:
         scale = selection.field.schema.distance_scale
         return [float(d) for d in np.round(selection.distance_deg[start:stop] * scale, 8)]
     column = selection.field.columns.get(name)

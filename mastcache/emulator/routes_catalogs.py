@@ -1,5 +1,7 @@
 """Routes by path pattern for the MAST Search API (missions), Pan-STARRS through the catalogs
-API and staged HSC curl bundles; `app.py` asks `match` when no fixed route fits.
+API, staged HSC curl bundles and the HLA spectrum paths (`/cgi-bin/getdata.cgi`,
+`/cgi-bin/ecfproxy`, served here for clients that point the HLA host at the emulator);
+`app.py` asks `match` when no fixed route fits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ Handler = Callable[["EmulatorApp", Request], Reply]
 SEARCH_RE: Final = re.compile(r"^/search/([A-Za-z0-9_]+)/api/v0\.1/([a-z_]+)$")
 PANSTARRS_RE: Final = re.compile(r"^/api/v0\.1/panstarrs/([^/]+)/([^/]+?)(/metadata)?\.json$")
 COLUMN_LIST: Final = "/search/util/api/v0.1/column_list"
+HLA_SPECTRA: Final[dict[str, str]] = {
+    "/cgi-bin/getdata.cgi": "dataset",
+    "/cgi-bin/ecfproxy": "file_id",
+}
 PRODUCT_MISSIONS: Final[dict[str, str]] = {"hst": "HST", "jwst": "JWST", "roman": "ROMAN"}
 
 
@@ -31,6 +37,8 @@ def match(path: str) -> dict[str, Handler] | None:
     path = path.rstrip("/")
     if path == COLUMN_LIST:
         return {"GET": _column_list}
+    if path in HLA_SPECTRA:
+        return {"GET": _hla_spectrum, "HEAD": _hla_spectrum}
     if path.startswith(STAGE_PREFIX):
         return {"GET": _staged, "HEAD": _staged}
     found = SEARCH_RE.match(path)
@@ -128,3 +136,18 @@ def _staged(app: EmulatorApp, request: Request) -> Reply:
     if script is None:
         return Reply.json({"detail": f"Nothing is staged at {request.path}."}, status=404)
     return Reply.raw(script, "application/x-sh")
+
+
+def _hla_spectrum(app: EmulatorApp, request: Request) -> Reply:
+    """An HSC spectrum file: ``getdata.cgi?dataset=<name>`` or ``ecfproxy?file_id=<name>.fits``."""
+    from mastcache.emulator.app import product_exists  # the archive's notion of a product
+
+    key = HLA_SPECTRA[request.path.rstrip("/")]
+    name = next(iter(request.query.get(key, [])), "").strip()
+    if not name or "/" in name:
+        return error_reply(f"Send ?{key}=<HSC spectrum dataset name>.")
+    filename = name if name.lower().endswith(".fits") else f"{name}.fits"
+    return downloads.download_file(
+        f"mast:HLA/product/{filename}", request.method, request.headers.get("range"),
+        product_exists, min_bytes=app.config.product_bytes,
+    )  # fmt: skip

@@ -303,3 +303,15 @@ def test_catalog_routes_over_http(emulator: EmulatorServer) -> None:
         requests.get(f"{url}/portal/Download/stage/anonymous/public/x/y.sh", timeout=30).status_code
         == 404
     )
+
+
+def test_hla_spectrum_paths_serve_fits(emulator: EmulatorServer) -> None:
+    url = emulator.url
+    by_dataset = requests.get(f"{url}/cgi-bin/getdata.cgi?config=ops&dataset=HAG_J1_V01.SPEC1D",
+                              timeout=30)  # fmt: skip
+    by_file = requests.get(f"{url}/cgi-bin/ecfproxy?file_id=HAG_J1_V01.SPEC1D.fits", timeout=30)
+    assert by_dataset.status_code == by_file.status_code == 200
+    assert by_dataset.content == by_file.content and by_dataset.content.startswith(b"SIMPLE")
+    head = requests.head(f"{url}/cgi-bin/ecfproxy?file_id=HAG_J1_V01.SPEC1D.fits", timeout=30)
+    assert head.headers["Content-Length"] == str(len(by_file.content))
+    assert requests.get(f"{url}/cgi-bin/getdata.cgi", timeout=30).status_code == 400
