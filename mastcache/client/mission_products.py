@@ -182,7 +182,9 @@ class MissionProductsMixin:
         if isinstance(products, str | list):
             ids = [products] if isinstance(products, str) else products
             tables = [self.get_product_list(i, mode=mode) for i in ids]
-            stacked: Table = vstack([t for t in tables if t is not None])
+            stacked: Table = vstack(
+                [t for t in tables if t is not None], metadata_conflicts="silent"
+            )
             return stacked
         if isinstance(products, Row):
             return Table(products, masked=True)

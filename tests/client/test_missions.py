@@ -128,3 +128,36 @@ def test_warnings_for_empty_and_limited_results(live: EmulatorServer, tmp_path: 
     with pytest.warns(MaxResultsWarning, match="Maximum results returned"):
         limited = missions.query_criteria(sci_instrume="ACS", limit=2)
     assert len(limited) == 2
+
+
+def test_download_products_into_astroquerys_layout_then_offline(
+    live: EmulatorServer, tmp_path: Path
+) -> None:
+    missions = MastMissionsClass()
+    datasets = missions.query_object("M101", radius=3)["sci_data_set_name"][:2].tolist()
+    manifest = missions.download_products(datasets, download_dir=tmp_path, extension="fits")
+    assert manifest is not None and set(manifest["Status"]) == {"COMPLETE"}
+    for path in manifest["Local Path"]:
+        relative = Path(path).relative_to(tmp_path / "mastDownload" / "hst")
+        assert relative.parts[0] in datasets and Path(path).stat().st_size > 0
+    live.stop()
+    runtime.configure(mode="offline")
+    again = missions.download_products(
+        datasets, download_dir=tmp_path / "again", flat=True, extension="fits"
+    )
+    assert again is not None and set(again["Status"]) == {"COMPLETE"}
+    assert {Path(p).parent for p in again["Local Path"]} == {tmp_path / "again"}
+
+
+def test_download_file_reports_errors_as_astroquery(live: EmulatorServer, tmp_path: Path) -> None:
+    runtime.configure(max_retries=0)
+    live.set_faults("/search/hst/api/v0.1/retrieve_product=500")
+    uri = "Z14Z0104T/z14z0104t_shf.fits"
+    status, message, url = MastMissionsClass().download_file(uri, local_path=tmp_path)
+    assert status == "ERROR" and message and "HTTP 500" in message
+    assert url is not None and url.endswith(
+        f"/search/hst/api/v0.1/retrieve_product?product_name={uri}"
+    )
+    assert not (tmp_path / "z14z0104t_shf.fits").exists()
+    with pytest.warns(NoResultsWarning, match="No products to download"):
+        MastMissionsClass().download_products("Z14Z0104T", extension="nothing")
