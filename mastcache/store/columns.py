@@ -9,6 +9,7 @@ for object columns, which have no columnar form.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from mastcache.errors import StoreError
 from mastcache.store.metadata import dump_meta, load_meta
 from mastcache.store.strings import arrow_to_fixed, fixed_to_arrow
 
-__all__ = ["FIELD_KEY", "arrow_to_column", "column_to_arrow"]
+__all__ = ["FIELD_KEY", "DecodedColumn", "arrow_to_column", "column_to_arrow", "decode_column"]
 
 FIELD_KEY = b"mastcache"
 _TIME_UNITS = ("ms", "us", "ns")  # Parquet has no seconds unit: "s" keeps the int view
@@ -43,26 +44,59 @@ def column_to_arrow(name: str, col: Any) -> tuple[pa.Field, pa.Array]:
     return _field(name, array.type, info), array
 
 
-def arrow_to_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> Any:
-    """The astropy column (Column, MaskedColumn or Time) stored in ``field``/``chunks``."""
+@dataclass(frozen=True)
+class DecodedColumn:
+    """One stored column decoded to numpy (or a Time), ready to become astropy columns.
+
+    :meth:`build` makes a new column each time; with ``copy=True`` the caller's column owns
+    its data, so an in-process cache can keep the decoded parts and hand out copies.
+    """
+
+    name: str
+    info: dict[str, Any]
+    data: Any  # numpy array, or a Time for Time columns
+    mask: np.ndarray[Any, Any] | None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the decoded values and mask."""
+        if isinstance(self.data, Time):
+            return int(self.data.jd1.nbytes + self.data.jd2.nbytes)
+        return int(self.data.nbytes + (0 if self.mask is None else self.mask.nbytes))
+
+    def build(self, *, copy: bool) -> Any:
+        """A new Column, MaskedColumn or Time; ``copy`` gives it its own data and mask."""
+        if isinstance(self.data, Time):
+            time = self.data.copy() if copy else self.data
+            time.info.name = self.name
+            return time
+        data = self.data.copy() if copy else self.data
+        kwargs = _column_kwargs(self.name, self.info)
+        if not self.info.get("masked", self.mask is not None):
+            return Column(data, copy=False, **kwargs)
+        mask = np.zeros(data.shape, bool) if self.mask is None else self.mask
+        column = MaskedColumn(data, mask=mask.copy() if copy else mask, copy=False, **kwargs)
+        if "fill_value" in self.info:
+            column.fill_value = self.info["fill_value"]
+        return column
+
+
+def decode_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> DecodedColumn:
+    """The decoded parts of the column stored in ``field``/``chunks``."""
     array = chunks.combine_chunks() if isinstance(chunks, pa.ChunkedArray) else chunks
     info = _field_info(field)
     if info.get("class") == "Time":
-        return _arrow_to_time(array, info)
+        return DecodedColumn(field.name, info, _arrow_to_time(array, info), None)
     shape = tuple(info.get("shape", ()))
-    leaf = _flatten(array, len(shape))
     dtype = np.dtype(info["dtype"]) if "dtype" in info else None
-    data, mask = _leaf_to_numpy(leaf, dtype)
+    data, mask = _leaf_to_numpy(_flatten(array, len(shape)), dtype)
     data = data.reshape((len(array), *shape))
-    masked = info.get("masked", mask is not None)
-    kwargs = _column_kwargs(field.name, info)
-    if not masked:
-        return Column(data, copy=False, **kwargs)
-    mask = np.zeros(data.shape, bool) if mask is None else mask.reshape(data.shape)
-    column = MaskedColumn(data, mask=mask, copy=False, **kwargs)
-    if "fill_value" in info:
-        column.fill_value = info["fill_value"]
-    return column
+    return DecodedColumn(field.name, info, data, None if mask is None else mask.reshape(data.shape))
+
+
+def arrow_to_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> Any:
+    """The astropy column (Column, MaskedColumn or Time) stored in ``field``/``chunks``."""
+    return decode_column(field, chunks).build(copy=False)
 
 
 def _column_info(col: Column, dtype: np.dtype[Any], masked: bool) -> dict[str, Any]:
@@ -194,8 +228,10 @@ def _flatten(array: pa.Array, levels: int) -> pa.Array:
 
 def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, Any]:
     """``(values, mask or None)``; nulls are filled with zeros/empties under the mask."""
-    mask = leaf.is_null().to_numpy(zero_copy_only=False) if leaf.null_count else None
     type_ = leaf.type
+    if pa.types.is_dictionary(type_):
+        return _dictionary_to_numpy(leaf, dtype)
+    mask = leaf.is_null().to_numpy(zero_copy_only=False) if leaf.null_count else None
     if dtype is not None and dtype.kind == "O":
         values = np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=object)
     elif pa.types.is_string(type_) or pa.types.is_large_string(type_):
@@ -207,6 +243,22 @@ def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, An
     else:
         values = _numbers_to_numpy(leaf)
     return (values if dtype is None else values.astype(dtype, copy=False)), mask
+
+
+def _dictionary_to_numpy(leaf: pa.DictionaryArray, dtype: np.dtype[Any] | None) -> Any:
+    """Low-cardinality strings (read as Parquet dictionaries): convert the few distinct
+    values once, then one numpy ``take``; null cells index an appended empty value, exactly
+    what the dense path leaves under the mask. Anything else is decoded densely."""
+    if dtype is None or dtype.kind not in "US" or leaf.dictionary.null_count:
+        return _leaf_to_numpy(leaf.dictionary_decode(), dtype)
+    distinct, _ = _leaf_to_numpy(leaf.dictionary, dtype)
+    values = np.concatenate([distinct, np.zeros(1, distinct.dtype)])
+    indices = leaf.indices
+    if not leaf.null_count:
+        return values.take(indices.to_numpy(zero_copy_only=False)), None
+    mask = leaf.is_null().to_numpy(zero_copy_only=False)
+    positions = indices.cast(pa.int64()).fill_null(len(distinct))
+    return values.take(positions.to_numpy(zero_copy_only=False)), mask
 
 
 def _numbers_to_numpy(leaf: pa.Array) -> Any:

@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -19,14 +20,17 @@ import pyarrow.parquet as pq
 from astropy.table import Table
 
 from mastcache.errors import CorruptEntryError
-from mastcache.store.columns import arrow_to_column, column_to_arrow
+from mastcache.store.columns import DecodedColumn, column_to_arrow, decode_column
 from mastcache.store.files import write_atomic, write_atomic_named
 from mastcache.store.metadata import dump_meta, load_meta
 
 __all__ = [
     "FORMAT_VERSION",
     "SCHEMA_KEY",
+    "DecodedTable",
     "arrow_to_table",
+    "decode_arrow",
+    "read_decoded",
     "read_provenance",
     "read_table",
     "table_to_arrow",
@@ -59,22 +63,60 @@ def table_to_arrow(table: Table, provenance: Mapping[str, Any] | None = None) ->
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+@dataclass(frozen=True)
+class DecodedTable:
+    """A stored table decoded to numpy: :meth:`build` makes astropy Tables from it cheaply,
+    as often as needed (the hot cache keeps these and builds a copy per hit)."""
+
+    columns: tuple[DecodedColumn, ...]
+    masked: bool
+    meta: Mapping[str, str] | None  # as stored (dump_meta): loaded afresh per build
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by every column's values and mask."""
+        return sum(column.nbytes for column in self.columns)
+
+    def build(self, *, copy: bool) -> Table:
+        """A new Table; ``copy=True`` gives it data, masks and meta of its own."""
+        table = Table(masked=self.masked)
+        columns = [column.build(copy=copy) for column in self.columns]
+        if columns:
+            _adopt_columns(table, columns)
+        if self.meta is not None:
+            table.meta = load_meta(self.meta)
+        return table
+
+
+def _adopt_columns(table: Table, columns: list[Any]) -> None:
+    """Install freshly built ``columns`` in an empty ``table`` without astropy re-wrapping
+    each one (``Table(columns, copy=False)`` builds every column a second time: ~2x slower).
+    """
+    adopt = getattr(table, "_init_from_cols", None)
+    if adopt is None:  # an astropy without the private method: the public, slower path
+        table.add_columns(columns, copy=False)
+        return
+    adopt(columns)
+
+
 def arrow_to_table(arrow: pa.Table) -> Table:
     """The astropy Table that :func:`table_to_arrow` stored (any Arrow table works too)."""
+    return decode_arrow(arrow).build(copy=False)
+
+
+def decode_arrow(arrow: pa.Table) -> DecodedTable:
+    """The decoded parts of the table in ``arrow`` (see :class:`DecodedTable`)."""
     header = _header(arrow.schema)
-    columns = _convert_columns(arrow)
-    table = Table(columns, names=arrow.schema.names, masked=header.get("masked", False), copy=False)
-    if "meta" in header:
-        table.meta = load_meta(header["meta"])
-    return table
+    columns = tuple(_convert_columns(arrow))
+    return DecodedTable(columns, bool(header.get("masked", False)), header.get("meta"))
 
 
-def _convert_columns(arrow: pa.Table) -> list[Any]:
+def _convert_columns(arrow: pa.Table) -> list[DecodedColumn]:
     """Every column, on several threads for big tables (numpy and Arrow release the GIL;
     building wide ``U`` arrays is memory-bound work that spreads well over cores)."""
 
-    def convert(index: int) -> Any:
-        return arrow_to_column(arrow.schema.field(index), arrow.column(index))
+    def convert(index: int) -> DecodedColumn:
+        return decode_column(arrow.schema.field(index), arrow.column(index))
 
     indices = range(arrow.num_columns)
     if arrow.num_rows * arrow.num_columns < PARALLEL_CELLS or arrow.num_columns < 2:
@@ -121,16 +163,50 @@ def _parquet_writer(
 
 def read_table(source: Path | pa.Buffer | bytes) -> Table:
     """The Table in a Parquet file or in-memory Parquet bytes."""
+    return read_decoded(source).build(copy=False)
+
+
+def read_decoded(source: Path | pa.Buffer | bytes) -> DecodedTable:
+    """The decoded parts of the table in a Parquet file or in-memory Parquet bytes."""
     if isinstance(source, (bytes, pa.Buffer)):
         source = pa.BufferReader(source)
     try:
-        arrow = pq.read_table(source)
+        arrow = _read_arrow(source)
     except (pa.ArrowInvalid, OSError) as exc:
         raise CorruptEntryError(
             f"cannot read Parquet data ({exc}): the cached file is damaged; "
             "run `mastcache cache verify` or fetch the query again"
         ) from exc
-    return arrow_to_table(arrow)
+    return decode_arrow(arrow)
+
+
+def _read_arrow(source: Path | pa.BufferReader) -> pa.Table:
+    """The Arrow table, low-cardinality string columns as dictionaries (see
+    :func:`_dictionary_columns`): decoding them densely would build each repeated value again."""
+    metadata = pq.read_metadata(source)
+    dictionaries = _dictionary_columns(metadata)
+    handle = pq.ParquetFile(
+        source, metadata=metadata, read_dictionary=dictionaries, pre_buffer=True
+    )
+    return handle.read(use_threads=True)
+
+
+def _dictionary_columns(metadata: pq.FileMetaData) -> list[int]:
+    """Leaf columns of strings/bytes whose dictionary page is at most a byte per value in
+    every row group: few distinct values, so no fallback to plain pages and a cheap take."""
+    groups = [metadata.row_group(index) for index in range(metadata.num_row_groups)]
+    return [
+        leaf
+        for leaf in range(metadata.num_columns)
+        if groups and all(_is_small_dictionary(group.column(leaf)) for group in groups)
+    ]
+
+
+def _is_small_dictionary(chunk: pq.ColumnChunkMetaData) -> bool:
+    if chunk.physical_type != "BYTE_ARRAY" or not chunk.has_dictionary_page:
+        return False
+    page_bytes = chunk.data_page_offset - chunk.dictionary_page_offset
+    return 0 < page_bytes <= chunk.num_values
 
 
 def read_provenance(path: Path) -> dict[str, Any]:

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mastcache.errors import CorruptEntryError, StoreError
 from mastcache.settings import Settings
-from mastcache.store import parquet
+from mastcache.store import hitcounts, parquet
 from mastcache.store.engine import READ_ONLY, make_engine
 from mastcache.store.files import HashMemo, sweep_temp_files
+from mastcache.store.hotcache import FileIdentity, hot_cache
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
     FileRecord,
@@ -207,9 +208,16 @@ class Store:
             return self._read_replaced(record)
         if stat.st_size != record.nbytes:
             raise self._corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
-        if self._memo.lookup(path, stat) == record.sha256:
-            return parquet.read_table(path)
-        return self._read_verified(record, path, stat)
+        slot = (str(self.root), record.key)  # decoded tables in memory: see store/hotcache.py
+        identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        decoded = hot_cache().get(slot, identity)
+        if decoded is None:
+            if self._memo.lookup(path, stat) == record.sha256:
+                decoded = parquet.read_decoded(path)
+            else:
+                decoded = self._read_verified(record, path, stat)
+            hot_cache().put(slot, identity, decoded)
+        return decoded.build(copy=True)  # the caller may edit it; the cached parts stay
 
     def delete_query(self, key: str) -> None:
         with self.unit_of_work() as uow:
@@ -218,19 +226,25 @@ class Store:
                 uow.after_commit(lambda: self._remove(record.table_path))
 
     def record_hit(self, key: str) -> None:
-        with self.unit_of_work() as uow:
-            uow.stats.record_hit(key, utcnow())
+        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit)."""
+        hitcounts.count(self, key, hit=True)
 
     def record_miss(self, key: str) -> None:
-        with self.unit_of_work() as uow:
-            uow.stats.record_miss(key, utcnow())
+        """Count a miss; written in batches like :meth:`record_hit`."""
+        hitcounts.count(self, key, hit=False)
 
     def query_stats(self, key: str | None = None) -> QueryStats:
-        """Hit/miss counters of ``key``, or totals over every key when ``key`` is None."""
+        """Hit/miss counters of ``key``, or totals over every key when ``key`` is None.
+
+        Counts of this process not yet written are written first, so they are included.
+        """
+        hitcounts.flush_cache(self)
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
-    def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Table:
+    def _read_verified(
+        self, record: QueryRecord, path: Path, stat: os.stat_result
+    ) -> parquet.DecodedTable:
         data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 != record.sha256:
@@ -238,7 +252,7 @@ class Store:
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
         self._memo.remember(path, stat, sha256)
-        return parquet.read_table(data)
+        return parquet.read_decoded(data)
 
     def _read_object(self, record: QueryRecord) -> Table:
         try:

@@ -1,0 +1,166 @@
+"""Hit and miss counters of ``cache stats``, counted in memory and written in batches.
+
+A write transaction per cache hit costs more than the hit itself, so :meth:`Store.record_hit`
+and :meth:`Store.record_miss` only count here. The counts reach the catalog in one
+transaction when any of these comes first:
+
+* :data:`FLUSH_INTERVAL_S` seconds after the first unwritten count (a timer thread), so
+  another process's ``mastcache cache stats`` lags by at most that much;
+* :data:`FLUSH_AT_COUNT` unwritten counts;
+* any ``query_stats`` in this process on the same cache (exact within a process);
+* interpreter exit (``atexit``).
+
+A store with unwritten counts is kept alive until they are written. A failed write (catalog
+locked for longer than its busy timeout, disk full) keeps the counts for the next attempt.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mastcache.errors import MastCacheError
+from mastcache.store.records import utcnow
+
+if TYPE_CHECKING:
+    from mastcache.store.store import Store
+
+__all__ = ["FLUSH_AT_COUNT", "FLUSH_INTERVAL_S", "count", "flush_all", "flush_cache"]
+
+logger = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = 2.0
+FLUSH_AT_COUNT = 256
+
+
+@dataclass
+class _Tally:
+    hits: int = 0
+    misses: int = 0
+    last_hit_at: datetime | None = None
+    last_miss_at: datetime | None = None
+
+    def merge(self, other: _Tally) -> None:
+        self.hits += other.hits
+        self.misses += other.misses
+        self.last_hit_at = _later(self.last_hit_at, other.last_hit_at)
+        self.last_miss_at = _later(self.last_miss_at, other.last_miss_at)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None or (b is not None and b > a) else a
+
+
+class _Pending:
+    """Unwritten counts of one store, and the timer that will write them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.tallies: dict[str, _Tally] = {}
+        self.size = 0
+        self.timer: threading.Timer | None = None
+
+
+_pending: dict[int, _Pending] = {}  # id(store) -> counts; holds the store while non-empty
+_lock = threading.Lock()
+_atexit_registered = False
+
+
+def count(store: Store, key: str, *, hit: bool) -> None:
+    """Count one hit (or miss) of ``key`` in ``store``; written later (see module doc)."""
+    now = utcnow()
+    with _lock:
+        pending = _pending_of(store)
+        tally = pending.tallies.setdefault(key, _Tally())
+        if hit:
+            tally.hits, tally.last_hit_at = tally.hits + 1, now
+        else:
+            tally.misses, tally.last_miss_at = tally.misses + 1, now
+        pending.size += 1
+        is_full = pending.size >= FLUSH_AT_COUNT
+    if is_full:
+        _flush_store(store)
+
+
+def flush_cache(store: Store) -> None:
+    """Write the unwritten counts of every store of this process on ``store``'s cache."""
+    with _lock:
+        stores = [p.store for p in _pending.values() if p.store.root == store.root]
+    for other in stores:
+        _flush_store(other)
+
+
+def flush_all() -> None:
+    """Write every unwritten count of this process (run at interpreter exit)."""
+    with _lock:
+        stores = [pending.store for pending in _pending.values()]
+    for store in stores:
+        _flush_store(store, is_final=True)
+
+
+def _pending_of(store: Store) -> _Pending:
+    """The pending counts of ``store`` (caller holds ``_lock``), arming the timer."""
+    global _atexit_registered
+    pending = _pending.get(id(store))
+    if pending is None:
+        pending = _pending[id(store)] = _Pending(store)
+        pending.timer = threading.Timer(FLUSH_INTERVAL_S, _flush_store, (store,))
+        pending.timer.daemon = True
+        pending.timer.name = "mastcache-hitcounts"
+        pending.timer.start()
+    if not _atexit_registered:
+        atexit.register(flush_all)
+        os.register_at_fork(after_in_child=_forget_inherited)
+        _atexit_registered = True
+    return pending
+
+
+def _forget_inherited() -> None:
+    """A forked child must not write its parent's counts again (the parent writes them)."""
+    global _lock
+    _lock = threading.Lock()
+    _pending.clear()
+
+
+def _flush_store(store: Store, *, is_final: bool = False) -> None:
+    with _lock:
+        pending = _pending.pop(id(store), None)
+    if pending is None:
+        return
+    if pending.timer is not None:
+        pending.timer.cancel()
+    try:
+        _write(store, pending.tallies)
+    except MastCacheError as exc:
+        logger.warning("could not write cache hit counters (%s); %s", exc, _retry_note(is_final))
+        if not is_final:
+            _restore(store, pending.tallies)
+
+
+def _write(store: Store, tallies: dict[str, _Tally]) -> None:
+    """One transaction; the stats repository counts one at a time."""
+    with store.unit_of_work() as uow:
+        for key, tally in tallies.items():
+            for _ in range(tally.hits):
+                uow.stats.record_hit(key, tally.last_hit_at or utcnow())
+            for _ in range(tally.misses):
+                uow.stats.record_miss(key, tally.last_miss_at or utcnow())
+
+
+def _restore(store: Store, tallies: dict[str, _Tally]) -> None:
+    with _lock:
+        pending = _pending_of(store)
+        for key, tally in tallies.items():
+            pending.tallies.setdefault(key, _Tally()).merge(tally)
+            pending.size += tally.hits + tally.misses
+
+
+def _retry_note(is_final: bool) -> str:
+    if is_final:
+        return "they are lost (the process is exiting); `cache stats` will undercount"
+    return f"retrying in {FLUSH_INTERVAL_S:g} s"

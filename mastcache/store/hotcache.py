@@ -1,0 +1,134 @@
+"""The in-process hot cache: decoded result tables kept in memory, least recently used out.
+
+A cache hit that finds its table here skips opening, hashing and decoding the Parquet file
+and only copies the decoded arrays (``DecodedTable.build(copy=True)``), so every caller gets
+a Table of its own to edit. Entries are keyed by the cache directory and query key and carry
+the identity of the file they were read from (sha256, inode, mtime, size): a replaced,
+rewritten or touched file never matches, so the store reads and verifies it again.
+
+The bound is in bytes of decoded data: ``MASTCACHE_HOT_CACHE_MB`` (default 256; 0 turns the
+cache off), read when the process-wide cache is first used, or :func:`configure_hot_cache`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from typing import NamedTuple
+
+from mastcache.errors import ConfigurationError
+from mastcache.store.parquet import DecodedTable
+
+__all__ = ["DEFAULT_MAX_MB", "FileIdentity", "HotCache", "configure_hot_cache", "hot_cache"]
+
+DEFAULT_MAX_MB = 256
+_ENV_VAR = "MASTCACHE_HOT_CACHE_MB"
+
+
+class FileIdentity(NamedTuple):
+    """What a decoded table was read from: content hash and the file's stat identity."""
+
+    sha256: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+
+class _Entry(NamedTuple):
+    identity: FileIdentity
+    table: DecodedTable
+    nbytes: int
+
+
+class HotCache:
+    """A thread-safe LRU of :class:`DecodedTable` by ``(cache dir, key)``, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, max_bytes)
+        self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
+        self._nbytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of decoded data held now."""
+        return self._nbytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, slot: tuple[str, str], identity: FileIdentity) -> DecodedTable | None:
+        """The table cached for ``slot`` if it was read from a file of ``identity``."""
+        with self._lock:
+            entry = self._entries.get(slot)
+            if entry is None or entry.identity != identity:
+                return None
+            self._entries.move_to_end(slot)
+            return entry.table
+
+    def put(self, slot: tuple[str, str], identity: FileIdentity, table: DecodedTable) -> None:
+        """Keep ``table`` for ``slot`` (replacing any older one), evicting the least used."""
+        nbytes = table.nbytes
+        with self._lock:
+            self._drop(slot)
+            if nbytes > self.max_bytes:
+                return
+            self._entries[slot] = _Entry(identity, table, nbytes)
+            self._nbytes += nbytes
+            while self._nbytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def discard(self, slot: tuple[str, str]) -> None:
+        """Forget ``slot`` (e.g. its result was deleted)."""
+        with self._lock:
+            self._drop(slot)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._nbytes = 0
+
+    def _drop(self, slot: tuple[str, str]) -> None:
+        entry = self._entries.pop(slot, None)
+        if entry is not None:
+            self._nbytes -= entry.nbytes
+
+
+_shared: HotCache | None = None
+_shared_lock = threading.Lock()
+
+
+def hot_cache() -> HotCache:
+    """The process-wide hot cache, created on first use with the configured bound."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = HotCache(_configured_bytes())
+        return _shared
+
+
+def configure_hot_cache(max_mb: float) -> HotCache:
+    """Replace the process-wide hot cache by an empty one of ``max_mb`` MB (0: off)."""
+    global _shared
+    if max_mb < 0:
+        raise ConfigurationError(f"hot cache size {max_mb} MB is negative: expected 0 or more")
+    with _shared_lock:
+        _shared = HotCache(int(max_mb * 1_000_000))
+        return _shared
+
+
+def _configured_bytes() -> int:
+    raw = os.environ.get(_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB * 1_000_000
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        megabytes = -1.0
+    if megabytes < 0:
+        raise ConfigurationError(
+            f"{_ENV_VAR}={raw!r} is not a size: expected megabytes as a number >= 0 "
+            f"(0 turns the in-memory hot cache off; default {DEFAULT_MAX_MB})"
+        )
+    return int(megabytes * 1_000_000)
