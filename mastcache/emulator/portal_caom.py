@@ -100,7 +100,9 @@ class CaomQueries:
         if self.scale_rows is not None:
             return self._scaled(None, OBSERVATION_FIELDS)
         sky = self.sky
-        picked = [i for i in sky.in_obsid_order() if all(f.matches(sky.row(i)) for f in filters)]
+        picked = list(sky.in_obsid_order())
+        if filters:
+            picked = [i for i in picked if _passes(sky.row(i), filters)]
 
         def read(start: int, stop: int) -> Iterator[dict[str, Any]]:
             return (sky.row(i) for i in picked[start:stop])
@@ -128,6 +130,10 @@ class CaomQueries:
                 yield from batch.rows()
 
         return ResultSet(fields, scale.count, read, batches)
+
+
+def _passes(row: Mapping[str, Any], filters: list[ColumnFilter]) -> bool:
+    return all(f.matches(row) for f in filters)
 
 
 def _decorate(row: dict[str, Any], distance: float | None) -> dict[str, Any]:

@@ -5,13 +5,15 @@ extjs one, produced chunk by chunk so a large page streams (MAST_PROTOCOL.md sec
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Final
 
 from mastcache.emulator.portal_json import rows_text
 from mastcache.emulator.portal_request import PortalRequest, paging_block
 from mastcache.emulator.portal_results import ResultSet
 from mastcache.emulator.reply import Reply, encode_json
 from mastcache.emulator.sky_columns import Field
+
+ROWS_PER_CHUNK: Final = 250
 
 
 def error_reply(message: str) -> Reply:
@@ -75,12 +77,12 @@ def _extjs_chunks(
 def _rows(
     result: ResultSet, fields: Sequence[Field], request: PortalRequest, *, keyed: bool
 ) -> Iterator[bytes]:
-    """The page's rows as comma-separated JSON, one chunk per batch (a few hundred KB)."""
+    """The page's rows as comma-separated JSON, ROWS_PER_CHUNK rows (~250 KB) per chunk."""
     names = [name for name, _ in fields]
     first = True
     for batch in result.page_batches(request.page, request.pagesize, names):
-        if batch.size:
-            text = rows_text(batch, names, keyed)
+        for start in range(0, batch.size, ROWS_PER_CHUNK):
+            text = rows_text(batch.slice(start, start + ROWS_PER_CHUNK), names, keyed)
             yield (text if first else "," + text).encode("utf-8")
             first = False
 

@@ -31,6 +31,12 @@ class RowBatch:
         found = self.columns.get(name)
         return [None] * self.size if found is None else found
 
+    def slice(self, start: int, stop: int) -> RowBatch:
+        """Rows start..stop-1 of the batch (clipped to its size)."""
+        stop = min(stop, self.size)
+        columns = {name: values[start:stop] for name, values in self.columns.items()}
+        return RowBatch(max(0, stop - start), columns)
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """The batch row by row, as column -> value mappings."""
         names = list(self.columns)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 MRP: Final = "Minimum Recommended Products"
+UNLINKED: Final = frozenset({"HST", "HLA", "JWST"})
 
 
 @dataclass(frozen=True)
@@ -125,24 +126,33 @@ def primary_uri(obs: Mapping[str, Any]) -> str | None:
     """The observation's first recommended product (its dataURL); None for HST-family rows,
     whose dataURL MAST leaves null."""
     mission = str(obs["obs_collection"])
-    uris = primary_uris(
-        mission, [str(obs.get("obs_id"))], [obs.get("target_name")], [obs.get("filters")]
+    if mission in UNLINKED:
+        return None
+    stem = base_rule(mission)(
+        str(obs["obs_id"]), str(obs.get("target_name")), str(obs.get("filters"))
     )
-    return uris[0]
+    return f"mast:{mission.upper()}/product/{stem}{_first_suffix(mission)}"
 
 
 def primary_uris(
     mission: str, obs_ids: Sequence[str], targets: Sequence[Any], filters: Sequence[Any]
 ) -> list[str | None]:
     """`primary_uri` of many observations of one mission."""
-    if mission in {"HST", "HLA", "JWST"}:
+    if mission in UNLINKED:
         return [None] * len(obs_ids)
-    first = next(t for t in TEMPLATES[mission] if t.recommended)
-    rule, prefix = base_rule(mission), f"mast:{mission.upper()}/product/"
+    rule, prefix, suffix = (
+        base_rule(mission),
+        f"mast:{mission.upper()}/product/",
+        _first_suffix(mission),
+    )
     return [
-        f"{prefix}{rule(o, str(t), str(f))}{first.suffix}"
+        f"{prefix}{rule(o, str(t), str(f))}{suffix}"
         for o, t, f in zip(obs_ids, targets, filters, strict=True)
     ]
+
+
+def _first_suffix(mission: str) -> str:
+    return next(t for t in TEMPLATES[mission] if t.recommended).suffix
 
 
 def products_for(obs: Mapping[str, Any], min_bytes: int = 0) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from mastcache.emulator.sky_scale_synth import SCALE_OBSID_BASE, synthesize_batc
 
 __all__ = ["SCALE_OBSID_BASE", "Cone", "ScaleBatch", "ScaleRows", "scale_observation"]
 
-BATCH: Final = 500
+BATCH: Final = 1000
 CENTRE_U: Final = 60
 CENTRE_V: Final = 61
 

@@ -32,50 +32,53 @@ def catalog_ids(index: list[int]) -> list[int]:
 
 
 def mission_ids(
-    mission: str, inst: Instrument, draws: Draws, filters: list[str], t_min: FloatArray
+    mission: str, insts: list[Instrument], draws: Draws, filters: list[str], t_min: FloatArray
 ) -> Ids:
-    """(obs_id, target_name, sequence_number) lists for rows of one mission and instrument."""
+    """(obs_id, target_name, sequence_number) lists for rows of one mission; `insts` holds
+    each row's instrument."""
     index = draws.index.tolist()
-    names = scale_names(index)
     if mission in {"TESS", "Kepler", "K2"}:
         return _timeseries(mission, catalog_ids(index), t_min)
     nothing: list[int | None] = [None] * draws.size
-    ints = [draws.integers(ID_STREAM + k, 0, 1 << 40).tolist() for k in range(4)]
+    if mission in {"GALEX", "PS1"}:
+        obs_ids, fields = _survey_fields(mission, draws, filters)
+        return obs_ids, fields, nothing
+    names = scale_names(index)
     if mission == "HST":
-        return _hst(inst.id_letter, draws), names, nothing
-    if mission == "HLA":
-        slug = inst.name.lower().replace("/", "_")
-        visit = _ranged(ints[0], 5000, 16999), _ranged(ints[1], 1, 99)
-        ids = [
-            f"hst_{v}_{s:02d}_{slug}_{f.lower()}" for v, s, f in zip(*visit, filters, strict=True)
-        ]
-        return ids, names, nothing
-    if mission == "JWST":
-        return _jwst(inst, ints, filters), names, nothing
-    return _survey(mission, inst, draws, filters, names, ints)
+        return _hst(insts, draws), names, nothing
+    if mission in {"HLA", "JWST"}:
+        return _hubble_family(mission, insts, draws, filters), names, nothing
+    return _pointed(mission, insts, draws), names, nothing
 
 
-def _ranged(values: list[int], low: int, high: int) -> list[int]:
-    span = high - low + 1
-    return [low + v % span for v in values]
+def _numbers(draws: Draws, stream: int, low: int, high: int) -> list[int]:
+    return list(draws.integers(ID_STREAM + stream, low, high).tolist())
 
 
-def _hst(letter: str, draws: Draws) -> list[str]:
+def _hst(insts: list[Instrument], draws: Draws) -> list[str]:
     chars = [draws.choose(ID_STREAM + 10 + k, ALNUM) for k in range(5)]
-    visit = draws.integers(ID_STREAM + 20, 1, 99).tolist()
+    visit = _numbers(draws, 20, 1, 99)
     final = draws.choose(ID_STREAM + 21, "QMT0")
     return [
-        f"{letter}{a}{b}{c}{v:02d}{d}{e}{q}"
-        for a, b, c, v, d, e, q in zip(*chars[:3], visit, *chars[3:], final, strict=True)
+        f"{i.id_letter}{a}{b}{c}{v:02d}{d}{e}{q}"
+        for i, a, b, c, v, d, e, q in zip(insts, *chars[:3], visit, *chars[3:], final, strict=True)
     ]
 
 
-def _jwst(inst: Instrument, ints: list[list[int]], filters: list[str]) -> list[str]:
-    name = inst.name.split("/")[0].lower()
-    parts = _ranged(ints[0], 1000, 6999), _ranged(ints[1], 1, 99), _ranged(ints[2], 1, 30)
+def _hubble_family(
+    mission: str, insts: list[Instrument], draws: Draws, filters: list[str]
+) -> list[str]:
+    if mission == "HLA":
+        visits = _numbers(draws, 0, 5000, 16999), _numbers(draws, 1, 1, 99)
+        return [
+            f"hst_{v}_{s:02d}_{i.name.lower().replace('/', '_')}_{f.lower()}"
+            for v, s, i, f in zip(*visits, insts, filters, strict=True)
+        ]
+    parts = _numbers(draws, 0, 1000, 6999), _numbers(draws, 1, 1, 99), _numbers(draws, 2, 1, 30)
     return [
-        f"jw{p:05d}-o{o:03d}_t{t:03d}_{name}_clear-{f.lower().replace(';', '-')}"
-        for p, o, t, f in zip(*parts, filters, strict=True)
+        f"jw{p:05d}-o{o:03d}_t{t:03d}_{i.name.split('/')[0].lower()}_clear-"
+        f"{f.lower().replace(';', '-')}"
+        for p, o, t, i, f in zip(*parts, insts, filters, strict=True)
     ]
 
 
@@ -100,47 +103,26 @@ def _timeseries(mission: str, cids: list[int], t_min: FloatArray) -> Ids:
     return ids, ktwo, list[int | None](campaigns)
 
 
-def _survey(
-    mission: str,
-    inst: Instrument,
-    draws: Draws,
-    filters: list[str],
-    names: list[str],
-    ints: list[list[int]],
-) -> Ids:
-    nothing: list[int | None] = [None] * draws.size
+def _survey_fields(mission: str, draws: Draws, filters: list[str]) -> tuple[list[str], list[str]]:
+    """GALEX tiles and PS1 sky cells: (obs_id, target_name) lists."""
     if mission == "GALEX":
-        tiles = [
-            f"AIS_{a}_{b}_{c}"
-            for a, b, c in zip(
-                _ranged(ints[0], 1, 400),
-                _ranged(ints[1], 1, 2),
-                _ranged(ints[2], 1, 99),
-                strict=True,
-            )
-        ]
+        tile = _numbers(draws, 0, 1, 400), _numbers(draws, 1, 1, 2), _numbers(draws, 2, 1, 99)
+        tiles = [f"AIS_{a}_{b}_{c}" for a, b, c in zip(*tile, strict=True)]
         big = draws.bits(ID_STREAM + 30) % np.uint64(GALEX_SPAN)
-        return [str(GALEX_LOW + int(b)) for b in big.tolist()], tiles, nothing
-    if mission == "PS1":
-        cells = [
-            f"skycell.{a:04d}.{b:03d}"
-            for a, b in zip(_ranged(ints[0], 635, 2643), _ranged(ints[1], 0, 99), strict=True)
-        ]
-        return (
-            [f"rings.v3.{c}.stk.{f}" for c, f in zip(cells, filters, strict=True)],
-            cells,
-            nothing,
-        )
+        return [str(GALEX_LOW + b) for b in big.tolist()], tiles
+    parts = _numbers(draws, 0, 635, 2643), _numbers(draws, 1, 0, 99)
+    cells = [f"skycell.{a:04d}.{b:03d}" for a, b in zip(*parts, strict=True)]
+    return [f"rings.v3.{c}.stk.{f}" for c, f in zip(cells, filters, strict=True)], cells
+
+
+def _pointed(mission: str, insts: list[Instrument], draws: Draws) -> list[str]:
+    """SWIFT, IUE and FUSE-style observation ids."""
     if mission == "SWIFT":
-        parts = _ranged(ints[0], 30000, 3999999), _ranged(ints[1], 1, 40)
-        return [f"{a:08d}{b:03d}" for a, b in zip(*parts, strict=True)], names, nothing
+        parts = _numbers(draws, 0, 30000, 3999999), _numbers(draws, 1, 1, 40)
+        return [f"{a:08d}{b:03d}" for a, b in zip(*parts, strict=True)]
     if mission == "IUE":
-        camera = inst.name.lower()
-        return [f"{camera}{v:05d}" for v in _ranged(ints[0], 1000, 56000)], names, nothing
-    return _program_ids(draws, ints), names, nothing
-
-
-def _program_ids(draws: Draws, ints: list[list[int]]) -> list[str]:
+        numbers = _numbers(draws, 0, 1000, 56000)
+        return [f"{i.name.lower()}{v:05d}" for i, v in zip(insts, numbers, strict=True)]
     letters = draws.choose(ID_STREAM + 22, "ABCDGPSUZ")
-    parts = _ranged(ints[0], 0, 999), _ranged(ints[1], 1, 99), _ranged(ints[2], 1, 9)
-    return [f"{c}{a:03d}{b:02d}{d:02d}000" for c, a, b, d in zip(letters, *parts, strict=True)]
+    program = _numbers(draws, 0, 0, 999), _numbers(draws, 1, 1, 99), _numbers(draws, 2, 1, 9)
+    return [f"{c}{a:03d}{b:02d}{d:02d}000" for c, a, b, d in zip(letters, *program, strict=True)]

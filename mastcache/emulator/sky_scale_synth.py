@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from mastcache.emulator.sky_draws import Draws, FloatArray, IndexArray
 from mastcache.emulator.sky_geometry import region_strings
-from mastcache.emulator.sky_missions import PI_NAMES, PROPOSAL_TYPES, TITLES, Instrument
+from mastcache.emulator.sky_missions import PI_NAMES, PROPOSAL_TYPES, TITLES
 from mastcache.emulator.sky_products import primary_uris
 from mastcache.emulator.sky_scale_ids import mission_ids, scale_names
 from mastcache.emulator.sky_scale_tables import ScaleTables, objects, scale_tables
@@ -50,7 +50,7 @@ def synthesize_batch(
     columns.update(_extras(t, inst, d, flags, np.asarray(columns["t_obs_release"])))
     columns["s_ra"], columns["s_dec"] = np.round(ra, 9).tolist(), np.round(dec, 9).tolist()
     columns["s_region"] = region_strings(ra, dec, flags["square"], size, rotation)
-    columns.update(_grouped(t, inst, d, columns["filters"], np.asarray(columns["t_min"])))
+    columns.update(_grouped(t, mission, inst, d, columns))
     kind = flags["square"].astype(np.int8)
     return columns, (kind, size, rotation)
 
@@ -133,20 +133,23 @@ def _extras(t: ScaleTables, inst: IntArray, d: Draws, flags: Flags, release: Flo
 
 
 def _grouped(
-    t: ScaleTables, inst: IntArray, d: Draws, filters: list[str], t_min: FloatArray
+    t: ScaleTables, mission: IntArray, inst: IntArray, d: Draws, columns: Columns
 ) -> Columns:
-    """Identifiers and URLs, made per instrument (their formats differ) and put back in
-    row order with one C-level gather per column."""
+    """Identifiers and URLs, made per mission (their formats differ) and put back in row
+    order with one C-level gather per column."""
+    filters, product_types = columns["filters"], columns["dataproduct_type"]
+    t_min = np.asarray(columns["t_min"])
     parts: list[tuple[npt.NDArray[np.intp], Columns]] = []
-    for flat in np.unique(inst).tolist():
-        rows = np.nonzero(inst == flat)[0]
-        collection, instrument = t.instruments[flat]
-        bands = [filters[i] for i in rows.tolist()]
-        obs_id, target, sequence = mission_ids(
-            collection, instrument, d.subset(rows), bands, t_min[rows]
-        )
-        group: Columns = {"obs_id": obs_id, "target_name": target, "sequence_number": sequence}
-        group.update(_urls(collection, instrument, obs_id, target, bands))
+    for m in np.unique(mission).tolist():
+        rows = np.nonzero(mission == m)[0]
+        picked = rows.tolist()
+        collection = t.profiles[m].collection
+        insts = [t.instruments[i][1] for i in inst[rows].tolist()]
+        bands = [filters[i] for i in picked]
+        ids = mission_ids(collection, insts, d.subset(rows), bands, t_min[rows])
+        group: Columns = dict(zip(GROUPED[:3], ids, strict=True))
+        kinds = [product_types[i] for i in picked]
+        group.update(_urls(collection, kinds, ids[0], ids[1], bands))
         parts.append((rows, group))
     order = np.concatenate([rows for rows, _ in parts])
     inverse = np.empty(d.size, np.intp)
@@ -160,10 +163,14 @@ def _grouped(
 
 
 def _urls(
-    collection: str, inst: Instrument, obs_ids: list[str], targets: list[str], filters: list[str]
+    collection: str, kinds: list[str], obs_ids: list[str], targets: list[str], filters: list[str]
 ) -> Columns:
     """`jpegURL` and `dataURL` from the same per-mission rules the sky uses."""
-    rule = preview_rule(collection) if inst.product_type == "image" else None
-    nothing: list[Any] = [None] * len(obs_ids)
-    previews = nothing if rule is None else list(map(rule, obs_ids, targets))
+    rule = preview_rule(collection)
+    previews: list[Any] = [None] * len(obs_ids)
+    if rule is not None:
+        previews = [
+            rule(o, t) if k == "image" else None
+            for o, t, k in zip(obs_ids, targets, kinds, strict=True)
+        ]
     return {"jpegURL": previews, "dataURL": primary_uris(collection, obs_ids, targets, filters)}

@@ -83,12 +83,12 @@ GOLDEN: dict[str, str] = {
     "position": "4caa508dbda48d95abd934cbb3d23713fbe00e499911c04eaf6acf7adc49760c",
     "products": "1502e6763f91c861302500c00559562a7c274e287daff5a48372b15f83ec8281",
     "all": "c474490eca2f2d90f269a3d70806807fd6d40f56e70e9b91bd1ef39d680af6cd",
-    "scale_cone_page_1": "2bbe35f9152ff0d0bd75946c36a29d18a43a209f3bb20e410bbdd42ecc9075f0",
-    "scale_cone_page_7": "774d3b11ada23c9337955f57070101479b48feb6ae4db55cbec1e9f67b3947cf",
-    "scale_cone_extjs": "cdd74499eb68d84a9b208d43b5320f6756a4f9303e30146f57e185feab483152",
-    "scale_filtered": "6de84b4ed44f1e9f0860c948a61b4f8c042aa2ffaec5ac82ad73f73f445e4e0a",
-    "scale_position": "de6c37345a3f635bca49675a9feeb50c1e96dc516fa485fa01e9e17f64337f8b",
-    "scale_products": "cbe90ba591b2a420a4826d292473264cf1de5ae03dcdfafcd363b6e637369e21",
+    "scale_cone_page_1": "bc83fa11b0fcff1c2c503fb9a7e63820ca39d42a1f0de21585850675f80ff87b",
+    "scale_cone_page_7": "a6df644e33480fe5cef89455632393099bbbdec93637d948830826fc52cf7acd",
+    "scale_cone_extjs": "74d7e6af852840a39a47925efaf34bffb857a909d04dab9a39acbd796540eae7",
+    "scale_filtered": "cd146d763e0e9d681424aee38bf9eba36b0e8fe5621fb60a3e76d85ff68b77be",
+    "scale_position": "8a0f086404cd889de8d127e32db4cc6918430fa9b8541a2e0511b5f712a6c10c",
+    "scale_products": "489253e18c2113b7fe4c1b60c144194c153a5d33354ccadba54401aae9f36e12",
 }
 
 

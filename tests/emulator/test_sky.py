@@ -171,3 +171,47 @@ def test_scale_rows_stop_at_count_and_have_products() -> None:
     assert obs is not None and obs["obs_id"] == rows[2]["obs_id"]
     assert products_for(obs)
     assert scale_observation(SEED, SCALE_OBSID_BASE + 30, 30) is None
+
+
+@pytest.fixture(scope="module")
+def scaled() -> list[dict[str, object]]:
+    return list(ScaleRows(SEED, 100_000, Cone(10.0, -30.0, 2.0)).rows(40_000, 43_000))
+
+
+def test_scale_rows_do_not_depend_on_batch_boundaries(scaled: list[dict[str, object]]) -> None:
+    scale = ScaleRows(SEED, 100_000, Cone(10.0, -30.0, 2.0))
+    assert list(scale.rows(40_123, 41_777)) == scaled[123:1777]
+    assert next(scale.rows(42_999, 50_000)) == scaled[-1]
+    other = list(ScaleRows(SEED + 1, 100_000, Cone(10.0, -30.0, 2.0)).rows(40_000, 40_050))
+    assert [r["obs_id"] for r in other] != [r["obs_id"] for r in scaled[:50]]
+
+
+def test_scale_rows_have_every_column_with_its_declared_type(
+    scaled: list[dict[str, object]],
+) -> None:
+    for row in scaled:
+        assert list(row) == [name for name, _ in OBSERVATION_FIELDS] + ["distance"]
+        for name, kind in OBSERVATION_FIELDS:
+            expected = int if name in {"obsid", "objID"} else PYTHON_TYPES[kind]
+            value = row[name]
+            assert value is None or type(value) is expected, (name, value)
+    missions = Counter(str(r["obs_collection"]) for r in scaled)
+    assert set(missions) == {"HST", "HLA", "JWST", "TESS", "GALEX", "PS1", "SWIFT", "IUE", "FUSE"}
+
+
+def test_scale_rows_follow_mission_formats_and_value_ranges(
+    scaled: list[dict[str, object]],
+) -> None:
+    for row in scaled:
+        assert re.fullmatch(OBS_ID_FORMATS[str(row["obs_collection"])], str(row["obs_id"]))
+        t_min, t_max = float(row["t_min"]), float(row["t_max"])  # type: ignore[arg-type]
+        assert 40000 < t_min <= t_max < float(row["t_obs_release"])  # type: ignore[arg-type]
+        assert str(row["s_region"]).startswith(("POLYGON ICRS ", "CIRCLE ICRS "))
+        assert row["dataRights"] in {"PUBLIC", "EXCLUSIVE_ACCESS"}
+        assert row["target_classification"] is None
+        if row["obs_collection"] == "TESS":
+            assert row["proposal_pi"] == "Ricker, George" and row["sequence_number"]
+        if row["obs_collection"] in {"GALEX", "PS1"}:
+            assert row["proposal_id"] is None and row["obs_title"] is None
+    assert len({r["obs_id"] for r in scaled}) > 0.99 * len(scaled)
+    assert any(r["jpegURL"] for r in scaled) and any(r["dataURL"] for r in scaled)
