@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -44,7 +44,7 @@ class SourceField:
     schema: CatalogSchema
     ra: FloatArray
     dec: FloatArray
-    columns: dict[str, Column]
+    columns: MutableMapping[str, Column]
 
     def __len__(self) -> int:
         return int(self.ra.size)
@@ -92,7 +92,7 @@ def build_field(seed: int, schema: CatalogSchema, anchors: Sequence[Anchor]) -> 
     return _sorted_field(schema, stream_seed(seed, schema.key, "values"), ra, dec, ids)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def scaled_cone(
     seed: int, schema: CatalogSchema, cone: tuple[float, float, float], count: int
 ) -> SourceField:

@@ -9,8 +9,9 @@ schema's `null_marker`, e.g. Pan-STARRS's -999).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -45,6 +46,7 @@ _OBLIQUITY: Final = np.radians(23.4392911)
 class Batch:
     """The sources being generated: positions, ids, brightness and the random stream."""
 
+    seed: int
     rng: np.random.Generator
     ra: FloatArray
     dec: FloatArray
@@ -55,25 +57,61 @@ class Batch:
     def size(self) -> int:
         return int(self.ra.size)
 
+    def stream(self, name: str) -> Batch:
+        """The batch with the random stream of column `name` (independent of other columns)."""
+        rng = np.random.default_rng((self.seed, zlib.crc32(name.encode())))
+        return replace(self, rng=rng)
+
 
 def make_batch(seed: int, ra: FloatArray, dec: FloatArray, ids: Column) -> Batch:
     """A batch whose every value depends on `seed` and the inputs only."""
     rng = np.random.default_rng(seed)
     brightness = np.clip(rng.normal(16.5, 2.6, ra.size), 4.0, 23.5)
-    return Batch(rng, ra, dec, ids, brightness)
+    return Batch(seed, rng, ra, dec, ids, brightness)
 
 
-def generate(schema: CatalogSchema, batch: Batch) -> dict[str, Column]:
-    """Every column of `schema` for the batch, by name."""
-    columns: dict[str, Column] = {}
-    for name, kind in schema.fields:
-        columns[name] = _column(schema, batch, name, kind.lower())
-    if not _own_id_rule(schema, schema.id_column):
-        columns[schema.id_column] = batch.ids
-    if schema.ra_column in columns:
-        columns[schema.ra_column] = batch.ra
-        columns[schema.dec_column] = batch.dec
-    return columns
+class LazyColumns(MutableMapping[str, Column]):
+    """A schema's columns for one batch, each generated on first use (then kept)."""
+
+    def __init__(self, schema: CatalogSchema, batch: Batch) -> None:
+        self._schema = schema
+        self._batch = batch
+        self._kinds = {name: kind.lower() for name, kind in schema.fields}
+        self._values: dict[str, Column] = {}
+        if not _own_id_rule(schema, schema.id_column):
+            self._values[schema.id_column] = batch.ids
+        if schema.ra_column in self._kinds:
+            self._values[schema.ra_column] = batch.ra
+            self._values[schema.dec_column] = batch.dec
+
+    def __getitem__(self, name: str) -> Column:
+        found = self._values.get(name)
+        if found is None:
+            if name not in self._kinds:
+                raise KeyError(name)
+            found = _column(self._schema, self._batch.stream(name), name, self._kinds[name])
+            self._values[name] = found
+        return found
+
+    def __setitem__(self, name: str, values: Column) -> None:
+        self._values[name] = values
+
+    def __delitem__(self, name: str) -> None:
+        del self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._kinds or name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._kinds), **dict.fromkeys(self._values)})
+
+    def __len__(self) -> int:
+        return len(set(self._kinds) | set(self._values))
+
+
+def generate(schema: CatalogSchema, batch: Batch) -> LazyColumns:
+    """Every column of `schema` for the batch, by name (generated when first read)."""
+    return LazyColumns(schema, batch)
 
 
 def _own_id_rule(schema: CatalogSchema, name: str) -> bool:
@@ -206,10 +244,3 @@ def to_json_values(column: Column) -> list[Any]:
             values[missing] = None
             return list(values.tolist())
     return list(column.tolist())
-
-
-def take(
-    columns: dict[str, Column], names: Sequence[str], index: npt.NDArray[np.intp]
-) -> list[list[Any]]:
-    """The JSON values of `names` for the rows at `index`, one list per column."""
-    return [to_json_values(columns[name][index]) for name in names]

@@ -80,7 +80,8 @@ def _body(
     for start in range(rows.start, rows.stop, ROWS_PER_CHUNK):
         stop = min(start + ROWS_PER_CHUNK, rows.stop)
         chunk = _rows(selection, query.columns, by_name, start, stop)
-        yield (b"" if first else b",") + json.dumps(chunk, separators=(",", ":"))[1:-1].encode()
+        text = json.dumps(chunk, separators=(",", ":"), allow_nan=False)[1:-1]
+        yield (text if first else "," + text).encode("utf-8")
         first = False
     yield b"]}"
 
@@ -98,12 +99,14 @@ def _rows(
     by_name: Mapping[str, Mapping[str, Any]],
     start: int,
     stop: int,
-) -> list[list[Any]]:
+) -> list[tuple[Any, ...]]:
+    """Rows start..stop of the selection (tuples encode as JSON arrays); BIGINT values are
+    strings, like MAST's."""
     part = selection.index[start:stop]
-    columns = []
+    columns: dict[str, list[Any]] = {}
     for name in names:
         values = to_json_values(selection.field.columns[name][part])
         if by_name[name]["db_type"] == "BIGINT":
             values = [None if v is None else str(v) for v in values]
-        columns.append(values)
-    return [list(row) for row in zip(*columns, strict=True)]
+        columns[name] = values
+    return list(zip(*columns.values(), strict=True))
