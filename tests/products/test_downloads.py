@@ -231,3 +231,34 @@ def test_cloud_uris_need_enabling_then_map_through_path_lookup(
     assert isinstance(mapping, dict)
     assert mapping["mast:NOPE/product/does_not_exist.fits"] is None
     assert live.requests.matching("/api/v0.1/path_lookup", "GET")
+
+
+def test_the_emulators_product_bytes_knob_sizes_lists_and_files_alike(
+    observations: ObservationsClass, live: EmulatorServer, tmp_path: Path
+) -> None:
+    live.reconfigure(product_bytes=300_000)
+    found = observations.query_criteria(obs_collection="HST", mode="refresh")
+    products = observations.get_product_list(found[:1], mode="refresh")
+    fits_rows = [row for row in products if str(row["productFilename"]).endswith(".fits")]
+    assert fits_rows and all(row["size"] >= 300_000 for row in fits_rows)
+    manifest = observations.download_products(products, download_dir=tmp_path)
+    assert manifest is not None and set(manifest["Status"]) == {"COMPLETE"}
+    for row, path in zip(products, manifest["Local Path"], strict=True):
+        assert Path(path).stat().st_size == row["size"]
+
+
+def test_one_progress_bar_counts_bytes_and_files_only_when_shown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mastcache.products.progress import DownloadProgress
+
+    with DownloadProgress(2048, 2, shown=True) as bar:
+        bar.add_bytes(1024)
+        bar.file_done()
+        bar.add_bytes(1024)
+        bar.file_done()
+    assert (bar.bytes_done, bar.files_done) == (2048, 2)
+    assert "2/2 files" in capsys.readouterr().err
+    with DownloadProgress(10, 1, shown=None) as hidden:  # stderr is not a terminal here
+        hidden.add_bytes(10)
+    assert capsys.readouterr().err == ""
