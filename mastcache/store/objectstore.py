@@ -101,9 +101,9 @@ class ObjectStore:
         """The whole object; :class:`FileNotFoundError` if it is not there."""
         with (
             self._errors(relative),
-            self.filesystem.open_input_file(self.location(relative)) as stream,
+            self.filesystem.open_input_stream(self.location(relative)) as stream,
         ):
-            return bytes(stream.read())
+            return bytes(stream.read())  # one GET, no HEAD for the size
 
     def download(self, relative: str, target: Path) -> None:
         """Copy the object to the local ``target`` atomically."""
