@@ -198,7 +198,7 @@ def _string_column(schema: CatalogSchema, batch: Batch, name: str) -> Column:
 
 
 def _band_offset(name: str) -> float:
-    letter = name.lstrip("e_").lower()[:1]
+    letter = name.removeprefix("e_").lower()[:1]
     return BAND_OFFSETS.get(letter, 0.2 * (sum(map(ord, name)) % 7 - 3))
 
 
