@@ -212,7 +212,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 
 def _prefix_routes(path: str) -> dict[str, Handler] | None:
-    """Routes matched by path pattern: the Search API, Pan-STARRS, staged bundles."""
+    """Routes matched by path pattern: Search API, Pan-STARRS, staged bundles, HLA spectra."""
     from mastcache.emulator import routes_catalogs  # lazy: the catalog and mission routes
 
     return routes_catalogs.match(path)
