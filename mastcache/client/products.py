@@ -44,7 +44,8 @@ _MRP = "Minimum Recommended Products"
 def observation_ids(observations: Any) -> list[str]:
     """The ``obsid`` values a product query asks for, FFI observations left out."""
     if isinstance(observations, (Table, Row)):
-        values = _without_ffis(Table(observations))["obsid"]
+        table = observations if isinstance(observations, Table) else Table(observations)
+        values = _without_ffis(table)["obsid"]  # no copies of wide tables: read-only use
     elif np.isscalar(observations):
         values = [observations]
     else:
@@ -70,7 +71,7 @@ def _without_ffis(table: Table) -> Table:
         if is_ffi.any():
             log.warning(message + "\n".join(str(x) for x in table["obs_id"][is_ffi]))
         keep &= ~is_ffi
-    return table[keep]
+    return table if keep.all() else table[keep]
 
 
 def filter_products(
