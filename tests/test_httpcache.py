@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 import pytest
 import requests
+from httpcache_portal import FORM, ROWS_PER_PAGE, invoke, portal_body, write_pages
 
 from mastcache.httpcache import HTTP_CACHE_FILE, http_cache_key, make_session
 from mastcache.settings import Settings
 
 SECRET = "s3cr3t-T0KEN-value-4242"
-ROWS_PER_PAGE = 3
 PAGES = 4
 
 
@@ -92,28 +92,6 @@ def server() -> Iterator[tuple[str, Behaviour]]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(cache_dir=tmp_path / "cache")
-
-
-def portal_body(page: int = 1, breaker: str | None = None, **params: Any) -> str:
-    """A Portal form body exactly as astroquery encodes it (MAST_PROTOCOL.md 1.1)."""
-    request = {
-        "service": "Mast.Caom.Cone",
-        "params": params or {"ra": 23.34086, "dec": 60.658, "radius": 0.2},
-        "format": "json",
-        "pagesize": ROWS_PER_PAGE,
-        "page": page,
-        "cacheBreaker": breaker or str(uuid.uuid4()),
-    }
-    return "request=" + quote(json.dumps(request))
-
-
-FORM = {"Content-type": "application/x-www-form-urlencoded", "Accept": "text/plain"}
-
-
-def invoke(session: requests.Session, base: str, body: str) -> requests.Response:
-    response = session.post(f"{base}/api/v0/invoke", data=body, headers=FORM, timeout=10)
-    response.raise_for_status()
-    return response
 
 
 def test_cache_breaker_does_not_defeat_the_cache(
@@ -235,12 +213,6 @@ def test_interrupted_paginated_fetch_resumes_from_cached_pages(
     assert len({row["obsid"] for row in rows}) == len(rows)
 
 
-def _write_pages(base: str, cache_dir: str, worker: int, count: int) -> None:
-    with make_session(Settings(cache_dir=Path(cache_dir))) as session:
-        for index in range(count):
-            invoke(session, base, portal_body(ra=float(worker), dec=float(index)))
-
-
 def test_concurrent_processes_lose_no_writes(
     server: tuple[str, Behaviour], settings: Settings
 ) -> None:
@@ -248,7 +220,7 @@ def test_concurrent_processes_lose_no_writes(
     make_session(settings).close()  # create the database once, as the transport does
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=_write_pages, args=(base, str(settings.cache_dir), w, 40))
+        context.Process(target=write_pages, args=(base, str(settings.cache_dir), w, 40))
         for w in range(3)
     ]
     for process in workers:
