@@ -12,11 +12,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from team.teamcache import AWS_ENV, Team
+from team.teamcache import AWS_ENV, PG_ADMIN, Team
 
 from mastcache.emulator import EmulatorServer
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mastcache.settings import Settings
 
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "mastcache-test",
     "AWS_SECRET_ACCESS_KEY": "mastcache-test-secret",
