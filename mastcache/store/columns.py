@@ -9,7 +9,7 @@ for object columns, which have no columnar form.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,13 @@ class DecodedColumn:
             return int(self.data.jd1.nbytes + self.data.jd2.nbytes)
         return int(self.data.nbytes + (0 if self.mask is None else self.mask.nbytes))
 
+    def copied(self) -> DecodedColumn:
+        """The same column with data and mask of its own."""
+        if isinstance(self.data, Time):
+            return replace(self, data=self.data.copy())
+        mask = None if self.mask is None else self.mask.copy()
+        return replace(self, data=self.data.copy(), mask=mask)
+
     def build(self, *, copy: bool) -> Any:
         """A new Column, MaskedColumn or Time; ``copy`` gives it its own data and mask."""
         if isinstance(self.data, Time):
@@ -75,7 +82,7 @@ class DecodedColumn:
         if not self.info.get("masked", self.mask is not None):
             return Column(data, copy=False, **kwargs)
         mask = np.zeros(data.shape, bool) if self.mask is None else self.mask
-        column = MaskedColumn(data, mask=mask.copy() if copy else mask, copy=False, **kwargs)
+        column = MaskedColumn(data, mask=mask, copy=False, **kwargs)  # astropy copies masks
         if "fill_value" in self.info:
             column.fill_value = self.info["fill_value"]
         return column

@@ -67,17 +67,22 @@ class HotCache:
             self._entries.move_to_end(slot)
             return entry.table
 
-    def put(self, slot: tuple[str, str], identity: FileIdentity, table: DecodedTable) -> None:
-        """Keep ``table`` for ``slot`` (replacing any older one), evicting the least used."""
+    def put(self, slot: tuple[str, str], identity: FileIdentity, table: DecodedTable) -> bool:
+        """Keep ``table`` for ``slot`` (replacing any older one), evicting the least used.
+
+        Returns whether it was kept (False when it alone exceeds the bound): if not, the
+        caller may hand ``table``'s arrays out without copying them.
+        """
         nbytes = table.nbytes
         with self._lock:
             self._drop(slot)
             if nbytes > self.max_bytes:
-                return
+                return False
             self._entries[slot] = _Entry(identity, table, nbytes)
             self._nbytes += nbytes
             while self._nbytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))
+            return True
 
     def discard(self, slot: tuple[str, str]) -> None:
         """Forget ``slot`` (e.g. its result was deleted)."""

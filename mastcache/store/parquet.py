@@ -41,6 +41,8 @@ __all__ = [
 SCHEMA_KEY = b"mastcache"
 #: Tables with at least this many cells convert their columns on a thread pool.
 PARALLEL_CELLS = 200_000
+#: Decoded tables of at least this many bytes are copied on the thread pool.
+PARALLEL_COPY_BYTES = 8_000_000
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
 FORMAT_VERSION = 1
@@ -80,7 +82,10 @@ class DecodedTable:
     def build(self, *, copy: bool) -> Table:
         """A new Table; ``copy=True`` gives it data, masks and meta of its own."""
         table = Table(masked=self.masked)
-        columns = [column.build(copy=copy) for column in self.columns]
+        parts = self.columns
+        if copy and self.nbytes >= PARALLEL_COPY_BYTES:  # memory-bound: spread over cores
+            parts, copy = tuple(_executor().map(DecodedColumn.copied, parts)), False
+        columns = [column.build(copy=copy) for column in parts]
         if columns:
             _adopt_columns(table, columns)
         if self.meta is not None:

@@ -216,7 +216,8 @@ class Store:
                 decoded = parquet.read_decoded(path)
             else:
                 decoded = self._read_verified(record, path, stat)
-            hot_cache().put(slot, identity, decoded)
+            if not hot_cache().put(slot, identity, decoded):
+                return decoded.build(copy=False)  # not kept: the caller's alone
         return decoded.build(copy=True)  # the caller may edit it; the cached parts stay
 
     def delete_query(self, key: str) -> None:
