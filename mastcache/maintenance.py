@@ -8,6 +8,7 @@ between leaves an unreferenced file for the sweeper, never a row pointing at not
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 20
+#: An unfinished download untouched this long is abandoned: prune --expired removes it.
+PARTIAL_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class PruneReport:
     queries: list[str] = field(default_factory=list)
     resolutions: int = 0
     files: list[str] = field(default_factory=list)
+    #: unfinished downloads removed (their resumable partial files)
+    partials: int = 0
     freed_bytes: int = 0
     dry_run: bool = False
 
@@ -153,6 +158,8 @@ def _check(path: Path, size: int, sha256: str) -> str | None:
 
 def verify_cache(settings: Settings) -> list[VerifyProblem]:
     """Rehash every cached result table and downloaded file; list each one that changed."""
+    from mastcache.products import verify_files
+
     problems: list[VerifyProblem] = []
     with Store.open(settings) as store:
         for record in store.list_queries():
@@ -160,13 +167,11 @@ def verify_cache(settings: Settings) -> list[VerifyProblem]:
             problem = _check(path, record.nbytes, record.sha256)
             if problem:
                 problems.append(VerifyProblem("query", record.key, path, problem))
-        with store.unit_of_work(read_only=True) as uow:
-            files = uow.files.list()
-        for file in files:
-            path = store.root / file.local_path
-            problem = _check(path, file.size, file.sha256)
-            if problem:
-                problems.append(VerifyProblem("file", file.uri, path, problem))
+        # product files: rehashed, and marked corrupt so their next download re-fetches them
+        problems.extend(
+            VerifyProblem("file", found.uri, store.root / found.local_path, found.detail)
+            for found in verify_files(store)
+        )
     return problems
 
 
@@ -201,6 +206,9 @@ def prune_cache(
         report.freed_bytes = sum(r.nbytes for r in queries if r.key in doomed)
         if expired:
             report.resolutions = _prune_resolutions(store, now, dry_run)
+        partial_age = older_than or (PARTIAL_LIFETIME if expired else None)
+        if partial_age is not None:
+            report.partials = _prune_partials(store.root, partial_age, dry_run)
         if max_bytes is not None:
             remaining = sum(r.nbytes for r in queries if r.key not in doomed)
             report.files = _files_over_budget(store, files, max_bytes - remaining, dry_run)
@@ -276,6 +284,20 @@ def _prune_resolutions(store: Store, now: datetime, dry_run: bool) -> int:
     return len(stale)
 
 
+def _prune_partials(root: Path, older_than: timedelta, dry_run: bool) -> int:
+    """Remove resumable partial downloads (and their lock files) untouched for ``older_than``."""
+    cutoff = time.time() - older_than.total_seconds()
+    stale = [
+        path
+        for path in (root / "products" / "partial").glob("*")
+        if path.is_file() and path.stat().st_mtime < cutoff
+    ]
+    if not dry_run:
+        for path in stale:
+            path.unlink(missing_ok=True)
+    return sum(1 for path in stale if not path.name.endswith(".lock"))
+
+
 def clear_cache(settings: Settings, *, wait: float = 30.0) -> PruneReport:
     """Remove every cached result, resolution, manifest and file; keep the empty catalog."""
     report = PruneReport()
@@ -295,6 +317,7 @@ def clear_cache(settings: Settings, *, wait: float = 30.0) -> PruneReport:
         report.files = [record.uri for record in files]
         report.resolutions = len(resolutions)
         report.freed_bytes = sum(r.nbytes for r in queries) + sum(f.size for f in files)
+        report.partials = _prune_partials(store.root, timedelta(0), dry_run=False)
     _clear_http_cache(settings.cache_dir)
     return report
 

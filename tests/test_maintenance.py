@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,7 +93,8 @@ def test_verify_finds_a_changed_table_and_a_changed_file(filled: Settings) -> No
     file_path.write_bytes(b"x" * 3000)
     problems = {(p.kind, p.identifier): p.problem for p in verify_cache(filled)}
     assert set(problems) == {("query", "b" * 64), ("file", "mast:HST/product/new.fits")}
-    assert all(problem.startswith("sha256") for problem in problems.values())
+    assert problems[("query", "b" * 64)].startswith("sha256")
+    assert "the file changed" in problems[("file", "mast:HST/product/new.fits")]
 
 
 def test_prune_expired_removes_only_expired_entries(filled: Settings) -> None:
@@ -114,6 +117,20 @@ def test_prune_expired_removes_only_expired_entries(filled: Settings) -> None:
 def test_prune_older_than(filled: Settings) -> None:
     report = prune_cache(filled, older_than=timedelta(hours=1))
     assert sorted(report.queries) == ["a" * 64, "b" * 64]
+
+
+def test_prune_removes_abandoned_partial_downloads_only(filled: Settings) -> None:
+    partial = filled.cache_dir / "products" / "partial"
+    partial.mkdir(parents=True)
+    old, fresh = partial / "old-download", partial / "fresh-download"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert prune_cache(filled, expired=True).partials == 1
+    assert not old.exists() and fresh.exists()
+    assert clear_cache(filled).partials == 1
+    assert not fresh.exists()
 
 
 def test_prune_to_a_size_budget_evicts_oldest_first(filled: Settings) -> None:
@@ -155,7 +172,7 @@ def test_cli_stats_verify_and_prune(filled: Settings) -> None:
     assert stats.returncode == 0, stats.stderr
     assert stats.stdout.splitlines()[1].startswith('"Mast.Caom.Cone","observations",3,21')
     assert run("cache", "verify").returncode == 0
-    assert "removed 1 results, 1 resolutions" in run("cache", "prune", "--expired").stdout
+    assert "removed 1 results, 1 resolutions, 0 files" in run("cache", "prune", "--expired").stdout
     usage = run("cache", "prune")
     assert usage.returncode == 2 and "say what to prune" in usage.stderr
     with Store.open(filled) as store:

@@ -109,8 +109,9 @@ def prune(expired: bool, older_than: str | None, max_size: str | None, dry_run: 
     )
     verb = "would remove" if dry_run else "removed"
     click.echo(
-        f"{verb} {len(report.queries)} results, {report.resolutions} resolutions and "
-        f"{len(report.files)} files ({_human(report.freed_bytes)})"
+        f"{verb} {len(report.queries)} results, {report.resolutions} resolutions, "
+        f"{len(report.files)} files and {report.partials} unfinished downloads "
+        f"({_human(report.freed_bytes)})"
     )
 
 
