@@ -78,7 +78,10 @@ def _import_astroquery_mast(url: str, cache: Path) -> ModuleType:
     import astropy.config.configuration as configuration
     import astroquery
 
-    configuration.get_config("astroquery.mast", rootname="astropy")["server"] = url
+    mast_config = configuration.get_config("astroquery.mast", rootname="astropy")
+    mast_config["server"] = url
+    # Pan-STARRS metadata is read from catalogs_server at call time (MAST_PROTOCOL.md 0)
+    mast_config["catalogs_server"] = url
     astroquery.cache_conf.cache_active = False
     import astroquery.mast as mast
     from astroquery.query import BaseQuery
