@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from mastcache.emulator import downloads, resolver
+from mastcache.emulator.auth import AccessControl
 from mastcache.emulator.config import EmulatorConfig
 from mastcache.emulator.faults import FaultPlan, FaultRule, FaultState, apply_fault
 from mastcache.emulator.reply import Reply
@@ -47,6 +48,8 @@ class EmulatorApp:
         self._portal: PortalService | None = None
         self._lock = threading.Lock()
         self.requests = RequestLog()
+        #: Token book and access rules (mastcache.emulator.auth); ``access.tokens.advance()``.
+        self.access = AccessControl()
 
     @property
     def config(self) -> EmulatorConfig:
@@ -150,7 +153,8 @@ class EmulatorApp:
 
 
 def _invoke(app: EmulatorApp, request: Request) -> Reply:
-    return app.portal().invoke(_single(request.form), request.base_url)
+    with app.access.viewing(app.config, request):  # exclusive-access rows: emulator/auth.py
+        return app.portal().invoke(_single(request.form), request.base_url)
 
 
 def _columnsconfig(app: EmulatorApp, request: Request) -> Reply:
@@ -163,6 +167,9 @@ def _santa(app: EmulatorApp, request: Request) -> Reply:
 
 def _download(app: EmulatorApp, request: Request) -> Reply:
     uri = next(iter(request.query.get("uri", [])), None)
+    refusal = app.access.download_refusal(app.config, request, uri or "")  # emulator/auth.py
+    if refusal is not None:
+        return refusal
     return downloads.download_file(
         uri,
         request.method,
@@ -182,22 +189,7 @@ def _path_lookup(app: EmulatorApp, request: Request) -> Reply:
 
 
 def _whoami(app: EmulatorApp, request: Request) -> Reply:
-    identity = app.config.identity_for(request.cookie("mast_token"))
-    if identity is None:
-        return Reply.json(
-            {"anon": True, "eppn": "", "ezid": "anonymous", "attrib": {}, "scopes": []}
-        )
-    attrib = {
-        "display_name": identity.display_name,
-        "email": identity.email,
-        "username": identity.username,
-    }
-    return Reply.json(
-        {
-            "anon": False, "eppn": f"{identity.username}@stsci.edu", "ezid": identity.username,
-            "attrib": attrib, "scopes": list(identity.scopes), "session": None, "token": None,
-        }
-    )  # fmt: skip
+    return app.access.whoami(app.config, request)  # mastcache.emulator.auth
 
 
 ROUTES: dict[str, dict[str, Handler]] = {

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
+from mastcache.emulator.auth import restricted_query
 from mastcache.emulator.catalogs import CatalogQueries
 from mastcache.emulator.portal_caom import CaomQueries
 from mastcache.emulator.portal_columns import DATA_DIR, column_config
@@ -23,6 +24,7 @@ from mastcache.emulator.portal_envelope import (
 )
 from mastcache.emulator.portal_facets import EMPTY_PAGING, all_columns
 from mastcache.emulator.portal_request import PortalRequest, parse_request
+from mastcache.emulator.portal_results import ResultSet
 from mastcache.emulator.reply import JSON_TYPE, Reply
 from mastcache.emulator.sky_columns import OBSERVATION_FIELDS, SELECTED_FIELD
 from mastcache.errors import InvalidQueryError
@@ -73,10 +75,12 @@ class PortalService:
         self.polls = PollCounter()
         self._all_body: bytes | None = None
         self._handlers: dict[str, Callable[[PortalRequest], Reply]] = {
-            "mast.caom.cone": lambda r: result_reply(self.caom.cone(r.params), r),
+            "mast.caom.cone": lambda r: result_reply(restricted_query(self.caom.cone, r.params), r),
             "mast.caom.filtered": lambda r: self._filtered(r, positional=False),
             "mast.caom.filtered.position": lambda r: self._filtered(r, positional=True),
-            "mast.caom.products": lambda r: result_reply(self.caom.products(r.params), r),
+            "mast.caom.products": lambda r: result_reply(
+                restricted_query(self.caom.products, r.params), r
+            ),
             "mast.caom.all": lambda r: self._caom_all(),
         }
 
@@ -124,7 +128,10 @@ class PortalService:
         )
 
     def _filtered(self, request: PortalRequest, *, positional: bool) -> Reply:
-        return result_reply(self.caom.filtered(request.params, positional=positional), request)
+        def query(params: Mapping[str, Any]) -> ResultSet:
+            return self.caom.filtered(params, positional=positional)
+
+        return result_reply(restricted_query(query, request.params), request)  # auth.py
 
     def _caom_all(self) -> Reply:
         if self._all_body is None:
