@@ -370,3 +370,52 @@ def test_snapshot_replay_labels_its_source(store: Store, clock: Clock) -> None:
     replay = Archive(store, RefreshPolicy(), clock=clock, cache_source="snapshot")
     table = replay.table(CONE, unreachable, mode="offline")
     assert table.meta["mastcache"]["source"] == "snapshot"
+
+
+def test_warm_hits_are_the_callers_to_edit(archive: Archive, clock: Clock) -> None:
+    fetch = CountingFetch()
+    archive.table(CONE, fetch, mode="cache-first")
+    first = archive.table(CONE, fetch, mode="cache-first")  # decoded once, kept in memory
+    first["s_ra"][0] = -1.0
+    first["t_exptime"].mask[1] = False
+    first["obsid"][2] = "9999"
+    first["s_ra"].unit = "rad"
+    first.meta["note"] = "edited"
+    first.meta["mastcache"]["source"] = "edited"
+    clock.advance(minutes=5)
+    second = archive.table(CONE, fetch, mode="cache-first")
+    assert fetch.calls == 1
+    assert second["s_ra"][0] == 23.0 and second["s_ra"].unit == "deg"
+    assert list(second["t_exptime"].mask) == [False, True, False]
+    assert list(second["obsid"]) == ["1000", "1001", "1002"]
+    assert second.meta["note"] == "from MAST"
+    assert second.meta["mastcache"]["source"] == "cache"  # fresh provenance per call
+    assert second.meta["mastcache"] is not first.meta["mastcache"]
+
+
+def test_a_replaced_result_is_never_served_from_memory(archive: Archive) -> None:
+    fetch = CountingFetch()
+    archive.table(CONE, fetch, mode="cache-first")
+    assert list(archive.table(CONE, fetch, mode="cache-first")["version"]) == [1, 1, 1]
+    archive.table(CONE, fetch, mode="refresh")  # a new file and record for the same key
+    assert list(archive.table(CONE, fetch, mode="cache-first")["version"]) == [2, 2, 2]
+
+
+def test_corruption_after_a_warm_hit_is_still_detected(
+    archive: Archive, tmp_path: Path, clock: Clock
+) -> None:
+    archive.table(CONE, CountingFetch(), mode="cache-first")
+    archive.table(CONE, CountingFetch(), mode="cache-first")  # now held in memory
+    corrupt_file(archive.store, CONE.key)
+    with pytest.raises(CorruptEntryError, match="re-run without offline mode"):
+        archive.table(CONE, unreachable, mode="offline")
+
+
+def test_counters_are_exact_for_another_store_of_the_process(
+    archive: Archive, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        archive.table(CONE, CountingFetch(), mode="cache-first")
+    with fresh_store(tmp_path) as other:  # counts not yet written are written first
+        stats = other.query_stats(CONE.key)
+    assert (stats.hits, stats.misses) == (2, 1)

@@ -252,14 +252,15 @@ def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, An
     return (values if dtype is None else values.astype(dtype, copy=False)), mask
 
 
-def _dictionary_to_numpy(leaf: pa.DictionaryArray, dtype: np.dtype[Any] | None) -> Any:
+def _dictionary_to_numpy(leaf: pa.DictionaryArray, dtype: np.dtype[Any] | None) -> tuple[Any, Any]:
     """Low-cardinality strings (read as Parquet dictionaries): convert the few distinct
     values once, then one numpy ``take``; null cells index an appended empty value, exactly
     what the dense path leaves under the mask. Anything else is decoded densely."""
     if dtype is None or dtype.kind not in "US" or leaf.dictionary.null_count:
         return _leaf_to_numpy(leaf.dictionary_decode(), dtype)
     distinct, _ = _leaf_to_numpy(leaf.dictionary, dtype)
-    values = np.concatenate([distinct, np.zeros(1, distinct.dtype)])
+    values = np.zeros(len(distinct) + 1, distinct.dtype)  # concatenate would drop byte order
+    values[:-1] = distinct
     indices = leaf.indices
     if not leaf.null_count:
         return values.take(indices.to_numpy(zero_copy_only=False)), None

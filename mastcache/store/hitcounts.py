@@ -11,7 +11,8 @@ transaction when any of these comes first:
 * interpreter exit (``atexit``).
 
 A store with unwritten counts is kept alive until they are written. A failed write (catalog
-locked for longer than its busy timeout, disk full) keeps the counts for the next attempt.
+locked for longer than its busy timeout, disk full) is retried by the timer, up to
+:data:`MAX_ATTEMPTS` writes; counts of a cache directory that no longer exists are dropped.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 2.0
 FLUSH_AT_COUNT = 256
+#: Failed writes after which counts are dropped (with a warning).
+MAX_ATTEMPTS = 3
 
 
 @dataclass
@@ -63,6 +66,7 @@ class _Pending:
         self.store = store
         self.tallies: dict[str, _Tally] = {}
         self.size = 0
+        self.attempts = 0  # failed writes so far
         self.timer: threading.Timer | None = None
 
 
@@ -134,12 +138,17 @@ def _flush_store(store: Store, *, is_final: bool = False) -> None:
         return
     if pending.timer is not None:
         pending.timer.cancel()
+    if not store.root.is_dir():  # the cache was removed (e.g. a temporary replay cache)
+        logger.debug("cache %s is gone; its unwritten hit counters go with it", store.root)
+        return
     try:
         _write(store, pending.tallies)
     except MastCacheError as exc:
-        logger.warning("could not write cache hit counters (%s); %s", exc, _retry_note(is_final))
-        if not is_final:
-            _restore(store, pending.tallies)
+        attempts = pending.attempts + 1
+        is_last = is_final or attempts >= MAX_ATTEMPTS
+        logger.warning("could not write cache hit counters (%s); %s", exc, _retry_note(is_last))
+        if not is_last:
+            _restore(store, pending.tallies, attempts)
 
 
 def _write(store: Store, tallies: dict[str, _Tally]) -> None:
@@ -152,15 +161,16 @@ def _write(store: Store, tallies: dict[str, _Tally]) -> None:
                 uow.stats.record_miss(key, tally.last_miss_at or utcnow())
 
 
-def _restore(store: Store, tallies: dict[str, _Tally]) -> None:
+def _restore(store: Store, tallies: dict[str, _Tally], attempts: int) -> None:
     with _lock:
         pending = _pending_of(store)
+        pending.attempts = max(pending.attempts, attempts)
         for key, tally in tallies.items():
             pending.tallies.setdefault(key, _Tally()).merge(tally)
             pending.size += tally.hits + tally.misses
 
 
-def _retry_note(is_final: bool) -> str:
-    if is_final:
-        return "they are lost (the process is exiting); `cache stats` will undercount"
+def _retry_note(is_last: bool) -> str:
+    if is_last:
+        return "they are dropped, so `cache stats` will undercount this cache's hits"
     return f"retrying in {FLUSH_INTERVAL_S:g} s"

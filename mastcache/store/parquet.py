@@ -210,8 +210,8 @@ def _dictionary_columns(metadata: pq.FileMetaData) -> list[int]:
 def _is_small_dictionary(chunk: pq.ColumnChunkMetaData) -> bool:
     if chunk.physical_type != "BYTE_ARRAY" or not chunk.has_dictionary_page:
         return False
-    page_bytes = chunk.data_page_offset - chunk.dictionary_page_offset
-    return 0 < page_bytes <= chunk.num_values
+    page_bytes = int(chunk.data_page_offset) - int(chunk.dictionary_page_offset)
+    return 0 < page_bytes <= int(chunk.num_values)
 
 
 def read_provenance(path: Path) -> dict[str, Any]:

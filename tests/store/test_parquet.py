@@ -258,3 +258,75 @@ def test_big_tables_convert_on_threads_exactly() -> None:
     table["multi"] = rng.normal(size=(rows, 2, 3))
     assert rows * len(table.colnames) >= parquet.PARALLEL_CELLS
     assert_exact(table, parquet.arrow_to_table(parquet.table_to_arrow(table)))
+
+
+def repeated(table: Table, times: int) -> Table:
+    """``table``'s rows ``times`` over: few distinct values, so strings are written as
+    Parquet dictionaries small enough to be read back as dictionaries."""
+    return table[np.tile(np.arange(len(table)), times)]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables().filter(lambda table: len(table) > 0))
+def test_low_cardinality_columns_read_as_dictionaries_round_trip_exactly(
+    tmp_path_factory: pytest.TempPathFactory, table: Table
+) -> None:
+    table = repeated(table, 40)
+    path = tmp_path_factory.mktemp("dict") / "t.parquet"
+    parquet.write_table_atomic(table, path)
+    assert_exact(table, parquet.read_table(path))
+
+
+def test_dictionary_reads_cover_strings_bytes_masks_and_nuls(tmp_path: Path) -> None:
+    table = Table(masked=True)
+    table["s"] = MaskedColumn(["Ωmega", "", "ß\x00x", "plain"] * 50, mask=[0, 1, 0, 0] * 50)
+    table["y"] = MaskedColumn(
+        np.array([b"\x00\x01z", b"", b"\xff", b"a"] * 50), mask=[0, 0, 1, 0] * 50
+    )
+    table["w"] = np.array(["a", "bb"] * 100, dtype=">U7")  # wider than its values, big-endian
+    table["o"] = np.array(["x", "y"] * 100, dtype=object)
+    path = tmp_path / "dict.parquet"
+    parquet.write_table_atomic(table, path)
+    chunks = parquet._dictionary_columns(pq.read_metadata(path))
+    assert len(chunks) == 4  # every column above takes the dictionary path
+    restored = parquet.read_table(path)
+    assert restored["o"].dtype == object and list(restored["o"]) == ["x", "y"] * 100
+    del table["o"], restored["o"]  # object arrays hold pointers: compared above
+    assert_exact(table, restored)
+    assert restored["w"].dtype == np.dtype(">U7")
+    assert restored["s"].data.data[1] == ""  # masked cells hold empty values, as densely read
+
+
+def test_dictionaries_over_several_row_groups(tmp_path: Path) -> None:
+    table = Table({"s": ["TESS", "HST", "Kepler"] * 200, "n": np.arange(600)})
+    path = tmp_path / "groups.parquet"
+    pq.write_table(parquet.table_to_arrow(table), path, row_group_size=250)
+    assert pq.read_metadata(path).num_row_groups == 3
+    assert_exact(table, parquet.read_table(path))
+
+
+def test_high_cardinality_strings_are_read_densely(tmp_path: Path) -> None:
+    table = Table({"id": [f"obs-{i:06d}" for i in range(5000)]})
+    path = tmp_path / "ids.parquet"
+    parquet.write_table_atomic(table, path)
+    assert parquet._dictionary_columns(pq.read_metadata(path)) == []
+    assert_exact(table, parquet.read_table(path))
+
+
+def test_decoded_tables_build_independent_copies() -> None:
+    table = Table(masked=True)
+    table["f"] = MaskedColumn([1.5, 2.5], mask=[0, 1], unit="deg", meta={"ucd": ["pos"]})
+    table["s"] = ["a", "b"]
+    table["t"] = Time(["2020-01-01", "2021-01-01"])
+    table.meta["query"] = {"filters": ["F814W"]}
+    decoded = parquet.decode_arrow(parquet.table_to_arrow(table))
+    assert decoded.nbytes > 0
+    first = decoded.build(copy=True)
+    first["f"][0], first["f"].mask[1], first["s"][0] = 9.0, False, "z"
+    first["f"].meta["ucd"].append("edited")
+    first["t"][0] = Time("1999-01-01")
+    first.meta["query"]["filters"].append("edited")
+    second = decoded.build(copy=True)
+    assert second["t"][0] == table["t"][0]
+    del table["t"], second["t"]
+    assert_exact(table, second)
