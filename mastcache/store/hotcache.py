@@ -15,12 +15,20 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from mastcache.errors import ConfigurationError
 from mastcache.store.parquet import DecodedTable
 
-__all__ = ["DEFAULT_MAX_MB", "FileIdentity", "HotCache", "configure_hot_cache", "hot_cache"]
+__all__ = [
+    "DEFAULT_MAX_MB",
+    "FileIdentity",
+    "HotCache",
+    "configure_hot_cache",
+    "hot_cache",
+    "max_bytes_from_env",
+]
 
 DEFAULT_MAX_MB = 256
 _ENV_VAR = "MASTCACHE_HOT_CACHE_MB"
@@ -109,31 +117,32 @@ def hot_cache() -> HotCache:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = HotCache(_configured_bytes())
+            _shared = HotCache(max_bytes_from_env())
         return _shared
 
 
 def configure_hot_cache(max_mb: float) -> HotCache:
     """Replace the process-wide hot cache by an empty one of ``max_mb`` MB (0: off)."""
     global _shared
-    if max_mb < 0:
+    if not max_mb >= 0:
         raise ConfigurationError(f"hot cache size {max_mb} MB is negative: expected 0 or more")
     with _shared_lock:
         _shared = HotCache(int(max_mb * 1_000_000))
         return _shared
 
 
-def _configured_bytes() -> int:
-    raw = os.environ.get(_ENV_VAR, "").strip()
+def max_bytes_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """The bound set by ``MASTCACHE_HOT_CACHE_MB`` in ``environ`` (default ``os.environ``)."""
+    raw = (os.environ if environ is None else environ).get(_ENV_VAR, "").strip()
     if not raw:
         return DEFAULT_MAX_MB * 1_000_000
     try:
         megabytes = float(raw)
     except ValueError:
         megabytes = -1.0
-    if megabytes < 0:
+    if not megabytes >= 0:  # also NaN
         raise ConfigurationError(
             f"{_ENV_VAR}={raw!r} is not a size: expected megabytes as a number >= 0 "
             f"(0 turns the in-memory hot cache off; default {DEFAULT_MAX_MB})"
         )
-    return int(megabytes * 1_000_000)
+    return int(min(megabytes, 1e12) * 1_000_000)
