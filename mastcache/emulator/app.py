@@ -204,10 +204,11 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 
 def _prefix_routes(path: str) -> dict[str, Handler] | None:
-    """Routes matched by path pattern: Search API, Pan-STARRS, staged bundles, HLA spectra."""
-    from mastcache.emulator import routes_catalogs  # lazy: the catalog and mission routes
+    """Routes matched by path pattern: Search API, Pan-STARRS, staged bundles, HLA spectra,
+    and the cutout services (TESScut, Zcut, HAPcut: ``cutouts.match``)."""
+    from mastcache.emulator import cutouts, routes_catalogs  # lazy: catalog, mission, cutouts
 
-    return routes_catalogs.match(path)
+    return routes_catalogs.match(path) or cutouts.match(path)
 
 
 def product_exists(uri: str) -> bool:
