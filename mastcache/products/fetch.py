@@ -107,9 +107,12 @@ class FileFetcher:
             return self._fetch_locked(wanted, partial, recorded or None)
 
     def usable_record(self, uri: str) -> FileRecord | None:
-        """The ``complete`` record of ``uri`` whose file is in place with its size."""
+        """The ``complete`` record of ``uri`` whose file is in place with its size, if this
+        transport's identity scope may be served it (its own scope, or an anonymous file)."""
         record = self.store.get_file(uri)
         if record is None or record.status != "complete" or not record.local_path:
+            return None
+        if record.scope not in ("anonymous", self.transport.scope):
             return None
         try:
             size = (self.store.root / record.local_path).stat().st_size
@@ -179,7 +182,9 @@ class FileFetcher:
         if have and self.store.get_file(wanted.uri) is None:
             relative = partial.relative_to(self.store.root).as_posix()
             self.store.put_file(
-                FileRecord(wanted.uri, "", have, relative, "partial", downloaded_at=utcnow())
+                FileRecord(
+                    wanted.uri, "", have, relative, "partial", utcnow(), scope=self.transport.scope
+                )
             )
 
     def _delay(self, attempt: int) -> float:
@@ -208,7 +213,9 @@ class FileFetcher:
         os.chmod(partial, 0o444)
         os.replace(partial, blob)
         fsync_directory(blob.parent)
-        record = FileRecord(wanted.uri, sha256, nbytes, relative, "complete", utcnow())
+        record = FileRecord(
+            wanted.uri, sha256, nbytes, relative, "complete", utcnow(), scope=self.transport.scope
+        )
         return self.store.put_file(record)
 
 

@@ -129,6 +129,8 @@ class FileRow(Base):
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: Added by revision 0002: when ``cache verify`` last re-hashed the file.
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Added by revision 0003: the identity scope the file was downloaded under.
+    scope: Mapped[str] = mapped_column(String(200), default="anonymous", server_default="anonymous")
 
 
 class SnapshotRow(Base):

@@ -103,6 +103,9 @@ class FileRecord:
     status: str = "complete"
     downloaded_at: datetime | None = None
     verified_at: datetime | None = None
+    #: The identity scope it was downloaded under; only that scope (or any, when
+    #: ``anonymous``) may be served it.
+    scope: str = "anonymous"
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,7 @@ class FileRepository:
             self._session.add(row)
         row.sha256, row.size, row.local_path = record.sha256, record.size, record.local_path
         row.status, row.downloaded_at = record.status, record.downloaded_at
-        row.verified_at = record.verified_at
+        row.verified_at, row.scope = record.verified_at, record.scope
         self._session.flush()
         return _file_record(row)
 
@@ -287,6 +287,7 @@ def _file_record(row: FileRow) -> FileRecord:
         status=row.status,
         downloaded_at=row.downloaded_at,
         verified_at=row.verified_at,
+        scope=row.scope,
     )
 
 

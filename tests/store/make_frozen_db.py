@@ -78,7 +78,20 @@ ROWS_0001 = {
     },
 }
 
-ROWS = {"0001": ROWS_0001}
+ROWS_0002 = {
+    **ROWS_0001,
+    "files": {**ROWS_0001["files"], "verified_at": "2026-01-02 03:05:00.000000"},
+    "query_stats": {
+        "key": KEY,
+        "hits": 3,
+        "misses": 1,
+        "last_hit_at": "2026-01-05 00:00:00.000000",
+        "last_miss_at": "2026-01-02 03:04:05.000000",
+    },
+    "snapshots": {**ROWS_0001["snapshots"], "schema_revision": "0002"},
+}
+
+ROWS = {"0001": ROWS_0001, "0002": ROWS_0002}
 
 
 def build(revision: str, destination: Path) -> Path:
