@@ -23,9 +23,13 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import URL
+
 from mastcache.errors import MastCacheError
+from mastcache.store.engine import catalog_url
 from mastcache.store.records import utcnow
 
 if TYPE_CHECKING:
@@ -64,6 +68,7 @@ class _Pending:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.catalog = catalog_url(store.settings)
         self.tallies: dict[str, _Tally] = {}
         self.size = 0
         self.attempts = 0  # failed writes so far
@@ -92,9 +97,10 @@ def count(store: Store, key: str, *, hit: bool) -> None:
 
 
 def flush_cache(store: Store) -> None:
-    """Write the unwritten counts of every store of this process on ``store``'s cache."""
+    """Write the unwritten counts of every store of this process on ``store``'s catalog."""
+    catalog = catalog_url(store.settings)
     with _lock:
-        stores = [p.store for p in _pending.values() if p.store.root == store.root]
+        stores = [p.store for p in _pending.values() if p.catalog == catalog]
     for other in stores:
         _flush_store(other)
 
@@ -138,8 +144,8 @@ def _flush_store(store: Store, *, is_final: bool = False) -> None:
         return
     if pending.timer is not None:
         pending.timer.cancel()
-    if not store.root.is_dir():  # the cache was removed (e.g. a temporary replay cache)
-        logger.debug("cache %s is gone; its unwritten hit counters go with it", store.root)
+    if _is_gone(pending.catalog):  # e.g. a temporary replay cache, already removed
+        logger.debug("catalog %s is gone; its unwritten hit counters go with it", store.root)
         return
     try:
         _write(store, pending.tallies)
@@ -149,6 +155,13 @@ def _flush_store(store: Store, *, is_final: bool = False) -> None:
         logger.warning("could not write cache hit counters (%s); %s", exc, _retry_note(is_last))
         if not is_last:
             _restore(store, pending.tallies, attempts)
+
+
+def _is_gone(catalog: URL) -> bool:
+    """Whether ``catalog`` is an SQLite file whose directory no longer exists."""
+    if catalog.get_backend_name() != "sqlite" or not catalog.database:
+        return False
+    return not Path(catalog.database).parent.is_dir()
 
 
 def _write(store: Store, tallies: dict[str, _Tally]) -> None:
