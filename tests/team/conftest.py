@@ -15,6 +15,7 @@ import pytest
 from team.teamcache import AWS_ENV, PG_ADMIN, Team
 
 from mastcache.emulator import EmulatorServer
+from mastcache.store.hitcounts import flush_all
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +65,7 @@ def pg_catalog() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
     finally:
+        flush_all()  # buffered hit counters of this test's stores, before their schema goes
         with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
