@@ -1,8 +1,8 @@
 """astroquery.mast-compatible clients served through the mastcache archive.
 
-``Observations``, ``Mast``, ``MastMissions`` and ``Catalogs`` are module-level instances made
-on first access; their constructors do no I/O, and the transport, gateway and archive behind
-them are built on their first query.
+``Observations``, ``Mast``, ``MastMissions``, ``Catalogs``, ``Tesscut``, ``Zcut`` and ``Hapcut``
+are module-level instances made on first access; their constructors do no I/O, and the
+transport, gateway and archive behind them are built on their first query.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from mastcache.client.catalogs import CatalogsClass
+from mastcache.client.cutouts import HapcutClass, TesscutClass, ZcutClass
 from mastcache.client.mast import MastClass
 from mastcache.client.missions import MastMissionsClass
 from mastcache.client.observations import ObservationsClass
@@ -18,12 +19,18 @@ from mastcache.client.observations import ObservationsClass
 __all__ = [
     "Catalogs",
     "CatalogsClass",
+    "Hapcut",
+    "HapcutClass",
     "Mast",
     "MastClass",
     "MastMissions",
     "MastMissionsClass",
     "Observations",
     "ObservationsClass",
+    "Tesscut",
+    "TesscutClass",
+    "Zcut",
+    "ZcutClass",
 ]
 
 _FACTORIES: dict[str, type[Any]] = {
@@ -31,6 +38,9 @@ _FACTORIES: dict[str, type[Any]] = {
     "Mast": MastClass,
     "MastMissions": MastMissionsClass,
     "Catalogs": CatalogsClass,
+    "Tesscut": TesscutClass,
+    "Zcut": ZcutClass,
+    "Hapcut": HapcutClass,
 }
 _lock = threading.Lock()
 

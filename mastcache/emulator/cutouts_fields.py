@@ -144,7 +144,7 @@ def _filter_hdu(field: Field, band: str, header: fits.Header, centre: tuple[floa
     header["TELESCOP"] = ("HST", "telescope used to acquire data")
     header["INSTRUME"] = (field.instrument, "identifier for instrument used to acquire data")
     header["FILTER"] = (band, "element selected from filter wheel")
-    header["ORIG_FLE"] = (field.source.format(filter=band.lower()), "Original image filename")
+    header["ORIG_FLE"] = field.source.format(filter=band.lower())
     return fits.ImageHDU(data.astype(np.float32), header=header, name="CUTOUT")
 
 

@@ -1,0 +1,183 @@
+"""Cutouts kept as products: each cutout request is one archive query (kind ``cutouts``,
+never expiring) whose result lists the files of the zip MAST sent, and the zip itself lives
+content-addressed under ``products/`` with a ``files`` row and a ``products`` manifest row.
+
+Order of operations for one request (:meth:`CutoutStore.fetch`):
+
+1. ``archive.table`` looks the key up; a stored answer is served without any network;
+2. on a miss the request is sent (uncached at the HTTP level: the product store is the
+   cache); a zip is written atomically under ``products/<sha[:2]>/<sha>`` and recorded, a
+   JSON ``msg`` (nothing covers the position) becomes an empty result carrying the message;
+3. the members of the stored zip are read back; a zip missing from the store is fetched
+   again, except offline, where it is a :class:`CacheMissError`.
+
+The query table has ``obsid`` and ``dataURI`` columns, so snapshots carry the manifest rows
+and (``with_files``) the zips of the cutouts they include.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import requests
+from astropy.table import Table
+
+from mastcache.errors import CacheMissError, ProtocolError
+from mastcache.products.paths import blob_relpath, safe_filename
+from mastcache.store.files import write_atomic
+from mastcache.store.records import FileRecord, ProductRecord, utcnow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.client.core import _Services
+    from mastcache.store import Store
+    from mastcache.transport import Transport
+
+__all__ = ["CutoutQuery", "CutoutResult", "CutoutStore"]
+
+Send = Callable[["Transport"], requests.Response]
+COLUMNS = ("obsid", "dataURI", "productFilename", "size")
+
+
+@dataclass(frozen=True)
+class CutoutQuery:
+    """One cutout request: its cache identity and how to put it on the wire."""
+
+    #: ``Tesscut.Astrocut``, ``Tesscut.MovingTarget.Astrocut``, ``Zcut.Astrocut``...
+    service: str
+    #: Canonical (quantized) parameters: the cache key is made of these.
+    key_params: Mapping[str, Any]
+    send: Send = field(compare=False)
+    #: File name prefix: ``tesscut``, ``zcut`` or ``hapcut``.
+    prefix: str = "tesscut"
+
+
+@dataclass(frozen=True)
+class CutoutResult:
+    """The stored zip of one cutout request (None when nothing covered it) and its message."""
+
+    table: Table
+    zip_path: Path | None
+    message: str | None
+
+    def member_bytes(self) -> list[tuple[str, bytes]]:
+        """(name, bytes) of every file in the zip, in the zip's order."""
+        if self.zip_path is None:
+            return []
+        with zipfile.ZipFile(self.zip_path) as archive:
+            return [(name, archive.read(name)) for name in archive.namelist()]
+
+
+class CutoutStore:
+    """Serves cutout requests through one client's services (archive, store, transport)."""
+
+    def __init__(self, services: _Services) -> None:
+        self.services = services
+        self.store: Store = services.archive.store
+
+    def fetch(self, query: CutoutQuery, mode: str) -> CutoutResult:
+        """The cutout for ``query`` in ``mode`` (stored, fetched, or refused offline)."""
+        from mastcache.archive import QuerySpec
+
+        spec = QuerySpec(service=query.service, params=dict(query.key_params), kind="cutouts")
+        table = self.services.archive.table(spec, lambda: self._download(query, spec.key), mode)
+        if len(table) == 0:
+            return CutoutResult(table, None, str(table.meta.get("msg", "")))
+        path = self._stored_zip(str(table["dataURI"][0]))
+        if path is None and mode == "offline":
+            raise CacheMissError(
+                f"offline mode: the zip of {spec.describe()} is not in the product store; "
+                "re-run without offline mode to fetch it again"
+            )
+        if path is None:
+            return self.fetch(query, "refresh")
+        return CutoutResult(table, path, None)
+
+    # -- fetching and storing -----------------------------------------------------------
+
+    def _download(self, query: CutoutQuery, key: str) -> Table:
+        response = query.send(self.services.gateway.transport)
+        body = response.content
+        if not zipfile.is_zipfile(io.BytesIO(body)):
+            return _no_results(self.services.gateway.transport.json(response), query)
+        uri = f"mastcache:cutouts/{query.prefix}/{key}.zip"
+        filename = f"{query.prefix}_{key[:16]}.zip"
+        obsid = f"{query.prefix}-cutout-{key[:16]}"
+        members = _members(body, uri)
+        record = self._write_zip(uri, body)
+        self._record_manifest(query, obsid, uri, filename, record, members)
+        return Table(
+            [[obsid] * len(members), [uri] * len(members), [m[0] for m in members],
+             [m[1] for m in members]],
+            names=COLUMNS, dtype=[str, str, str, "int64"],
+        )  # fmt: skip
+
+    def _write_zip(self, uri: str, body: bytes) -> FileRecord:
+        sha256 = hashlib.sha256(body).hexdigest()
+        relative = blob_relpath(sha256)
+        blob = self.store.root / relative
+        if not (blob.is_file() and blob.stat().st_size == len(body)):
+            blob.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(blob, lambda out: _write(out, body))
+            os.chmod(blob, 0o444)
+        record = FileRecord(uri, sha256, len(body), relative, "complete", utcnow())
+        return self.store.put_file(record)
+
+    def _record_manifest(
+        self, query: CutoutQuery, obsid: str, uri: str, filename: str, record: FileRecord,
+        members: list[tuple[str, int]],
+    ) -> None:  # fmt: skip
+        row = {
+            "obsid": obsid, "dataURI": uri, "productFilename": filename,
+            "productType": "CUTOUT", "productGroupDescription": query.service,
+            "size": record.size, "parameters": dict(query.key_params),
+            "members": [name for name, _ in members],
+        }  # fmt: skip
+        product = ProductRecord(
+            obsid=obsid, uri=uri, filename=filename, size=record.size,
+            checksum=f"sha256:{record.sha256}", product_group=query.service,
+            product_type="CUTOUT", fetched_at=record.downloaded_at, row=row,
+        )  # fmt: skip
+        self.store.put_products([product])
+
+    def _stored_zip(self, uri: str) -> Path | None:
+        record = self.store.get_file(uri)
+        if record is None or record.status != "complete" or not record.local_path:
+            return None
+        path = self.store.root / record.local_path
+        try:
+            return path if path.stat().st_size == record.size else None
+        except OSError:
+            return None
+
+
+def _members(body: bytes, uri: str) -> list[tuple[str, int]]:
+    """(name, size) of each member; a name that could escape a folder is refused."""
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        infos = archive.infolist()
+    for info in infos:
+        safe_filename(info.filename, f"member of {uri}")
+    return [(info.filename, info.file_size) for info in infos]
+
+
+def _no_results(document: Any, query: CutoutQuery) -> Table:
+    """MAST's "nothing here" answer as an empty result; HAPcut's must have empty results."""
+    if not isinstance(document, dict) or "msg" not in document:
+        raise ProtocolError(
+            f"{query.service} answered neither a zip nor a JSON message; expected one of them"
+        )
+    if query.prefix == "hapcut" and document.get("results"):
+        raise ProtocolError(f"{query.service} answered a non-zip body with results: not a zip")
+    table = Table(names=COLUMNS, dtype=[str, str, str, "int64"])
+    table.meta["msg"] = str(document["msg"])
+    return table
+
+
+def _write(out: BinaryIO, data: bytes) -> None:
+    out.write(data)
