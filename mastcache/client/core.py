@@ -4,11 +4,17 @@ A client holds no connection of its own: on each call it reads the current setti
 builds (once per settings value) the transport, the gateway and the archive. Every query goes
 through ``archive.table`` and every name through ``archive.resolution``, so each call is
 served by the refresh policy: cached, fetched, or refused offline.
+
+After ``login()`` every call runs under the account's identity scope (``user:<hash>``, see
+:mod:`mastcache.auth_account`): its own HTTP session with the ``mast_token`` cookie, and its
+own keys for queries, resolutions, product manifests and files. Nothing fetched under one
+scope is served to another, online or offline.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +25,8 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from mastcache import runtime
+from mastcache.auth import TOKEN_PAGE, SecretToken, choose_token, keep_token
+from mastcache.auth_account import ANONYMOUS, MastSession, print_info
 from mastcache.client.resolution import resolve_names, wire_options
 from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
 from mastcache.keys import canonical_json, canonical_value
@@ -29,10 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from mastcache.archive import Archive, QuerySpec
     from mastcache.gateway import MastGateway
 
-__all__ = ["MastClient"]
+__all__ = ["ANONYMOUS", "MastClient"]
 
-#: Identity scope of anonymous requests (authenticated scopes arrive with issue 10).
-ANONYMOUS = "anonymous"
+log = logging.getLogger(__name__)
 #: How many services (one per settings value in use) a client keeps open.
 _KEPT_SERVICES = 4
 #: Pseudo-service under which column configurations are cached (one row per column).
@@ -47,6 +54,8 @@ class _Services:
     source: str
     gateway: MastGateway
     archive: Archive
+    #: The identity scope every query, resolution, manifest and file of these services uses.
+    scope: str = ANONYMOUS
     #: Column configurations already read, per service (astroquery also keeps them for the
     #: life of the process); refresh and online calls read them again.
     column_configs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -62,14 +71,83 @@ class MastClient:
     ``MastQueryWithLogin``): lazily built services and the common query paths."""
 
     def __init__(self, mast_token: str | None = None) -> None:
-        if mast_token is not None:
-            raise AuthenticationError(
-                "mastcache does not log in with a MAST token yet: authenticated, proprietary "
-                "access arrives with `mastcache auth login`; create the client without "
-                "mast_token for public data"
-            )
         self._lock = threading.Lock()
         self._built: list[_Services] = []
+        self._login: MastSession | None = None
+        if mast_token:
+            self.login(mast_token)
+
+    # -- authentication (astroquery's MastQueryWithLogin) -------------------------------
+
+    def login(
+        self,
+        token: str | SecretToken | None = None,
+        store_token: bool = False,
+        reenter_token: bool = False,
+    ) -> bool:
+        """Log in to MAST with a token: the argument, else $MAST_API_TOKEN, else the
+        keyring (astroquery's entry), else a prompt on a terminal.
+
+        ``store_token`` saves it in the keyring once MAST accepted it; ``reenter_token``
+        asks for a new token even if one is stored, and replaces the stored one. An invalid
+        or expired token raises AuthenticationError. Returns True (logged in).
+        """
+        from mastcache.auth_account import check_token
+
+        settings = runtime.current_settings()
+        _refuse_offline(runtime.effective_mode(None), "log in")
+        choice = choose_token(token, reenter=reenter_token)
+        session = check_token(settings, choice.token)
+        keep_token(choice.token, store=store_token, replace=reenter_token)
+        with self._lock:
+            self._login = session
+        log.info("MAST API token accepted, welcome %s", session.account.display_name)
+        return True
+
+    def logout(self) -> None:
+        """Log out: forget the token and close the account's HTTP sessions (its cached
+        results stay in the cache, under its scope, for its next login)."""
+        with self._lock:
+            self._login = None
+            kept = [s for s in self._built if s.scope == ANONYMOUS]
+            dropped = [s for s in self._built if s.scope != ANONYMOUS]
+            self._built = kept
+        for services in dropped:
+            services.close()
+
+    def session_info(self, verbose: bool = True) -> dict[str, Any]:
+        """The current MAST session (whoami, never cached), printed when ``verbose``.
+
+        Offline, the account verified at login is returned without asking MAST. A token
+        that MAST no longer accepts logs the client out and raises AuthenticationError.
+        """
+        login = self._login
+        if runtime.effective_mode(None) == "offline":
+            info = dict(login.account.info) if login else {"anon": True}
+        else:
+            info = self._ask_whoami(login)
+        if verbose:
+            print_info(info)
+        return info
+
+    @property
+    def scope(self) -> str:
+        """The identity scope of this client's calls (``anonymous`` until login)."""
+        login = self._login
+        return login.scope if login else ANONYMOUS
+
+    def _ask_whoami(self, login: MastSession | None) -> dict[str, Any]:
+        from mastcache.auth_account import whoami
+
+        info = whoami(runtime.current_settings(), login.token if login else None)
+        if login is not None and info.get("anon") is not False:
+            self.logout()
+            raise AuthenticationError(
+                "MAST no longer accepts this session's token (expired after 10 days without "
+                "use or 60 days in all, or revoked): you are logged out. Create a new token "
+                f"at {TOKEN_PAGE} and call login(reenter_token=True)"
+            )
+        return info
 
     # -- services ------------------------------------------------------------------------
 
@@ -82,24 +160,34 @@ class MastClient:
         """
         settings, source = runtime.current_settings(), runtime.cache_source()
         with self._lock:
+            login = self._login
+            scope = login.scope if login else ANONYMOUS
             for services in self._built:
-                if services.settings == settings and services.source == source:
+                if (services.settings, services.source, services.scope) == (
+                    settings,
+                    source,
+                    scope,
+                ):
                     return services
-            services = self._build(settings, source)
+            services = self._build(settings, source, login)
             self._built.append(services)
             if len(self._built) > _KEPT_SERVICES:
                 self._built.pop(0).close()
             return services
 
     @staticmethod
-    def _build(settings: Settings, source: str) -> _Services:
+    def _build(settings: Settings, source: str, login: MastSession | None) -> _Services:
         from mastcache.archive import Archive
+        from mastcache.auth_account import set_token_cookie
         from mastcache.gateway import MastGateway
         from mastcache.transport import Transport
 
-        transport = Transport(settings, scope=ANONYMOUS)
+        scope = login.scope if login else ANONYMOUS
+        transport = Transport(settings, scope=scope)
+        if login is not None:
+            set_token_cookie(transport.session, login.token, transport.endpoints.server)
         archive = Archive.from_settings(settings)
-        return _Services(settings, source, MastGateway(transport), archive)
+        return _Services(settings, source, MastGateway(transport), archive, scope)
 
     # -- public, shared by every MAST client ------------------------------------------------
 
@@ -174,7 +262,9 @@ class MastClient:
         mode = runtime.effective_mode(mode)
         services = self._services()
         size = pagesize or services.settings.pagesize
-        spec = _spec(service, params, kind, page=page, pagesize=size, extra=extra)
+        spec = _spec(
+            service, params, kind, page=page, pagesize=size, extra=extra, scope=services.scope
+        )
         table: Table = services.archive.table(spec, fetch, mode=mode)
         return table
 
@@ -202,7 +292,7 @@ class MastClient:
         options = wire_options(names, resolver, resolve_all)
         services = self._services()
         entries = resolve_names(
-            names, options, services.archive, services.gateway, mode=mode, scope=ANONYMOUS
+            names, options, services.archive, services.gateway, mode=mode, scope=services.scope
         )
         return skycoords(names, entries, resolver=resolver, resolve_all=resolve_all)
 
@@ -226,6 +316,7 @@ def _spec(
     page: int | None = None,
     pagesize: int | None = None,
     extra: Mapping[str, Any] | None = None,
+    scope: str = ANONYMOUS,
 ) -> QuerySpec:
     """The archive's spec; request fields and a single page go into the result format.
 
@@ -245,9 +336,17 @@ def _spec(
         service=service,
         params=dict(params),
         kind=kind,
-        scope=ANONYMOUS,
+        scope=scope,
         result_format=result_format,
     )
+
+
+def _refuse_offline(mode: str, action: str) -> None:
+    if mode == "offline":
+        raise AuthenticationError(
+            f"cannot {action} in offline mode: only MAST can check a token. Log in while "
+            "online; the session then serves its cached results offline too"
+        )
 
 
 def _quietly(fetch: Callable[[], Table]) -> Table:

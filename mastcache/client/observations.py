@@ -23,7 +23,7 @@ from mastcache.client.coordinates import (
     parse_radius,
     position_string,
 )
-from mastcache.client.core import ANONYMOUS, MastClient
+from mastcache.client.core import MastClient
 from mastcache.client.downloads import DownloadsMixin
 from mastcache.errors import InputWarning, InvalidQueryError, ProtocolError, RemoteServiceError
 
@@ -216,7 +216,8 @@ class ObservationsClass(DownloadsMixin, MastClient):
         ids = product_rules.observation_ids(observations)
         params = {"obsid": ",".join(ids)}
         table = self._portal_table(self._caom_products, params, kind="products", mode=mode)
-        record_manifest(self._services().archive.store, table, ANONYMOUS)
+        services = self._services()
+        record_manifest(services.archive.store, table, services.scope)
         return table
 
     def get_unique_product_list(self, observations: Any, *, mode: str | None = None) -> Table:

@@ -14,7 +14,6 @@ from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
 from mastcache.errors import (
-    AuthenticationError,
     CacheMissError,
     ConfigurationError,
     InvalidQueryError,
@@ -174,14 +173,13 @@ def test_configure_switches_cache_and_server(
         obs.query_region(M101, radius=0.1, mode="offline")
 
 
-def test_cloud_flag_and_token() -> None:
+def test_cloud_flag() -> None:
     obs = ObservationsClass()
     obs.enable_cloud_dataset(provider="AWS")
     assert obs.cloud_dataset_enabled
     obs.disable_cloud_dataset()
     assert not obs.cloud_dataset_enabled
-    with pytest.raises(AuthenticationError, match="mast_token"):
-        ObservationsClass(mast_token="secret")
+    # mast_token logs in at construction: tests/auth/test_client_login.py
 
 
 def test_constructing_and_importing_do_no_io(tmp_path: object) -> None:
