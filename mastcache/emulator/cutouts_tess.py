@@ -26,6 +26,7 @@ __all__ = [
     "Placement",
     "moving_target_position",
     "place",
+    "placements",
     "sector_start_tjd",
     "sectors_at",
     "unit_vector",
@@ -40,7 +41,8 @@ FIRST_COLUMN: Final = 45
 FIRST_LONGITUDE: Final = 315.8
 LONGITUDE_STEP: Final = 360.0 / 13
 CAMERA_LATITUDES: Final = (18.0, 42.0, 66.0, 90.0)
-HALF_FIELD: Final = math.tan(math.radians(12.0))
+HALF_FIELD_DEG: Final = 12.0
+HALF_FIELD: Final = math.tan(math.radians(HALF_FIELD_DEG))
 OBLIQUITY: Final = math.radians(23.4392911)
 TJD_OFFSET: Final = 56999.5  # TJD = BJD - 2457000 = MJD - 56999.5
 Vector = npt.NDArray[np.float64]
@@ -69,23 +71,33 @@ def sector_start_tjd(sector: int) -> float:
 
 
 def sectors_at(ra: float, dec: float, radius: float = 0.0) -> list[Placement]:
-    """Every sector/camera/CCD whose field holds (ra, dec), or comes within ``radius`` deg."""
+    """Every sector/camera/CCD whose field holds (ra, dec), or comes within ``radius`` deg
+    (then every camera the circle touches is listed, at its CCD nearest the position)."""
     target = unit_vector(ra, dec)
-    found = [place(target, sector, radius) for sector in range(1, LAST_SECTOR + 1)]
-    return [p for p in found if p is not None]
+    found = []
+    for sector in range(1, LAST_SECTOR + 1):
+        found += placements(target, sector, radius)
+    return found
 
 
-def place(target: Vector, sector: int, radius: float = 0.0) -> Placement | None:
+def place(target: Vector, sector: int) -> Placement | None:
     """Where the unit vector ``target`` falls in ``sector``, or None when off every CCD."""
-    slack = math.tan(math.radians(radius)) if radius > 0 else 0.0
+    found = placements(target, sector)
+    return found[0] if found else None
+
+
+def placements(target: Vector, sector: int, radius: float = 0.0) -> list[Placement]:
+    """The cameras of ``sector`` whose field (grown by ``radius`` degrees) holds ``target``."""
+    reach = math.radians(HALF_FIELD_DEG + max(0.0, radius))
+    found = []
     for camera, (centre, up, side) in enumerate(_camera_frames(sector), start=1):
         depth = float(target @ centre)
         if depth <= 0.2:
             continue
         xi, eta = float(target @ side) / depth, float(target @ up) / depth
-        if abs(xi) <= HALF_FIELD + slack and abs(eta) <= HALF_FIELD + slack:
-            return _on_ccd(sector, camera, xi, eta, target, up)
-    return None
+        if max(abs(math.atan(xi)), abs(math.atan(eta))) <= reach:
+            found.append(_on_ccd(sector, camera, xi, eta, target, up))
+    return found
 
 
 def moving_target_position(obj_id: str, sector: int) -> tuple[float, float]:
