@@ -8,6 +8,7 @@ HTTP session carries the cookie; the HTTP cache keys on the scope and stores no 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -25,7 +26,10 @@ __all__ = [
     "MastAccount",
     "MastSession",
     "account_scope",
+    "activate_scope",
+    "active_scope",
     "check_token",
+    "deactivate_scope",
     "print_info",
     "set_token_cookie",
 ]
@@ -56,6 +60,32 @@ class MastSession:
     @property
     def scope(self) -> str:
         return self.account.scope
+
+
+_ACTIVE: list[str] = []
+_ACTIVE_LOCK = threading.Lock()
+
+
+def active_scope() -> str:
+    """The scope of the account logged in last in this process and not logged out
+    (``anonymous`` when none): what ``mastcache.sql`` shows by default."""
+    with _ACTIVE_LOCK:
+        return _ACTIVE[-1] if _ACTIVE else ANONYMOUS
+
+
+def activate_scope(scope: str) -> None:
+    """Record a login of ``scope`` (clients call it after MAST accepted a token)."""
+    with _ACTIVE_LOCK:
+        _ACTIVE.append(scope)
+
+
+def deactivate_scope(scope: str) -> None:
+    """Record a logout of ``scope``; an earlier login still active becomes current."""
+    with _ACTIVE_LOCK:
+        for index in range(len(_ACTIVE) - 1, -1, -1):
+            if _ACTIVE[index] == scope:
+                del _ACTIVE[index]
+                return
 
 
 def account_scope(info: Mapping[str, Any]) -> str:

@@ -22,25 +22,39 @@ def connect(
     *,
     timeout: float | None = None,
     lock_wait: float | None = None,
+    scope: str | None = None,
 ) -> CacheSQL:
     """A session for several queries over one consistent view of the cache; close it after.
 
     ``timeout`` bounds each statement (seconds, default :data:`DEFAULT_TIMEOUT`);
-    ``lock_wait`` is how long to wait for a running prune to finish.
+    ``lock_wait`` is how long to wait for a running prune to finish. Views hold public
+    results plus those of identity ``scope`` (default: the account logged in last in this
+    process, see :func:`mastcache.auth_account.active_scope`).
     """
     if settings is None:
         from mastcache.runtime import current_settings
 
         settings = current_settings()
-    return CacheSQL.open(settings, timeout=timeout, lock_wait=lock_wait)
+    if scope is None:
+        from mastcache.auth_account import active_scope
+
+        scope = active_scope()
+    return CacheSQL.open(settings, timeout=timeout, lock_wait=lock_wait, scope=scope)
 
 
-def sql(query: str, *, settings: Settings | None = None, timeout: float | None = None) -> SQLResult:
+def sql(
+    query: str,
+    *,
+    settings: Settings | None = None,
+    timeout: float | None = None,
+    scope: str | None = None,
+) -> SQLResult:
     """Run one read-only SELECT over the cache views; an astropy Table with ``.arrow()``/``.df()``.
 
-    Anything but a single SELECT raises :class:`~mastcache.errors.SQLError`.
+    Anything but a single SELECT raises :class:`~mastcache.errors.SQLError`. Proprietary
+    results show only for ``scope`` (default: the account logged in last, else none).
     """
-    with connect(settings, timeout=timeout) as session:
+    with connect(settings, timeout=timeout, scope=scope) as session:
         return session.execute(query)
 
 

@@ -26,7 +26,13 @@ from astropy.table import Table
 
 from mastcache import runtime
 from mastcache.auth import TOKEN_PAGE, SecretToken, choose_token, keep_token
-from mastcache.auth_account import ANONYMOUS, MastSession, print_info
+from mastcache.auth_account import (
+    ANONYMOUS,
+    MastSession,
+    activate_scope,
+    deactivate_scope,
+    print_info,
+)
 from mastcache.client.resolution import resolve_names, wire_options
 from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
 from mastcache.keys import canonical_json, canonical_value
@@ -100,7 +106,10 @@ class MastClient:
         session = check_token(settings, choice.token)
         keep_token(choice.token, store=store_token, replace=reenter_token)
         with self._lock:
-            self._login = session
+            previous, self._login = self._login, session
+        if previous is not None:
+            deactivate_scope(previous.scope)
+        activate_scope(session.scope)
         log.info("MAST API token accepted, welcome %s", session.account.display_name)
         return True
 
@@ -108,10 +117,12 @@ class MastClient:
         """Log out: forget the token and close the account's HTTP sessions (its cached
         results stay in the cache, under its scope, for its next login)."""
         with self._lock:
-            self._login = None
+            login, self._login = self._login, None
             kept = [s for s in self._built if s.scope == ANONYMOUS]
             dropped = [s for s in self._built if s.scope != ANONYMOUS]
             self._built = kept
+        if login is not None:
+            deactivate_scope(login.scope)
         for services in dropped:
             services.close()
 

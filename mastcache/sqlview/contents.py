@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pyarrow.fs as pafs
 
@@ -14,6 +16,8 @@ from mastcache.store.records import utcnow
 from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["CacheContents", "read_contents"]
+
+ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -42,19 +46,32 @@ class CacheContents:
         return f"{self.store_base}/{record.table_path}", self.filesystem
 
 
-def read_contents(settings: Settings) -> CacheContents:
-    """Every query, resolution, manifest row and file record in the cache at ``settings``."""
+def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
+    """Every query, resolution, manifest row and file record in the cache at ``settings``
+    that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
     with Store.open(settings) as store, store.unit_of_work(read_only=True) as uow:
         return CacheContents(
             cache_dir=store.root,
-            queries=tuple(uow.queries.list()),
-            resolutions=tuple(uow.resolutions.list()),
-            products=tuple(_all_products(uow)),
-            files=tuple(uow.files.list()),
+            queries=_visible(uow.queries.list(), scope),
+            resolutions=_visible(uow.resolutions.list(), scope),
+            products=_visible(_all_products(uow), scope),
+            files=_visible(uow.files.list(), scope),
             read_at=utcnow(),
             filesystem=store.objects.filesystem,
             store_base=store.objects.base,
         )
+
+
+class _Scoped(Protocol):
+    @property
+    def scope(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_Scoped)
+
+
+def _visible(records: Iterable[_R], scope: str) -> tuple[_R, ...]:
+    return tuple(r for r in records if r.scope in (ANONYMOUS, scope))
 
 
 def _all_products(uow: UnitOfWork) -> list[ProductRecord]:

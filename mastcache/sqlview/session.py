@@ -47,13 +47,19 @@ class CacheSQL:
 
     @classmethod
     def open(
-        cls, settings: Settings, *, timeout: float | None = None, lock_wait: float | None = None
+        cls,
+        settings: Settings,
+        *,
+        timeout: float | None = None,
+        lock_wait: float | None = None,
+        scope: str = "anonymous",
     ) -> CacheSQL:
-        """Build the views of the cache at ``settings.cache_dir`` and seal the connection."""
+        """Build the views of the cache at ``settings.cache_dir`` and seal the connection;
+        ``scope``'s proprietary rows are shown along with the public ones, no other's."""
         exits = ExitStack()
         try:
             exits.enter_context(CacheLock(settings.cache_dir).shared(lock_wait))
-            contents = read_contents(settings)
+            contents = read_contents(settings, scope)
             connection = lockdown.open_connection(DEFAULT_TIMEOUT if timeout is None else timeout)
             exits.callback(connection.close)
             _create_views(connection, contents)
