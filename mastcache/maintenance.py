@@ -7,7 +7,6 @@ between leaves an unreferenced file for the sweeper, never a row pointing at not
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -32,7 +31,6 @@ __all__ = [
     "verify_cache",
 ]
 
-_CHUNK = 1 << 20
 #: An unfinished download untouched this long is abandoned: prune --expired removes it.
 PARTIAL_LIFETIME = timedelta(days=1)
 
@@ -136,24 +134,16 @@ def _service_stats(
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _check(path: Path, size: int, sha256: str) -> str | None:
-    """What is wrong with ``path`` compared with its recorded size and hash, if anything."""
-    try:
-        actual_size = path.stat().st_size
-    except FileNotFoundError:
+def _check_object(store: Store, record: QueryRecord) -> str | None:
+    """What is wrong with a result file (local or in the team object store), if anything."""
+    if not store.objects.exists(record.table_path):
         return "missing"
-    if actual_size != size:
-        return f"{actual_size} bytes instead of {size}"
-    actual = _sha256(path)
-    return None if actual == sha256 else f"sha256 {actual[:12]}... instead of {sha256[:12]}..."
+    actual, size = store.objects.digest(record.table_path)
+    if size != record.nbytes:
+        return f"{size} bytes instead of {record.nbytes}"
+    if actual != record.sha256:
+        return f"sha256 {actual[:12]}... instead of {record.sha256[:12]}..."
+    return None
 
 
 def verify_cache(settings: Settings) -> list[VerifyProblem]:
@@ -163,9 +153,9 @@ def verify_cache(settings: Settings) -> list[VerifyProblem]:
     problems: list[VerifyProblem] = []
     with Store.open(settings) as store:
         for record in store.list_queries():
-            path = store.root / record.table_path
-            problem = _check(path, record.nbytes, record.sha256)
+            problem = _check_object(store, record)
             if problem:
+                path = Path(store.objects.location(record.table_path))
                 problems.append(VerifyProblem("query", record.key, path, problem))
         # product files: rehashed, and marked corrupt so their next download re-fetches them
         problems.extend(
