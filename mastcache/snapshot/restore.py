@@ -254,6 +254,7 @@ def _product_is_newer(old: ProductRecord | None, new: ProductRecord, overwrite: 
 
 
 def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _Plan) -> None:
+    scopes = _file_scopes(reader, manifest)
     for entry in manifest.files:
         existing = store.get_file(entry.uri)
         if existing is not None and _holds(store, existing, entry):
@@ -261,7 +262,16 @@ def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _P
         directory = store.products_dir / entry.sha256[:2]
         path = _stage(reader, manifest, entry.member, directory, lambda sha: sha, plan)
         local = path.relative_to(store.root).as_posix()
-        plan.files.append(FileRecord(entry.uri, entry.sha256, entry.size, local, "complete"))
+        scope = scopes.get(entry.uri, "anonymous")
+        plan.files.append(
+            FileRecord(entry.uri, entry.sha256, entry.size, local, "complete", scope=scope)
+        )
+
+
+def _file_scopes(reader: BundleReader, manifest: Manifest) -> dict[str, str]:
+    """A file of a proprietary product keeps that account's scope when restored."""
+    products = records_io.parquet_to_products(_member_bytes(reader, manifest, PRODUCTS))
+    return {p.uri: p.scope for p in products if p.scope != "anonymous"}
 
 
 def _holds(store: Store, existing: FileRecord, entry: FileEntry) -> bool:

@@ -22,7 +22,7 @@ from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRe
 __all__ = ["Chosen", "Selection", "choose"]
 
 ANONYMOUS = "anonymous"
-_R = TypeVar("_R", QueryRecord, ResolutionRecord)
+_R = TypeVar("_R", QueryRecord, ResolutionRecord, FileRecord)
 #: Shortest key prefix accepted on the command line.
 MIN_PREFIX = 6
 
@@ -68,7 +68,8 @@ def choose(store: Store, selection: Selection) -> Chosen:
     chosen.resolutions = _public(sorted(picked, key=_key), selection, chosen)
     chosen.products = _products(store, chosen.queries, selection)
     if selection.with_files:
-        chosen.files = _files(store, chosen.queries, chosen.products)
+        files = _files(store, chosen.queries, chosen.products)
+        chosen.files = _public(files, selection, chosen)  # a file keeps its download scope
     return chosen
 
 
