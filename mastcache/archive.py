@@ -31,6 +31,7 @@ from mastcache.errors import CacheMissError, CorruptEntryError, StaleResultWarni
 from mastcache.keys import canonical_json, normalize_params, query_key, resolution_key
 from mastcache.policy import Decision, Entry, RefreshPolicy, decide, expires_at
 from mastcache.runtime import cache_source, effective_mode
+from mastcache.store.hotcache import hot_cache
 from mastcache.store.records import utcnow
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class _QuerySlot(_Slot["Table"]):
             fetched_at=fetched_at,
             expires_at=expiry,
         )
-        if len(value) * len(value.columns) <= PRIME_CELLS:
+        if len(value) * len(value.columns) <= PRIME_CELLS and hot_cache().max_bytes:
             self.store.read_table(self.record)  # primes the in-process hot cache: next hit copies
 
     def stamp(self, value: Table, provenance: Provenance) -> Table:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -74,7 +75,7 @@ class DecodedTable:
     masked: bool
     meta: Mapping[str, str] | None  # as stored (dump_meta): loaded afresh per build
 
-    @property
+    @cached_property
     def nbytes(self) -> int:
         """Bytes held by every column's values and mask."""
         return sum(column.nbytes for column in self.columns)
