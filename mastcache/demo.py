@@ -74,15 +74,12 @@ class DemoReport:
         return next(phase for phase in self.phases if phase.name == name)
 
 
-def _source(result: Any) -> str:
-    """Where a call's answer came from, read from its provenance."""
-    tables = result if isinstance(result, list) else [result]
-    sources = {
-        table.meta.get("mastcache", {}).get("source", "cache")
-        for table in tables
-        if hasattr(table, "meta")
-    }
-    return "+".join(sorted(sources)) if sources else "cache"
+def _source(sources: list[str]) -> str:
+    """One label for the sources of everything a step was served (network wins)."""
+    for label in ("network", "snapshot", "cache"):
+        if label in sources:
+            return label
+    return "store"  # nothing went through the archive: files or SQL read from the store
 
 
 def _rows(result: Any) -> int:
@@ -94,11 +91,13 @@ def _rows(result: Any) -> int:
 class _Session:
     """The calls a typical notebook makes, in order; each returns its result."""
 
-    def __init__(self) -> None:
+    def __init__(self, download_dir: Path) -> None:
         from mastcache.client import Mast, Observations
 
         self.observations, self.mast = Observations, Mast
+        self.download_dir = download_dir
         self.obs: Any = None
+        self.science: Any = None
 
     def steps(self) -> list[tuple[str, Callable[[], Any]]]:
         return [
@@ -110,6 +109,7 @@ class _Session:
             ("count: TESS near M 31", lambda: self.observations.query_criteria_count(
                 objectname="M 31", radius="1 deg", obs_collection="TESS")),
             ("product list: 10 obs", self.products),
+            ("download 5 products", self.download),
             ("SQL: observations x products", self.sql_join),
         ]  # fmt: skip
 
@@ -127,7 +127,17 @@ class _Session:
 
     def products(self) -> Any:
         products = self.observations.get_product_list(self.obs[:10])
-        return self.observations.filter_products(products, mrp_only=False)
+        self.science = self.observations.filter_products(products, productType="SCIENCE")
+        return products
+
+    def download(self) -> Any:
+        manifest = self.observations.download_products(
+            self.science[:5], download_dir=str(self.download_dir), verbose=False
+        )
+        failed = [row["Message"] for row in manifest if row["Status"] != "COMPLETE"]
+        if failed:
+            raise RuntimeError(f"demo download failed: {failed[0]}")
+        return manifest
 
     def sql_join(self) -> Any:
         from mastcache.sql import sql
@@ -135,21 +145,45 @@ class _Session:
         return sql(JOIN_SQL)
 
 
-def _timed(name: str, call: Callable[[], Any]) -> StepResult:
+def _timed(name: str, call: Callable[[], Any], server_hits: Callable[[], int]) -> StepResult:
+    """Run one step; its source is "network" when the emulator saw any request meanwhile."""
+    from mastcache.archive import ServedEvent, observing
+
+    sources: list[str] = []
+
+    def note(event: ServedEvent) -> None:
+        sources.append(event.provenance.source)
+
+    before = server_hits()
     start = time.perf_counter()
-    with warnings.catch_warnings():
+    with observing(note), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = call()
     elapsed = time.perf_counter() - start
-    source = "sql" if name.startswith("SQL") else _source(result)
-    return StepResult(name, _rows(result), source, elapsed)
+    if server_hits() > before:
+        sources.append("network")
+    return StepResult(name, _rows(result), _source(sources), elapsed)
 
 
-def _run_phase(name: str, mode: Mode, settings: Settings) -> PhaseResult:
+def _run_phase(
+    name: str, mode: Mode, settings: Settings, server_hits: Callable[[], int]
+) -> PhaseResult:
     with runtime.using_settings(settings.new(mode=mode)):
-        session = _Session()
-        steps = tuple(_timed(step, call) for step, call in session.steps())
+        session = _Session(settings.cache_dir / "downloads" / name)
+        steps = tuple(_timed(step, call, server_hits) for step, call in session.steps())
     return PhaseResult(name, mode, steps)
+
+
+def _snapshot(settings: Settings) -> Path:
+    """Freeze everything the session cached into one verified, replayable file."""
+    from mastcache import snapshot
+
+    with runtime.using_settings(settings):
+        info = snapshot.create("demo", output_dir=settings.cache_dir)
+        report = snapshot.verify(info.path)
+    if not report.ok:
+        raise RuntimeError(f"the demo snapshot does not verify: {report.problems()}")
+    return Path(info.path)
 
 
 def run_demo(
@@ -165,10 +199,11 @@ def run_demo(
         for name, mode, needs_server in PHASES:
             if not needs_server:
                 server.stop()
-            phase = _run_phase(name, mode, settings)
+            phase = _run_phase(name, mode, settings, lambda: len(server.requests))
             report.phases.append(phase)
             if progress is not None:
                 progress(phase)
     finally:
         server.stop()
+    report.snapshot = _snapshot(settings)
     return report

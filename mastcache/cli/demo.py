@@ -42,10 +42,14 @@ def _print_summary(report: DemoReport) -> None:
     click.echo(f"  cold: {cold.count('network')} of {len(cold.steps)} calls from the network")
     for name in ("warm", "offline"):
         phase = report.phase(name)
+        local = phase.count("cache") + phase.count("store")
         click.echo(
-            f"  {name}: {phase.count('cache')} of {len(phase.steps)} calls from the cache, "
+            f"  {name}: {local} of {len(phase.steps)} calls from the cache, "
+            f"{phase.count('network')} from the network, "
             f"{report.speedup(name):.0f}x faster than cold"
         )
+    if report.snapshot is not None:
+        click.echo(f"  snapshot: {report.snapshot} (verified; replay it anywhere, offline)")
     click.echo(f"\nThe cache is in {report.cache_dir}. Explore it with:")
     click.echo(f'  mastcache --cache-dir "{report.cache_dir}" sql "{_EXPLORE}"')
 
