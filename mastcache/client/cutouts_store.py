@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import requests
 from astropy.table import Table
 
-from mastcache.errors import CacheMissError, ProtocolError
+from mastcache.errors import CacheMissError, ProtocolError, StoreError
 from mastcache.products.paths import blob_relpath, safe_filename
 from mastcache.store.files import write_atomic
 from mastcache.store.records import FileRecord, ProductRecord, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.archive import QuerySpec
     from mastcache.client.core import _Services
     from mastcache.store import Store
     from mastcache.transport import Transport
@@ -86,7 +87,7 @@ class CutoutStore:
         from mastcache.archive import QuerySpec
 
         spec = QuerySpec(service=query.service, params=dict(query.key_params), kind="cutouts")
-        table = self.services.archive.table(spec, lambda: self._download(query, spec.key), mode)
+        table = self._table(spec, query, mode)
         if len(table) == 0:
             return CutoutResult(table, None, str(table.meta.get("msg", "")))
         path = self._stored_zip(str(table["dataURI"][0]))
@@ -95,9 +96,22 @@ class CutoutStore:
                 f"offline mode: the zip of {spec.describe()} is not in the product store; "
                 "re-run without offline mode to fetch it again"
             )
+        if path is None:  # the zip was lost (cache clear, disk trouble): fetch it once more
+            table = self._table(spec, query, "refresh")
+            if len(table) == 0:
+                return CutoutResult(table, None, str(table.meta.get("msg", "")))
+            path = self._stored_zip(str(table["dataURI"][0]))
         if path is None:
-            return self.fetch(query, "refresh")
+            raise StoreError(
+                f"the zip of {spec.describe()} was fetched but cannot be read back from "
+                f"{self.store.root}; check the disk and run `mastcache cache verify`"
+            )
         return CutoutResult(table, path, None)
+
+    def _table(self, spec: QuerySpec, query: CutoutQuery, mode: str) -> Table:
+        fetch = lambda: self._download(query, spec.key)  # noqa: E731 - one call, read once
+        table: Table = self.services.archive.table(spec, fetch, mode)
+        return table
 
     # -- fetching and storing -----------------------------------------------------------
 
