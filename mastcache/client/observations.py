@@ -331,7 +331,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
             )
             return Table({"mission": _mission_names(response)}, dtype=[str])
 
-        return self._cached_table(self._caom_all, {}, "missions", fetch, mode, format="extjs")
+        return self._cached_table(self._caom_all, {}, "raw", fetch, mode, format="extjs")
 
 
 def _object_name(objectname: Any) -> str:
