@@ -31,6 +31,7 @@ __all__ = [
     "check_token",
     "deactivate_scope",
     "print_info",
+    "reset_active_scopes",
     "set_token_cookie",
 ]
 
@@ -86,6 +87,12 @@ def deactivate_scope(scope: str) -> None:
             if _ACTIVE[index] == scope:
                 del _ACTIVE[index]
                 return
+
+
+def reset_active_scopes() -> None:
+    """Forget every recorded login (tests, and a process that starts over)."""
+    with _ACTIVE_LOCK:
+        _ACTIVE.clear()
 
 
 def account_scope(info: Mapping[str, Any]) -> str:
