@@ -112,22 +112,27 @@ class TesscutClass(CutoutClient):
         params: dict[str, Any] = cutout_size.wire()
         params.update({"sector": sectors} if sectors is not None else {})
         key: dict[str, Any] = {**cutout_size.key(), "product": product.upper()}
-        key["sector"] = sorted(
-            sectors if isinstance(sectors, list) else [sectors] if sectors else []
-        )
+        key["sector"] = _sector_key(sectors)
         if moving_target:
             target = {"obj_id": objectname, **({"obj_type": mt_type} if mt_type else {})}
             params.update(target)
             key.update(target)
-            path, service = "moving_target/astrocut", "Tesscut.MovingTarget.Astrocut"
         else:
             coord = self._position(coordinates, objectname, resolver, mode)
             params.update({"ra": coord.ra.deg, "dec": coord.dec.deg})
             key.update(self._position_key(coord))
-            path, service = "astrocut", "Tesscut.Astrocut"
+        path = "moving_target/astrocut" if moving_target else "astrocut"
         url = f"{self._base_url()}/{path}"
         send = get_sender(url, params) if download else form_sender(url, params)
+        service = "Tesscut.MovingTarget.Astrocut" if moving_target else "Tesscut.Astrocut"
         return CutoutQuery(service, key, send, "tesscut")
+
+
+def _sector_key(sectors: int | list[int] | None) -> list[int]:
+    """Sectors in the key: sorted, ``[]`` for all of them."""
+    if sectors is None:
+        return []
+    return sorted(sectors) if isinstance(sectors, list) else [sectors]
 
 
 def _check_product(product: str) -> None:
