@@ -82,23 +82,16 @@ class ZcutClass(CutoutClient):
             raise InvalidQueryError(f"survey={survey!r} is not a survey name such as 'goods_north'")
         coord = self._position(coordinates, None, None, mode)
         cutout_size = parse_size(size, "zcut")
-        wire: dict[str, Any] = {"ra": coord.ra.deg, "dec": coord.dec.deg}
-        wire.update({"y": cutout_size.y, "x": cutout_size.x, "units": cutout_size.units})
-        wire.update({"survey": survey} if survey else {})
         key = {**self._position_key(coord), **cutout_size.key(), "survey": survey or ""}
-        key.update(
-            {"format": cutout_format.lower(), "image": {k: str(v) for k, v in chosen.items()}}
-        )
+        key["format"] = cutout_format.lower()
+        key["image"] = {name: str(value) for name, value in chosen.items()}
         url = f"{self._base_url()}/astrocut"
-        if download:
-            return CutoutQuery(
-                "Zcut.Astrocut",
-                key,
-                get_sender(url, _zcut_query(wire, cutout_format, chosen)),
-                "zcut",
-            )
-        form = {**cutout_size.wire(), "ra": coord.ra.deg, "dec": coord.dec.deg}
-        form.update({"survey": survey} if survey else {})
+        ra, dec, only = coord.ra.deg, coord.dec.deg, {"survey": survey} if survey else {}
+        if download:  # astroquery's GET order: ra, dec, y, x, units, [survey], format, options
+            wire = {"ra": ra, "dec": dec, "y": cutout_size.y, "x": cutout_size.x}
+            wire.update({"units": cutout_size.units, **only, "format": cutout_format, **chosen})
+            return CutoutQuery("Zcut.Astrocut", key, get_sender(url, wire), "zcut")
+        form = {**cutout_size.wire(), "ra": ra, "dec": dec, **only}
         return CutoutQuery("Zcut.Astrocut", key, form_sender(url, form), "zcut")
 
 
@@ -135,11 +128,6 @@ class HapcutClass(CutoutClient):
         body: dict[str, Any] = {"x": float(cutout_size.x), "y": float(cutout_size.y)}
         body.update({"units": cutout_size.units, "ra": float(ra), "dec": float(dec)})
         return CutoutQuery("Hapcut.Astrocut", key, json_sender(url, body), "hapcut")
-
-
-def _zcut_query(wire: dict[str, Any], cutout_format: str, chosen: dict[str, Any]) -> dict[str, Any]:
-    """astroquery's GET order: ra, dec, y, x, units, [survey], format, then image options."""
-    return {**wire, "format": cutout_format, **chosen}
 
 
 def _survey_table(document: Any) -> Table:
