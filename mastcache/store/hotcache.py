@@ -1,13 +1,17 @@
-"""The in-process hot cache: decoded result tables kept in memory, least recently used out.
+"""The in-process hot cache: result tables kept in memory, least recently used out.
 
-A cache hit that finds its table here skips opening, hashing and decoding the Parquet file
-and only copies the decoded arrays (``DecodedTable.build(copy=True)``), so every caller gets
-a Table of its own to edit. Entries are keyed by the cache directory and query key and carry
-the identity of the file they were read from (sha256, inode, mtime, size): a replaced,
-rewritten or touched file never matches, so the store reads and verifies it again.
+A hit served from here skips opening, hashing and parsing the Parquet file. Small tables are
+kept decoded (numpy arrays) and each hit copies them (``DecodedTable.build(copy=True)``);
+big ones (decoded over :data:`DECODED_MAX_BYTES`) are kept as their Arrow table, a third of
+the memory, and each hit decodes it, which costs about what a copy would while their first
+read needs no copy at all. Either way every caller gets a Table of its own to edit.
 
-The bound is in bytes of decoded data: ``MASTCACHE_HOT_CACHE_MB`` (default 256; 0 turns the
-cache off), read when the process-wide cache is first used, or :func:`configure_hot_cache`.
+Entries are keyed by the cache directory and query key and carry the identity of the file
+they were read from (sha256, inode, mtime, size): a replaced, rewritten or touched file never
+matches, so the store reads and verifies it again.
+
+The bound is in bytes held: ``MASTCACHE_HOT_CACHE_MB`` (default 256; 0 turns the cache off),
+read when the process-wide cache is first used, or :func:`configure_hot_cache`.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from typing import NamedTuple, TypeAlias
+
+import pyarrow as pa
+from astropy.table import Table
 
 from mastcache.errors import ConfigurationError
-from mastcache.store.parquet import DecodedTable
+from mastcache.store.parquet import DecodedTable, decode_arrow
 
 __all__ = [
+    "DECODED_MAX_BYTES",
     "DEFAULT_MAX_MB",
     "FileIdentity",
     "HotCache",
@@ -31,6 +39,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MB = 256
+#: Tables decoded to at most this many bytes are kept decoded; bigger ones as Arrow data.
+DECODED_MAX_BYTES = 16_000_000
 _ENV_VAR = "MASTCACHE_HOT_CACHE_MB"
 
 
@@ -43,17 +53,21 @@ class FileIdentity(NamedTuple):
     size: int
 
 
+Held: TypeAlias = "DecodedTable | pa.Table"  # what an entry keeps: see the module doc
+
+
 class _Entry(NamedTuple):
     identity: FileIdentity
-    table: DecodedTable
+    table: Held
     nbytes: int
 
 
 class HotCache:
-    """A thread-safe LRU of :class:`DecodedTable` by ``(cache dir, key)``, bounded in bytes."""
+    """A thread-safe LRU of decoded or Arrow tables by ``(cache dir, key)``, bounded in bytes."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, decoded_max_bytes: int = DECODED_MAX_BYTES) -> None:
         self.max_bytes = max(0, max_bytes)
+        self.decoded_max_bytes = decoded_max_bytes
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._nbytes = 0
         self._lock = threading.Lock()
@@ -66,7 +80,24 @@ class HotCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, slot: tuple[str, str], identity: FileIdentity) -> DecodedTable | None:
+    def serve(
+        self, slot: tuple[str, str], identity: FileIdentity, load: Callable[[], pa.Table]
+    ) -> Table:
+        """A new Table of the result in ``slot``: from memory when held for ``identity``,
+        else from ``load()`` (the verified file's Arrow table), which is then kept."""
+        held = self.get(slot, identity)
+        if isinstance(held, DecodedTable):
+            return held.build(copy=True)
+        arrow = load() if held is None else held
+        decoded = decode_arrow(arrow)
+        if held is not None:
+            return decoded.build(copy=False)  # decoded afresh: the caller's alone
+        if decoded.nbytes <= self.decoded_max_bytes and self.put(slot, identity, decoded):
+            return decoded.build(copy=True)
+        self.put(slot, identity, arrow)
+        return decoded.build(copy=False)
+
+    def get(self, slot: tuple[str, str], identity: FileIdentity) -> Held | None:
         """The table cached for ``slot`` if it was read from a file of ``identity``."""
         with self._lock:
             entry = self._entries.get(slot)
@@ -75,13 +106,13 @@ class HotCache:
             self._entries.move_to_end(slot)
             return entry.table
 
-    def put(self, slot: tuple[str, str], identity: FileIdentity, table: DecodedTable) -> bool:
+    def put(self, slot: tuple[str, str], identity: FileIdentity, table: Held) -> bool:
         """Keep ``table`` for ``slot`` (replacing any older one), evicting the least used.
 
         Returns whether it was kept (False when it alone exceeds the bound): if not, the
         caller may hand ``table``'s arrays out without copying them.
         """
-        nbytes = table.nbytes
+        nbytes = int(table.nbytes)
         with self._lock:
             self._drop(slot)
             if nbytes > self.max_bytes:

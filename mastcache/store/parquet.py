@@ -31,6 +31,7 @@ __all__ = [
     "DecodedTable",
     "arrow_to_table",
     "decode_arrow",
+    "read_arrow",
     "read_decoded",
     "read_provenance",
     "read_table",
@@ -174,27 +175,27 @@ def read_table(source: Path | pa.Buffer | bytes) -> Table:
 
 def read_decoded(source: Path | pa.Buffer | bytes) -> DecodedTable:
     """The decoded parts of the table in a Parquet file or in-memory Parquet bytes."""
+    return decode_arrow(read_arrow(source))
+
+
+def read_arrow(source: Path | pa.Buffer | bytes) -> pa.Table:
+    """The Arrow table in a Parquet file or bytes, low-cardinality string columns as
+    dictionaries (see :func:`_dictionary_columns`): decoding them densely would build each
+    repeated value again. :func:`decode_arrow` turns it into columns."""
     if isinstance(source, (bytes, pa.Buffer)):
         source = pa.BufferReader(source)
     try:
-        arrow = _read_arrow(source)
+        metadata = pq.read_metadata(source)
+        dictionaries = _dictionary_columns(metadata)
+        handle = pq.ParquetFile(
+            source, metadata=metadata, read_dictionary=dictionaries, pre_buffer=True
+        )
+        return handle.read(use_threads=True)
     except (pa.ArrowInvalid, OSError) as exc:
         raise CorruptEntryError(
             f"cannot read Parquet data ({exc}): the cached file is damaged; "
             "run `mastcache cache verify` or fetch the query again"
         ) from exc
-    return decode_arrow(arrow)
-
-
-def _read_arrow(source: Path | pa.BufferReader) -> pa.Table:
-    """The Arrow table, low-cardinality string columns as dictionaries (see
-    :func:`_dictionary_columns`): decoding them densely would build each repeated value again."""
-    metadata = pq.read_metadata(source)
-    dictionaries = _dictionary_columns(metadata)
-    handle = pq.ParquetFile(
-        source, metadata=metadata, read_dictionary=dictionaries, pre_buffer=True
-    )
-    return handle.read(use_threads=True)
 
 
 def _dictionary_columns(metadata: pq.FileMetaData) -> list[int]:

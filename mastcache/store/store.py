@@ -208,17 +208,9 @@ class Store:
             return self._read_replaced(record)
         if stat.st_size != record.nbytes:
             raise self._corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
-        slot = (str(self.root), record.key)  # decoded tables in memory: see store/hotcache.py
+        slot = (str(self.root), record.key)  # tables kept in memory: see store/hotcache.py
         identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        decoded = hot_cache().get(slot, identity)
-        if decoded is None:
-            if self._memo.lookup(path, stat) == record.sha256:
-                decoded = parquet.read_decoded(path)
-            else:
-                decoded = self._read_verified(record, path, stat)
-            if not hot_cache().put(slot, identity, decoded):
-                return decoded.build(copy=False)  # not kept: the caller's alone
-        return decoded.build(copy=True)  # the caller may edit it; the cached parts stay
+        return hot_cache().serve(slot, identity, lambda: self._read_verified(record, path, stat))
 
     def delete_query(self, key: str) -> None:
         with self.unit_of_work() as uow:
@@ -243,9 +235,10 @@ class Store:
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
-    def _read_verified(
-        self, record: QueryRecord, path: Path, stat: os.stat_result
-    ) -> parquet.DecodedTable:
+    def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
+        """The Arrow table in ``path``, hashed unless its identity is memoised."""
+        if self._memo.lookup(path, stat) == record.sha256:
+            return parquet.read_arrow(path)
         data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 != record.sha256:
@@ -253,7 +246,7 @@ class Store:
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
         self._memo.remember(path, stat, sha256)
-        return parquet.read_decoded(data)
+        return parquet.read_arrow(data)
 
     def _read_object(self, record: QueryRecord) -> Table:
         try:

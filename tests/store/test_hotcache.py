@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from astropy.table import MaskedColumn, Table
 
@@ -19,7 +22,13 @@ from mastcache.store.hotcache import (
     hot_cache,
     max_bytes_from_env,
 )
-from mastcache.store.parquet import DecodedTable, decode_arrow, table_to_arrow
+from mastcache.store.parquet import (
+    DecodedTable,
+    decode_arrow,
+    read_arrow,
+    table_to_arrow,
+    write_table_atomic,
+)
 
 KEY = "c" * 64
 SAME = FileIdentity("ab" * 32, 1, 2, 3)
@@ -125,3 +134,24 @@ def test_store_without_hot_cache_reads_the_file_each_time(
     assert len(off) == 0 and hot_cache() is off
     assert list(first["obs_id"]) == list(second["obs_id"]) == ["a", "bb", "ccc"]
     assert not np.shares_memory(first["s_ra"].data, second["s_ra"].data)
+
+
+def test_big_tables_are_kept_as_arrow_data_and_decoded_per_hit(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    write_table_atomic(observations(), path)
+    loads: list[Path] = []
+
+    def load() -> Any:
+        loads.append(path)
+        return read_arrow(path)
+
+    cache = HotCache(max_bytes=1_000_000, decoded_max_bytes=10)  # everything counts as big
+    tables = [cache.serve(("dir", KEY), SAME, load) for _ in range(3)]
+    assert len(loads) == 1 and isinstance(cache.get(("dir", KEY), SAME), pa.Table)
+    tables[0]["s_ra"][0] = -1.0
+    for table in tables[1:]:
+        assert list(table["s_ra"].filled(0)) == [1.0, 0.0, 3.0]
+        assert table.meta == {"note": {"filters": ["F814W"]}}
+    small = HotCache(max_bytes=1_000_000)
+    small.serve(("dir", KEY), SAME, load)
+    assert isinstance(small.get(("dir", KEY), SAME), DecodedTable)
