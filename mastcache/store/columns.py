@@ -90,7 +90,7 @@ class DecodedColumn:
 
 def decode_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> DecodedColumn:
     """The decoded parts of the column stored in ``field``/``chunks``."""
-    array = chunks.combine_chunks() if isinstance(chunks, pa.ChunkedArray) else chunks
+    array = _one_array(chunks)
     info = _field_info(field)
     if info.get("class") == "Time":
         return DecodedColumn(field.name, info, _arrow_to_time(array, info), None)
@@ -99,6 +99,13 @@ def decode_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> Decode
     data, mask = _leaf_to_numpy(_flatten(array, len(shape)), dtype)
     data = data.reshape((len(array), *shape))
     return DecodedColumn(field.name, info, data, None if mask is None else mask.reshape(data.shape))
+
+
+def _one_array(chunks: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The column as one array (``combine_chunks`` copies even a single chunk)."""
+    if not isinstance(chunks, pa.ChunkedArray):
+        return chunks
+    return chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()
 
 
 def arrow_to_column(field: pa.Field, chunks: pa.ChunkedArray | pa.Array) -> Any:

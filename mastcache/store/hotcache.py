@@ -74,7 +74,7 @@ class HotCache:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of decoded data held now."""
+        """Bytes held now."""
         return self._nbytes
 
     def __len__(self) -> int:

@@ -330,3 +330,17 @@ def test_decoded_tables_build_independent_copies() -> None:
     assert second["t"][0] == table["t"][0]
     del table["t"], second["t"]
     assert_exact(table, second)
+
+
+def test_sliced_arrow_tables_convert_exactly() -> None:
+    rng = np.random.default_rng(5)
+    table = Table(masked=True)
+    table["s"] = MaskedColumn(["Ωmega", "", "ß\x00x", "plain", "x"] * 4, mask=[0, 1, 0, 0, 0] * 4)
+    table["a"] = np.array(["obs-1", "obs-22", "c"] * 6 + ["d", "e"])
+    table["y"] = np.array([b"\x00\x01z", b"", b"\xff", b"q"] * 5)
+    table["f"] = MaskedColumn(rng.normal(size=20), mask=rng.random(20) < 0.3)
+    table["m"] = rng.normal(size=(20, 2, 3))
+    table["b"] = rng.random(20) < 0.5
+    arrow = parquet.table_to_arrow(table)
+    for start, stop in ((3, 20), (1, 7), (19, 20)):
+        assert_exact(table[start:stop], parquet.arrow_to_table(arrow.slice(start, stop - start)))
