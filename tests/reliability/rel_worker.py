@@ -1,0 +1,169 @@
+"""A child process for the reliability suite: it works on one cache dir until done or killed.
+
+usage: rel_worker.py JOB_JSON   (JOB_JSON is a path to a job file written by the test)
+       rel_worker.py --zygote   (import everything once, then fork one child per job path
+                                 read from stdin; print ``pid N`` for each; the child writes
+                                 its lines to JOB_JSON.out and its errors to JOB_JSON.err)
+
+- ``ingest``: large paginated cone queries, then product downloads; prints ``ready`` once set
+  up, one line per finished step, then ``done`` (the crash tests SIGKILL it in between).
+- ``mixed``: ``calls`` seeded calls over a small pool of overlapping queries and modes; one
+  JSON line per call with the result's key, digest and source, or the error it raised.
+- ``prune``: prunes the cache (a byte budget, then expired entries) until a stop file appears;
+  one JSON line per prune with the keys it removed, or the error it raised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import random
+import signal
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from tabledigest import table_digest
+
+from mastcache import runtime
+from mastcache.client import ObservationsClass
+from mastcache.errors import InputWarning
+
+WARM_MODULES = (
+    "mastcache.archive", "mastcache.gateway", "mastcache.httpcache", "mastcache.maintenance",
+    "mastcache.mast.columns", "mastcache.mast.portal", "mastcache.policy", "mastcache.products",
+    "mastcache.store", "mastcache.transport", "pyarrow.parquet", "requests_cache", "sqlalchemy",
+    "boto3",
+)  # fmt: skip
+POOL_POSITIONS = ("10.68 41.27", "83.82 -5.39", "201.37 -43.02", "148.97 69.68", "0.5 0.5")
+
+
+def emit(payload: Any) -> None:
+    print(json.dumps(payload) if not isinstance(payload, str) else payload, flush=True)
+
+
+def configure(job: dict[str, Any]) -> ObservationsClass:
+    warnings.simplefilter("ignore", InputWarning)
+    runtime.configure(
+        cache_dir=job["cache_dir"], mast_url=job["mast_url"], pagesize=job.get("pagesize", 50000)
+    )
+    return ObservationsClass()
+
+
+def ingest(client: ObservationsClass, job: dict[str, Any]) -> None:
+    emit("ready")
+    for ra, dec, radius in job["queries"]:
+        table = client.query_region(f"{ra} {dec}", radius=radius)
+        emit(f"query {table.meta['mastcache']['key']}")
+    first = client.query_region("{} {}".format(*job["queries"][0][:2]), radius=job["queries"][0][2])
+    products = client.get_product_list(first[: job["observations"]])
+    science = products[products["productType"] == "SCIENCE"][: job["downloads"]]
+    client.download_products(science, download_dir=job["download_dir"], verbose=False)
+    emit("done")
+
+
+def one_call(client: ObservationsClass, rng: random.Random) -> dict[str, Any]:
+    """One seeded call: a cone (cache-first or refresh), criteria, or a product list."""
+    position = rng.choice(POOL_POSITIONS)
+    radius = rng.choice((0.05, 0.1, 0.2))
+    op = rng.choice(("cone", "cone", "cone", "refresh", "criteria", "products"))
+    if op == "refresh":
+        table = client.query_region(position, radius=radius, mode="refresh")
+    elif op == "criteria":
+        table = client.query_criteria(obs_collection=rng.choice(("HST", "TESS", "JWST")))
+    elif op == "products":
+        table = client.get_product_list(client.query_region(position, radius=radius)[:2])
+    else:
+        table = client.query_region(position, radius=radius)
+    call = {"op": op, "position": position, "radius": radius}
+    meta = table.meta.get("mastcache", {})
+    return call | {
+        "key": meta.get("key"),
+        "source": meta.get("source"),
+        "digest": table_digest(table),
+    }
+
+
+def mixed(client: ObservationsClass, job: dict[str, Any]) -> None:
+    rng = random.Random(job["seed"])
+    emit("ready")
+    for index in range(job["calls"]):
+        try:
+            emit(one_call(client, rng) | {"index": index})
+        except Exception as exc:  # every error reaching the user is a finding: report it
+            emit({"index": index, "error": f"{type(exc).__name__}: {exc}"})
+    emit("done")
+
+
+def prune(job: dict[str, Any]) -> None:
+    from mastcache.maintenance import prune_cache
+
+    settings = runtime.current_settings()
+    stop = Path(job["stop_file"])
+    emit("ready")
+    rounds = 0
+    while not stop.exists():
+        budget = job["max_bytes"] if rounds % 2 == 0 else None
+        try:
+            report = prune_cache(settings, expired=True, max_bytes=budget, wait=60.0)
+            emit({"pruned": report.queries, "files": report.files})
+        except Exception as exc:  # every error is a finding: report it
+            emit({"error": f"{type(exc).__name__}: {exc}"})
+        rounds += 1
+        time.sleep(job.get("pause", 0.05))
+    emit("done")
+
+
+def serve_forks() -> None:
+    """Fork a worker per job path on stdin: each starts in milliseconds, already imported."""
+    for name in WARM_MODULES:  # what a job imports lazily, so children start at once
+        importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    emit("zygote-ready")
+    for line in iter(sys.stdin.readline, ""):
+        pid = os.fork()
+        if pid == 0:
+            run_child(line.strip())
+        emit(f"pid {pid}")
+
+
+def run_child(job_path: str) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    with open(job_path + ".out", "w") as out, open(job_path + ".err", "w") as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+    os.close(0)
+    code = 1
+    try:
+        code = main(job_path)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def main(job_path: str) -> int:
+    job = json.loads(Path(job_path).read_text())
+    client = configure(job)
+    if job["action"] == "ingest":
+        ingest(client, job)
+    elif job["action"] == "mixed":
+        mixed(client, job)
+    elif job["action"] == "prune":
+        prune(job)
+    else:
+        raise SystemExit(f"unknown action {job['action']!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--zygote"]:
+        serve_forks()
+    else:
+        sys.exit(main(*sys.argv[1:]))
