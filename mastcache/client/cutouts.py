@@ -172,4 +172,4 @@ def _sector_table(document: Any) -> Table:
 def _warn(message: str) -> None:
     import warnings
 
-    warnings.warn(message, NoResultsWarning, stacklevel=3)
+    warnings.warn(message, NoResultsWarning, stacklevel=4)  # past the decorator
