@@ -9,6 +9,7 @@ usage: rel_worker.py JOB_JSON   (JOB_JSON is a path to a job file written by the
   up, one line per finished step, then ``done`` (the crash tests SIGKILL it in between).
 - ``mixed``: ``calls`` seeded calls over a small pool of overlapping queries and modes; one
   JSON line per call with the result's key, digest and source, or the error it raised.
+- ``evict``: deletes one query's entry in a loop until a stop file appears.
 - ``prune``: prunes the cache (a byte budget, then expired entries) until a stop file appears;
   one JSON line per prune with the keys it removed, or the error it raised.
 """
@@ -27,11 +28,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from tabledigest import table_digest
-
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.errors import InputWarning
+
+if not __package__:  # run as a script: the tests folder makes ``reliability`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from reliability.tabledigest import table_digest
 
 WARM_MODULES = (
     "mastcache.archive", "mastcache.gateway", "mastcache.httpcache", "mastcache.maintenance",
@@ -68,24 +71,32 @@ def ingest(client: ObservationsClass, job: dict[str, Any]) -> None:
 
 def one_call(client: ObservationsClass, rng: random.Random) -> dict[str, Any]:
     """One seeded call: a cone (cache-first or refresh), criteria, or a product list."""
-    position = rng.choice(POOL_POSITIONS)
-    radius = rng.choice((0.05, 0.1, 0.2))
-    op = rng.choice(("cone", "cone", "cone", "refresh", "criteria", "products"))
-    if op == "refresh":
-        table = client.query_region(position, radius=radius, mode="refresh")
-    elif op == "criteria":
-        table = client.query_criteria(obs_collection=rng.choice(("HST", "TESS", "JWST")))
-    elif op == "products":
-        table = client.get_product_list(client.query_region(position, radius=radius)[:2])
-    else:
-        table = client.query_region(position, radius=radius)
-    call = {"op": op, "position": position, "radius": radius}
+    call = {
+        "op": rng.choice(("cone", "cone", "cone", "refresh", "criteria", "products")),
+        "position": rng.choice(POOL_POSITIONS),
+        "radius": rng.choice((0.05, 0.1, 0.2)),
+        "collection": rng.choice(("HST", "TESS", "JWST")),
+    }
+    table = perform(client, call)
     meta = table.meta.get("mastcache", {})
     return call | {
         "key": meta.get("key"),
         "source": meta.get("source"),
         "digest": table_digest(table),
     }
+
+
+def perform(client: ObservationsClass, call: dict[str, Any]) -> Any:
+    """Make ``call`` (also used by the test process to compute the expected answers)."""
+    position, radius = call["position"], call["radius"]
+    if call["op"] == "refresh":
+        return client.query_region(position, radius=radius, mode="refresh")
+    if call["op"] == "criteria":
+        return client.query_criteria(obs_collection=call["collection"])
+    if call["op"] == "products":  # of a cone that has observations (an empty one is an error)
+        cone = client.query_region(POOL_POSITIONS[call["radius"] > 0.1], radius=radius)
+        return client.get_product_list(cone[:2])
+    return client.query_region(position, radius=radius)
 
 
 def mixed(client: ObservationsClass, job: dict[str, Any]) -> None:
@@ -95,7 +106,8 @@ def mixed(client: ObservationsClass, job: dict[str, Any]) -> None:
         try:
             emit(one_call(client, rng) | {"index": index})
         except Exception as exc:  # every error reaching the user is a finding: report it
-            emit({"index": index, "error": f"{type(exc).__name__}: {exc}"})
+            where = traceback.format_exc(limit=-6)
+            emit({"index": index, "error": f"{type(exc).__name__}: {exc}", "where": where})
     emit("done")
 
 
@@ -148,6 +160,18 @@ def run_child(job_path: str) -> None:
         os._exit(code)
 
 
+def evict(job: dict[str, Any]) -> None:
+    """Delete one query's entry over and over, as a prune racing a writer would."""
+    from mastcache.store import Store
+
+    stop = Path(job["stop_file"])
+    with Store.open(runtime.current_settings()) as store:
+        emit("ready")
+        while not stop.exists():
+            store.delete_query(job["key"])
+    emit("done")
+
+
 def main(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
     client = configure(job)
@@ -157,6 +181,8 @@ def main(job_path: str) -> int:
         mixed(client, job)
     elif job["action"] == "prune":
         prune(job)
+    elif job["action"] == "evict":
+        evict(job)
     else:
         raise SystemExit(f"unknown action {job['action']!r}")
     return 0
