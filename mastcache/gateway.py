@@ -115,16 +115,19 @@ class MastGateway:
         cache hits). MAST's ``ERROR`` raises :class:`~mastcache.errors.RemoteServiceError`.
         """
         config = self.column_config(service, fetch_name=fetch_name)
-        responses = self.portal_pages(
-            service,
-            params,
-            pagesize=pagesize,
-            page=page,
-            format=format,
-            force_refresh=force_refresh,
-            **extra,
-        )
-        return portal.to_table(responses, config)
+        request = self._paged_request(service, params, pagesize, page, format, extra)
+        send, resend = self._senders(force_refresh)
+        with self.transport.progress(f"{service} pages") as progress:
+            return portal.fetch_table(
+                request,
+                send,
+                config,
+                resend=resend,
+                max_parallel=self.settings.max_parallel,
+                timeout=self.settings.query_timeout,
+                all_pages=not page,
+                progress=progress,
+            )
 
     def portal_pages(
         self,
@@ -138,14 +141,7 @@ class MastGateway:
         **extra: Any,
     ) -> list[dict[str, Any]]:
         """The raw page responses of a Portal query, in page order (no column config)."""
-        request = portal.build_request(
-            service,
-            params,
-            pagesize=pagesize or self.settings.pagesize,
-            page=page or 1,
-            format=format,
-            **extra,
-        )
+        request = self._paged_request(service, params, pagesize, page, format, extra)
         send, resend = self._senders(force_refresh)
         with self.transport.progress(f"{service} pages") as progress:
             return portal.fetch_all(
@@ -213,6 +209,25 @@ class MastGateway:
         return resolver.group_entries(name_list, entries)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _paged_request(
+        self,
+        service: str,
+        params: Mapping[str, Any],
+        pagesize: int | None,
+        page: int | None,
+        format: str,
+        extra: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The first request of a paged query (the settings' pagesize unless given)."""
+        return portal.build_request(
+            service,
+            params,
+            pagesize=pagesize or self.settings.pagesize,
+            page=page or 1,
+            format=format,
+            **extra,
+        )
 
     def _fetch_column_config(self, fetch_name: str, force_refresh: bool) -> ColumnConfig:
         response = self.transport.post_form(

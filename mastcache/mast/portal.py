@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from astropy.table import Table
 
 from mastcache.errors import ProtocolError, RemoteServiceError, RemoteTimeoutError
-from mastcache.mast.tables import portal_pages_table
+from mastcache.mast.tables import portal_page_table, portal_pages_table, stack_pages
 
 __all__ = [
     "Paging",
@@ -31,6 +32,7 @@ __all__ = [
     "deadline",
     "encode_form",
     "fetch_all",
+    "fetch_table",
     "page_request",
     "parse_envelope",
     "poll",
@@ -42,6 +44,7 @@ Request = dict[str, Any]
 Response = dict[str, Any]
 Send = Callable[[Request], Response]
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 _DEFAULT_ERROR = "There was an error with your request."
 
 
@@ -205,18 +208,64 @@ def fetch_all(
     ``progress(done, total)`` is called as pages arrive. ERROR -> RemoteServiceError.
     ``interval`` is the first pause between polls (doubling up to 1 s).
     """
-    end = deadline(timeout)
-    first = poll(request, send, deadline=end, resend=resend, interval=interval)
+    plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
+    return _fetch_pages(request, plan, _identity)
+
+
+def fetch_table(
+    request: Request,
+    send: Send,
+    column_config: Mapping[str, Any] | None,
+    *,
+    max_parallel: int,
+    timeout: float,
+    resend: Send | None = None,
+    all_pages: bool = True,
+    progress: Progress | None = None,
+    interval: float = 0.05,
+) -> Table:
+    """The typed table of a Portal query (as :func:`fetch_all` then :func:`to_table`), each
+    page typed by the worker that fetched it while later pages are still in flight."""
+    plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
+
+    def typed(response: Response) -> Table:
+        return portal_page_table(response, column_config)
+
+    return stack_pages(_fetch_pages(request, plan, typed))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to fetch the pages of one query (the keyword arguments of :func:`fetch_all`)."""
+
+    send: Send
+    resend: Send | None
+    max_parallel: int
+    timeout: float
+    all_pages: bool
+    progress: Progress | None
+    interval: float
+
+
+def _identity(response: Response) -> Response:
+    return response
+
+
+def _fetch_pages(request: Request, plan: _Plan, each: Callable[[Response], T]) -> list[T]:
+    """``each`` of every page in page order; page 1 decides how many pages there are, and
+    ``each(page 1)`` runs on the pool while pages 2..N are fetched."""
+    end = deadline(plan.timeout)
+    first = poll(request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval)
     raise_for_error(first)
-    total = _pages_to_fetch(first, all_pages)
-    if progress is not None:
-        progress(1, max(total, 1))
+    total = _pages_to_fetch(first, plan.all_pages)
+    if plan.progress is not None:
+        plan.progress(1, max(total, 1))
     if total <= 1:
-        return [first]
+        return [each(first)]
     start = int(request.get("page", 1))
     rest = [page_request(request, number) for number in range(start + 1, total + 1)]
-    fetch = _page_fetcher(send, resend, end, interval)
-    return [first, *_fetch_parallel(rest, fetch, max_parallel, progress, total)]
+    fetch = _page_fetcher(plan, end, each)
+    return _fetch_parallel(partial(each, first), rest, fetch, plan, total)
 
 
 def _status(response: Any) -> str | None:
@@ -230,31 +279,34 @@ def _pages_to_fetch(first: Response, all_pages: bool) -> int:
     return page.paging.pages_filtered
 
 
-def _page_fetcher(
-    send: Send, resend: Send | None, end: float, interval: float
-) -> Callable[[Request], Response]:
-    def fetch(request: Request) -> Response:
-        response = poll(request, send, deadline=end, resend=resend, interval=interval)
+def _page_fetcher(plan: _Plan, end: float, each: Callable[[Response], T]) -> Callable[[Request], T]:
+    def fetch(request: Request) -> T:
+        response = poll(
+            request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval
+        )
         raise_for_error(response)
-        return response
+        return each(response)
 
     return fetch
 
 
 def _fetch_parallel(
+    first: Callable[[], T],
     requests: list[Request],
-    fetch: Callable[[Request], Response],
-    max_parallel: int,
-    progress: Progress | None,
+    fetch: Callable[[Request], T],
+    plan: _Plan,
     total: int,
-) -> list[Response]:
-    """Run ``fetch`` over ``requests`` on a bounded pool; the first failure cancels the
-    pages not yet started and is raised."""
-    pool = ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="mast-page")
+) -> list[T]:
+    """``first()`` and ``fetch`` over ``requests`` on a bounded pool, results in order; the
+    first failure cancels the work not yet started and is raised."""
+    workers = max(1, plan.max_parallel)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mast-page")
     try:
-        futures = [pool.submit(fetch, request) for request in requests]
-        if progress is not None:
-            _report_progress(futures, progress, total)
+        head = pool.submit(first)
+        pages = [pool.submit(fetch, request) for request in requests]
+        if plan.progress is not None:
+            _report_progress(pages, plan.progress, total)
+        futures = [head, *pages]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = next((f for f in futures if f in done and f.exception() is not None), None)
         if failed is not None:
@@ -264,11 +316,11 @@ def _fetch_parallel(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _report_progress(futures: list[Future[Response]], progress: Progress, total: int) -> None:
+def _report_progress(futures: list[Future[T]], progress: Progress, total: int) -> None:
     lock = threading.Lock()
     done = [1]
 
-    def tick(future: Future[Response]) -> None:
+    def tick(future: Future[T]) -> None:
         if future.cancelled() or future.exception() is not None:
             return
         with lock:
