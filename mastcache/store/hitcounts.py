@@ -40,7 +40,7 @@ __all__ = ["FLUSH_AT_COUNT", "FLUSH_INTERVAL_S", "count", "flush_all", "flush_ca
 logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 2.0
-FLUSH_AT_COUNT = 256
+FLUSH_AT_COUNT = 128
 #: Failed writes after which counts are dropped (with a warning).
 MAX_ATTEMPTS = 3
 
