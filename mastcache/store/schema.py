@@ -8,6 +8,7 @@ beside the package. No ``alembic.ini`` is needed: the config is built here.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -19,6 +20,8 @@ from sqlalchemy import Connection, Engine, inspect
 from mastcache.errors import SchemaOutdatedError, StoreError
 from mastcache.settings import Settings
 from mastcache.store.engine import READ_ONLY, catalog_url, make_engine
+
+_ALEMBIC_LOCK = threading.Lock()
 
 __all__ = ["alembic_config", "current", "ensure_current", "head", "migrations_dir", "upgrade"]
 
@@ -74,7 +77,7 @@ def upgrade(settings: Settings, revision: str = "head") -> str:
     engine = make_engine(settings)
     try:
         with engine.begin() as connection:
-            command.upgrade(alembic_config(connection), revision)
+            _run_upgrade(connection, revision)
         with engine.connect() as connection:
             return _revision(connection) or ""
     finally:
@@ -103,9 +106,16 @@ def _create(engine: Engine) -> str | None:
         found = _revision(connection)
         if found is None:
             _refuse_foreign(connection, engine)
-            command.upgrade(alembic_config(connection), "head")
+            _run_upgrade(connection, "head")
             found = _revision(connection)
     return found
+
+
+def _run_upgrade(connection: Connection, revision: str) -> None:
+    """Alembic's ``command.upgrade`` under a process-wide lock: Alembic installs its context in
+    module globals, so two threads creating catalogs at once broke each other's migration."""
+    with _ALEMBIC_LOCK:
+        command.upgrade(alembic_config(connection), revision)
 
 
 def _revision(connection: Connection) -> str | None:

@@ -6,6 +6,7 @@ entry may be duplicated or lost, and every result must equal the emulator's answ
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,3 +168,16 @@ def test_a_prune_between_write_and_commit_leaves_no_row_without_its_file(tmp_pat
         writer.commit_query(replace(first, table_path=path, sha256=sha256, nbytes=nbytes))
     problems = verify_cache(settings)
     assert not problems, f"the committed row points at a removed file: {problems}"
+
+
+def test_threads_creating_catalogs_at_once_all_succeed(tmp_path: Path) -> None:
+    """Alembic keeps its context in module globals: creation must be serialised per process."""
+
+    def create(index: int) -> str:
+        with Store.open(Settings.from_env({}, cache_dir=tmp_path / f"cache-{index}")) as store:
+            return store.schema_revision
+
+    with ThreadPoolExecutor(8) as pool:
+        revisions = set(pool.map(create, range(24)))
+    record("concurrency-catalog-threads", catalogs=24, failures=0)
+    assert len(revisions) == 1
