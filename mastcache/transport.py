@@ -29,7 +29,7 @@ from mastcache.endpoints import Endpoints
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
 from mastcache.settings import Settings
 
-__all__ = ["CHUNK_SIZE", "RETRY_STATUSES", "Stream", "Transport"]
+__all__ = ["CHUNK_SIZE", "RETRY_STATUSES", "Stream", "Transport", "decoded_json"]
 
 CHUNK_SIZE = 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -37,6 +37,7 @@ _MAX_RETRY_AFTER = 300.0
 _BACKOFF_CAP = 30.0
 _FORM_HEADERS = {"Content-type": "application/x-www-form-urlencoded", "Accept": "text/plain"}
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_DECODED = "_mastcache_decoded_json"
 _RETRY_EXCEPTIONS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -189,7 +190,7 @@ class Transport:
         """The decoded JSON body; invalid or cut-short JSON -> ProtocolError (and the bad
         answer is dropped from the HTTP cache so a retry fetches it anew)."""
         try:
-            return response.json()
+            return decoded_json(response)
         except ValueError as exc:
             self.evict(response)
             raise ProtocolError(
@@ -299,6 +300,21 @@ class Transport:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def decoded_json(response: requests.Response) -> Any:
+    """``response.json()``, decoded once per response object and remembered on it.
+
+    A Portal page is megabytes of JSON: whoever looks at the body first (the HTTP cache's
+    filter checking the status, then :meth:`Transport.json`) pays for the decoding, later
+    callers get the same objects, which they must not modify. Invalid JSON raises
+    ``ValueError`` every time and is not remembered.
+    """
+    memo = response.__dict__.get(_DECODED)
+    if memo is None:
+        memo = (response.json(),)
+        response.__dict__[_DECODED] = memo
+    return memo[0]
 
 
 def _new_session(settings: Settings, scope: str) -> requests.Session:

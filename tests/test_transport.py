@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from mastcache.errors import (
 )
 from mastcache.mast import portal
 from mastcache.settings import Settings
-from mastcache.transport import Transport, _retry_after_seconds
+from mastcache.transport import Transport, _retry_after_seconds, decoded_json
 
 CONE = {"ra": 210.80227, "dec": 54.34895, "radius": 0.2}
 
@@ -184,3 +185,25 @@ def test_progress_bar_only_when_enabled(
         update(1, 5)
         update(5, 5)
     assert "pages:" in capsys.readouterr().err
+
+
+def test_json_is_decoded_once_per_response(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    transport = _transport(emulator, cache_dir, sleeps)
+    response = transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    decoded = transport.json(response)
+    assert decoded == json.loads(response.content)
+    assert decoded_json(response) is decoded
+    assert transport.json(response) is decoded
+
+
+def test_invalid_json_is_not_remembered(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=invalid-json:count=1")
+    transport = _transport(emulator, cache_dir, sleeps)
+    response = transport.post_form(transport.endpoints.portal_invoke, _cone_body())
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            decoded_json(response)

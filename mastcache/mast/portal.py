@@ -12,9 +12,8 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -252,8 +251,7 @@ def _identity(response: Response) -> Response:
 
 
 def _fetch_pages(request: Request, plan: _Plan, each: Callable[[Response], T]) -> list[T]:
-    """``each`` of every page in page order; page 1 decides how many pages there are, and
-    ``each(page 1)`` runs on the pool while pages 2..N are fetched."""
+    """``each`` of every page in page order; page 1 decides how many pages there are."""
     end = deadline(plan.timeout)
     first = poll(request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval)
     raise_for_error(first)
@@ -264,8 +262,7 @@ def _fetch_pages(request: Request, plan: _Plan, each: Callable[[Response], T]) -
         return [each(first)]
     start = int(request.get("page", 1))
     rest = [page_request(request, number) for number in range(start + 1, total + 1)]
-    fetch = _page_fetcher(plan, end, each)
-    return _fetch_parallel(partial(each, first), rest, fetch, plan, total)
+    return _fetch_parallel(first, rest, _page_fetcher(plan, end), each, plan, total)
 
 
 def _status(response: Any) -> str | None:
@@ -279,41 +276,46 @@ def _pages_to_fetch(first: Response, all_pages: bool) -> int:
     return page.paging.pages_filtered
 
 
-def _page_fetcher(plan: _Plan, end: float, each: Callable[[Response], T]) -> Callable[[Request], T]:
-    def fetch(request: Request) -> T:
+def _page_fetcher(plan: _Plan, end: float) -> Callable[[Request], Response]:
+    def fetch(request: Request) -> Response:
         response = poll(
             request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval
         )
         raise_for_error(response)
-        return each(response)
+        return response
 
     return fetch
 
 
 def _fetch_parallel(
-    first: Callable[[], T],
+    first: Response,
     requests: list[Request],
-    fetch: Callable[[Request], T],
+    fetch: Callable[[Request], Response],
+    each: Callable[[Response], T],
     plan: _Plan,
     total: int,
 ) -> list[T]:
-    """``first()`` and ``fetch`` over ``requests`` on a bounded pool, results in order; the
-    first failure cancels the work not yet started and is raised."""
-    workers = max(1, plan.max_parallel)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mast-page")
+    """``each`` of ``first`` and of the pages ``requests`` ask for, in order.
+
+    A pipeline: ``max_parallel`` threads fetch, one more thread runs ``each`` on pages as
+    they arrive (a fetcher is free for the next page as soon as its answer is in). The
+    first fetch failure cancels the pages not yet started and is raised.
+    """
+    fetchers = ThreadPoolExecutor(max(1, plan.max_parallel), thread_name_prefix="mast-page")
+    worker = ThreadPoolExecutor(1, thread_name_prefix="mast-page-each")
     try:
-        head = pool.submit(first)
-        pages = [pool.submit(fetch, request) for request in requests]
+        results = [worker.submit(each, first)]
+        pages = {fetchers.submit(fetch, request): index for index, request in enumerate(requests)}
         if plan.progress is not None:
-            _report_progress(pages, plan.progress, total)
-        futures = [head, *pages]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f in done and f.exception() is not None), None)
-        if failed is not None:
-            raise failed.exception()  # type: ignore[misc]
-        return [future.result() for future in futures]
+            _report_progress(list(pages), plan.progress, total)
+        later: list[Future[T] | None] = [None] * len(requests)
+        for page in as_completed(pages):
+            later[pages[page]] = worker.submit(each, page.result())
+        results.extend(future for future in later if future is not None)
+        return [future.result() for future in results]
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        fetchers.shutdown(wait=True, cancel_futures=True)
+        worker.shutdown(wait=True, cancel_futures=True)
 
 
 def _report_progress(futures: list[Future[T]], progress: Progress, total: int) -> None:
