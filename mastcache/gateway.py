@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -108,20 +109,23 @@ class MastGateway:
     ) -> Table:
         """Run a Portal query and return its typed table, exactly as astroquery builds it.
 
-        The column config is fetched first (memoized), then page 1, then pages 2..N with up to
+        The column config (memoized) is fetched while page 1 is, then pages 2..N with up to
         ``settings.max_parallel`` in flight. ``page`` given: only that page. ``extra`` keys
         (``removenullcolumns``, ``use_json``, ...) go to the request's top level. Zero rows
         give an empty table; warning about it is the caller's job (it must also warn on
         cache hits). MAST's ``ERROR`` raises :class:`~mastcache.errors.RemoteServiceError`.
         """
-        config = self.column_config(service, fetch_name=fetch_name)
         request = self._paged_request(service, params, pagesize, page, format, extra)
         send, resend = self._senders(force_refresh)
-        with self.transport.progress(f"{service} pages") as progress:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="mast-config") as pool,
+            self.transport.progress(f"{service} pages") as progress,
+        ):
+            config = pool.submit(self.column_config, service, fetch_name=fetch_name)
             return portal.fetch_table(
                 request,
                 send,
-                config,
+                config.result,
                 resend=resend,
                 max_parallel=self.settings.max_parallel,
                 timeout=self.settings.query_timeout,

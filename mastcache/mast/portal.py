@@ -208,13 +208,13 @@ def fetch_all(
     ``interval`` is the first pause between polls (doubling up to 1 s).
     """
     plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
-    return _fetch_pages(request, plan, _identity)
+    return _fetch_pages(request, plan, lambda: _identity)
 
 
 def fetch_table(
     request: Request,
     send: Send,
-    column_config: Mapping[str, Any] | None,
+    column_config: Callable[[], Mapping[str, Any] | None],
     *,
     max_parallel: int,
     timeout: float,
@@ -224,13 +224,18 @@ def fetch_table(
     interval: float = 0.05,
 ) -> Table:
     """The typed table of a Portal query (as :func:`fetch_all` then :func:`to_table`), each
-    page typed by the worker that fetched it while later pages are still in flight."""
+    page typed as it arrives while later pages are still in flight.
+
+    ``column_config()`` gives the column configuration; it is called once, after page 1
+    has arrived (so the caller may fetch it while page 1 is on its way).
+    """
     plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
 
-    def typed(response: Response) -> Table:
-        return portal_page_table(response, column_config)
+    def page_typer() -> Callable[[Response], Table]:
+        config = column_config()
+        return lambda response: portal_page_table(response, config)
 
-    return stack_pages(_fetch_pages(request, plan, typed))
+    return stack_pages(_fetch_pages(request, plan, page_typer))
 
 
 @dataclass(frozen=True)
@@ -250,11 +255,15 @@ def _identity(response: Response) -> Response:
     return response
 
 
-def _fetch_pages(request: Request, plan: _Plan, each: Callable[[Response], T]) -> list[T]:
-    """``each`` of every page in page order; page 1 decides how many pages there are."""
+def _fetch_pages(
+    request: Request, plan: _Plan, make_each: Callable[[], Callable[[Response], T]]
+) -> list[T]:
+    """``each`` of every page in page order, ``each = make_each()`` once page 1 is in;
+    page 1 decides how many pages there are."""
     end = deadline(plan.timeout)
     first = poll(request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval)
     raise_for_error(first)
+    each = make_each()
     total = _pages_to_fetch(first, plan.all_pages)
     if plan.progress is not None:
         plan.progress(1, max(total, 1))

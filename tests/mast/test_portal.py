@@ -140,3 +140,70 @@ def test_still_executing_at_the_deadline_is_a_timeout() -> None:
     request = portal.build_request("Mast.Slow", {}, pagesize=10, page=1)
     with pytest.raises(RemoteTimeoutError, match=r"still executing 'Mast\.Slow'.*query_timeout"):
         portal.poll(request, service, deadline=portal.deadline(0.05), interval=0.001)
+
+
+class SamplePages:
+    """A sender serving a recorded envelope's rows ``size`` at a time, as MAST pages them."""
+
+    def __init__(self, envelope: dict[str, Any], size: int) -> None:
+        rows = envelope["data"]
+        self.pages = [
+            dict(envelope, data=rows[i : i + size], paging=self._paging(i // size + 1, size, rows))
+            for i in range(0, len(rows), size)
+        ]
+        self.sent: list[int] = []
+
+    @staticmethod
+    def _paging(page: int, size: int, rows: list[Any]) -> dict[str, int]:
+        return {"page": page, "pageSize": size, "pagesFiltered": -(-len(rows) // size)}
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append(request["page"])
+        return self.pages[request["page"] - 1]
+
+
+@pytest.mark.parametrize("name", ["caom.json", "hsc.json", "spectra.json"])
+def test_fetch_table_equals_astroquery_vstack_of_pages(
+    name: str, sample: Any, astroquery_mast: Any, assert_same_table: Any
+) -> None:
+    from astropy.table import vstack
+
+    config = sample("columnsconfig.json")
+    service = SamplePages(sample(name), size=7)
+    request = portal.build_request("S", {}, pagesize=7, page=1)
+    table = portal.fetch_table(request, service, lambda: config, max_parallel=3, timeout=30)
+    to_table = astroquery_mast.discovery_portal._json_to_table
+    assert_same_table(table, vstack([to_table(page, config) for page in service.pages]))
+    assert sorted(service.sent) == list(range(1, len(service.pages) + 1))
+
+
+def test_fetch_table_asks_for_the_column_config_once_after_page_one() -> None:
+    service = PagedService(rows=45)
+    asked: list[int] = []
+
+    def config() -> dict[str, Any]:
+        asked.append(len(service.sent))
+        return {"n": {"ignoreValue": 3}}
+
+    request = portal.build_request("S", {}, pagesize=10, page=1)
+    table = portal.fetch_table(request, service, config, max_parallel=2, timeout=30)
+    assert asked == [1]
+    assert list(table["n"].data.data) == list(range(45))
+    assert list(table["n"].mask.nonzero()[0]) == [3]
+
+
+def test_fetch_table_raises_page_errors() -> None:
+    request = portal.build_request("S", {}, pagesize=10, page=1)
+    with pytest.raises(RemoteServiceError, match="page 4 failed"):
+        portal.fetch_table(
+            request, PagedService(rows=60, error_page=4), dict, max_parallel=2, timeout=30
+        )
+    broken = PagedService(rows=30)
+    pages = [broken._answer(portal.page_request(request, n), 1) for n in (1, 2, 3)]
+    pages[2] = {"status": "COMPLETE", "msg": "", "data": []}
+
+    def send(request: dict[str, Any]) -> dict[str, Any]:
+        return pages[request["page"] - 1]
+
+    with pytest.raises(ProtocolError, match="lacks 'fields'"):
+        portal.fetch_table(request, send, dict, max_parallel=2, timeout=30)
