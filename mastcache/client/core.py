@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,10 +77,14 @@ class MastClient:
     """Base of :class:`ObservationsClass` and :class:`MastClass` (astroquery's
     ``MastQueryWithLogin``): lazily built services and the common query paths."""
 
+    #: Seconds between two checks of a logged-in token with MAST (see ``_revalidate``).
+    revalidate_after = 300.0
+
     def __init__(self, mast_token: str | None = None) -> None:
         self._lock = threading.Lock()
         self._built: list[_Services] = []
         self._login: MastSession | None = None
+        self._checked_at = 0.0  # time.monotonic() of the last whoami that accepted the token
         if mast_token:
             self.login(mast_token)
 
@@ -107,6 +112,7 @@ class MastClient:
         keep_token(choice.token, store=store_token, replace=reenter_token)
         with self._lock:
             previous, self._login = self._login, session
+            self._checked_at = time.monotonic()
         if previous is not None:
             deactivate_scope(previous.scope)
         activate_scope(session.scope)
@@ -162,6 +168,20 @@ class MastClient:
 
     # -- services ------------------------------------------------------------------------
 
+    def _revalidate(self) -> None:
+        """Ask MAST again whether the token is still good, at most every
+        ``revalidate_after`` seconds, before anything is served under its scope: a token
+        that expired (10 days idle, 60 days in all) or was revoked raises
+        AuthenticationError instead of serving or fetching results. Offline there is no one
+        to ask; the account's own cached results are served."""
+        login = self._login
+        if login is None or runtime.effective_mode(None) == "offline":
+            return
+        if time.monotonic() - self._checked_at < self.revalidate_after:
+            return
+        self._ask_whoami(login)
+        self._checked_at = time.monotonic()
+
     def _services(self) -> _Services:
         """The services for the current settings, built on first use after ``configure()``
         or a snapshot replay (whose stored results are labelled ``snapshot``).
@@ -169,6 +189,7 @@ class MastClient:
         A few recent ones are kept rather than closed at once: another thread (or a replay
         block) may still be using them.
         """
+        self._revalidate()
         settings, source = runtime.current_settings(), runtime.cache_source()
         with self._lock:
             login = self._login

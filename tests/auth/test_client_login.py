@@ -109,3 +109,16 @@ def test_login_needs_the_network(mast: Any) -> None:
     with pytest.raises(AuthenticationError, match="offline"):
         ObservationsClass().login(mast.alice)
     assert not whoami_requests(mast.server)
+
+
+def test_an_expired_token_is_refused_before_a_cached_result_is_served(mast: Any) -> None:
+    tokens = mast.server.app.access.tokens
+    obs = ObservationsClass()
+    obs.login(mast.alice)
+    obs.revalidate_after = 0.0  # check with MAST before every call
+    first = obs.query_region("210.8 54.35", radius="0.05 deg")
+    assert len(obs.query_region("210.8 54.35", radius="0.05 deg")) == len(first)  # cached
+    tokens.advance(11 * DAY_S)  # 11 days without use: MAST forgets the token
+    with pytest.raises(AuthenticationError, match="no longer accepts"):
+        obs.query_region("210.8 54.35", radius="0.05 deg")
+    assert obs.scope == "anonymous"  # logged out; nothing of Alice's is served any more
