@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from astropy.table import Table
+from astropy.table import MaskedColumn, Table
 
 from mastcache.errors import ProtocolError, RemoteServiceError, RemoteTimeoutError
-from mastcache.mast.tables import portal_page_table, portal_pages_table, stack_pages
+from mastcache.mast.tables import portal_page_columns, portal_pages_table, stack_pages
 
 __all__ = [
     "Paging",
@@ -231,9 +231,9 @@ def fetch_table(
     """
     plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
 
-    def page_typer() -> Callable[[Response], Table]:
+    def page_typer() -> Callable[[Response], list[MaskedColumn]]:
         config = column_config()
-        return lambda response: portal_page_table(response, config)
+        return lambda response: portal_page_columns(response, config)
 
     return stack_pages(_fetch_pages(request, plan, page_typer))
 

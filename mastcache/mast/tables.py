@@ -18,7 +18,7 @@ from mastcache.errors import ProtocolError
 
 __all__ = [
     "parse_type",
-    "portal_page_table",
+    "portal_page_columns",
     "portal_pages_table",
     "portal_table",
     "remove_null_columns",
@@ -61,36 +61,38 @@ def portal_pages_table(
     responses: Sequence[Mapping[str, Any]], column_config: Mapping[str, Any] | None = None
 ) -> Table:
     """One table from the page responses of a query, as astroquery's ``_parse_result``
-    returns it: one table per page (:func:`portal_page_table`) through :func:`stack_pages`.
-    """
-    return stack_pages([portal_page_table(response, column_config) for response in responses])
+    returns it (``vstack`` of one table per page), through :func:`portal_page_columns`
+    and :func:`stack_pages`."""
+    return stack_pages([portal_page_columns(response, column_config) for response in responses])
 
 
-def portal_page_table(
+def portal_page_columns(
     response: Mapping[str, Any], column_config: Mapping[str, Any] | None = None
-) -> Table:
-    """The typed table of one Portal page envelope (``fields`` + ``data``)."""
+) -> list[MaskedColumn]:
+    """The typed columns of one Portal page envelope (``fields`` + ``data``), the columns
+    :func:`portal_table` puts in its table."""
     _require_keys(response, ("fields", "data"), "Portal page")
-    return portal_table(response["fields"], response["data"], column_config)
+    return _portal_columns(response["fields"], response["data"], column_config)
 
 
-def stack_pages(pages: Sequence[Table]) -> Table:
-    """``astropy.table.vstack(pages)`` (what astroquery returns), faster for many pages.
+def stack_pages(pages: Sequence[Sequence[MaskedColumn]]) -> Table:
+    """``astropy.table.vstack`` of the pages' tables (what astroquery returns), given the
+    typed columns of each page.
 
     Pages with the same column names and dtype kinds are joined column by column: data and
     masks concatenated, the dtype promoted as vstack does, default fill values, no table
     ``masked`` flag. Anything else goes through vstack itself.
     """
     if len(pages) < 2 or not _same_layout(pages):
-        return vstack(list(pages))
-    return Table([_stacked_column(pages, name) for name in pages[0].colnames], copy=False)
+        return vstack([_page_table(columns) for columns in pages])
+    return Table([_stacked_column(pages, index) for index in range(len(pages[0]))], copy=False)
 
 
-def _same_layout(pages: Sequence[Table]) -> bool:
+def _same_layout(pages: Sequence[Sequence[MaskedColumn]]) -> bool:
     """All columns plain MaskedColumns (no unit, format, description, meta), the same
     names and dtype kinds on every page."""
-    layouts = [[(col.name, col.dtype.kind) for col in page.itercols()] for page in pages]
-    plain = all(_is_plain(col) for page in pages for col in page.itercols())
+    layouts = [[(col.name, col.dtype.kind) for col in page] for page in pages]
+    plain = all(_is_plain(col) for page in pages for col in page)
     return plain and all(layout == layouts[0] for layout in layouts[1:])
 
 
@@ -99,10 +101,10 @@ def _is_plain(column: Any) -> bool:
     return type(column) is MaskedColumn and not column.meta and attrs == (None, None, None)
 
 
-def _stacked_column(pages: Sequence[Table], name: str) -> MaskedColumn:
-    data = np.concatenate([np.ma.getdata(page[name]) for page in pages])
-    mask = np.concatenate([np.ma.getmaskarray(page[name]) for page in pages])
-    return MaskedColumn(data, name=name, mask=mask, copy=False)
+def _stacked_column(pages: Sequence[Sequence[MaskedColumn]], index: int) -> MaskedColumn:
+    data = np.concatenate([np.ma.getdata(page[index]) for page in pages])
+    mask = np.concatenate([np.ma.getmaskarray(page[index]) for page in pages])
+    return MaskedColumn(data, name=pages[0][index].name, mask=mask, copy=False)
 
 
 def portal_table(
@@ -112,10 +114,14 @@ def portal_table(
 ) -> Table:
     """Table of one Portal page: columns in ``fields`` order, ``_selected_`` dropped,
     a repeated name keeps its first column, nulls and masks as astroquery makes them."""
+    return _page_table(_portal_columns(fields, rows, column_config))
+
+
+def _page_table(columns: Sequence[MaskedColumn]) -> Table:
     # Added one by one, as astroquery does: astropy gives a later short string column a
     # truncated fill value ("N" for "N/A" in a <U1 column), and equal Tables need the same.
     table = Table(masked=True)
-    for column in _portal_columns(fields, rows, column_config):
+    for column in columns:
         table.add_column(column, copy=False)
     return table
 
