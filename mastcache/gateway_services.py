@@ -14,7 +14,7 @@ from typing import Any
 from mastcache.errors import HTTPStatusError, InvalidQueryError, ProtocolError
 from mastcache.transport import Transport
 
-__all__ = ["INVALID_INPUT_MESSAGE", "ServiceGateway"]
+__all__ = ["INVALID_INPUT_MESSAGE", "ServiceFailureError", "ServiceGateway"]
 
 #: astroquery's message for an HTTP 400 or 500 from any microservice (services.py:207-213).
 INVALID_INPUT_MESSAGE = (
@@ -23,6 +23,12 @@ INVALID_INPUT_MESSAGE = (
     "the available searchable columns and their expected data types."
 )
 _INVALID_INPUT_STATUSES = (400, 500)
+
+
+class ServiceFailureError(InvalidQueryError, HTTPStatusError):
+    """astroquery's "invalid input" error for an HTTP 500 after retries; also a
+    :class:`HTTPStatusError`, because a 500 may be an outage: stale-if-error then serves the
+    expired cached result instead of failing."""
 
 
 class ServiceGateway:
@@ -81,6 +87,8 @@ class ServiceGateway:
         try:
             response = self.transport.post_json(url, dict(body), force_refresh=force_refresh)
         except HTTPStatusError as exc:
+            if exc.status_code == 500:
+                raise ServiceFailureError(INVALID_INPUT_MESSAGE, 500) from exc
             if exc.status_code in _INVALID_INPUT_STATUSES:
                 raise InvalidQueryError(INVALID_INPUT_MESSAGE) from exc
             raise

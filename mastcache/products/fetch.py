@@ -134,6 +134,8 @@ class FileFetcher:
                 if attempt == attempts or not _is_retryable(exc):
                     raise _failed(wanted, attempt, exc) from exc
                 self._sleep(self._delay(attempt))
+                if isinstance(exc, SizeMismatchError) and not wanted.size:
+                    size = self._head_size(wanted.url)  # the HEAD may have been the one wrong
         return self._commit(wanted, partial, size, digests, recorded)
 
     def _head_size(self, url: str) -> int | None:
@@ -146,7 +148,7 @@ class FileFetcher:
         """Bring ``partial`` to the whole body; returns its digests."""
         digests = _Digests(wanted.checksum)
         have = _prefix_size(partial, size)
-        if size is not None and have == size:
+        if size and have == size:  # a size of 0 never skips the GET: no partial file exists
             _hash_prefix(partial, have, digests)
             return digests
         with self.transport.stream_get(wanted.url, offset=have) as stream:

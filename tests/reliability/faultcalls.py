@@ -90,6 +90,20 @@ def download(folder: Path) -> Call:
     return Call(hashlib.sha256((folder / "product.fits").read_bytes()).hexdigest(), uri=uri)
 
 
+def download_listed(folder: Path) -> Call:
+    """The same product through download_products, from its listed row (size known)."""
+    with built(ObservationsClass) as client:
+        products = client.get_product_list(client.query_region(POSITION, radius=0.05)[:1])
+        row = products[products["dataURI"] == (folder / "uri.txt").read_text()]
+        manifest = client.download_products(row, download_dir=folder / "dl", verbose=False)
+    if manifest is None or manifest["Status"][0] != "COMPLETE":
+        raise DownloadFailed(
+            f"{manifest and manifest['Status'][0]}: {manifest and manifest['Message'][0]}"
+        )
+    data = Path(str(manifest["Local Path"][0])).read_bytes()
+    return Call(hashlib.sha256(data).hexdigest(), uri=str(row["dataURI"][0]))
+
+
 class DownloadFailed(MastCacheError):
     """download_file's ``ERROR`` status, as an exception (astroquery returns it instead)."""
 
@@ -115,6 +129,9 @@ ROUTES: dict[str, RouteKind] = {
     "resolver": RouteKind("/Santa-war/query", resolve),
     "download": RouteKind(
         "/api/v0.1/Download/file", download, is_query=False, prepare=list_products
+    ),
+    "download-listed": RouteKind(
+        "/api/v0.1/Download/file", download_listed, is_query=False, prepare=list_products
     ),
     "search-api": RouteKind("/search/*", missions),
     "panstarrs": RouteKind("/api/v0.1/panstarrs/*", panstarrs),

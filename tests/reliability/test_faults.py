@@ -5,6 +5,7 @@ MastCacheError, and nothing corrupt or half-fetched may be stored.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -66,27 +67,42 @@ def stored(settings: Settings) -> frozenset[str]:
         return frozenset(keys | names | {f"file {f.uri}" for f in uow.files.list()})
 
 
-def run_cell(
-    route: str, kind: str, scenario: str, expected: Any, folder: Path, retry_after: int
-) -> Outcome:
+def run_cell(cell: tuple[str, str, str], expected: Any, folder: Path, retry_after: int,
+             caught: list[warnings.WarningMessage]) -> Outcome:  # fmt: skip
+    """One call under one fault; ``caught`` records every thread's warnings (this cell's name
+    its emulator's port)."""
+    route, kind, scenario = cell
     folder.mkdir(parents=True)
-    with start("127.0.0.1", 0) as server, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with start("127.0.0.1", 0) as server:
         settings = cell_settings(folder, server.url, scenario)
         with runtime.using_settings(settings):
-            if ROUTES[route].prepare is not None:
-                ROUTES[route].prepare(folder)
-            if scenario == "stale":
-                ROUTES[route].call(folder)  # the entry that expires at once
-            before = stored(settings)
+            before = _prepared(route, folder, scenario, settings)
             server.set_faults(fault_rule(ROUTES[route].route, kind, scenario, retry_after))
             result, detail, got = _attempt(route, folder)
-        logged = [r for r in server.requests.snapshot() if r.fault is not None]
+            faulted = sum(r.fault is not None for r in server.requests.snapshot())
+            problems = _store_problems(settings, result, before)
+            if result == "error":  # nothing bad was kept (HTTP cache included): a retry works
+                server.set_faults(None)
+                result, detail = _recovered(route, folder, expected, result, detail)
         attempts = len(server.requests.snapshot())
-    stale = [w for w in caught if issubclass(w.category, StaleResultWarning)]
+        stale = [w for w in list(caught) if _is_stale_warning(w, server.port)]
     result, detail = _judge(result, detail, got, expected, stale)
-    problems = _store_problems(settings, result, before)
-    return Outcome(route, kind, scenario, result, detail, len(logged), attempts, problems)
+    return Outcome(route, kind, scenario, result, detail, faulted, attempts, problems)
+
+
+def _is_stale_warning(warning: warnings.WarningMessage, port: int) -> bool:
+    return issubclass(warning.category, StaleResultWarning) and f":{port}/" in str(warning.message)
+
+
+def _prepared(route: str, folder: Path, scenario: str, settings: Settings) -> frozenset[str]:
+    """Fault-free set-up: the listing a download needs, the entry a stale cell expires."""
+    prepare = ROUTES[route].prepare
+    if prepare is not None:
+        prepare(folder)
+    if scenario == "stale":
+        ROUTES[route].call(folder)
+        time.sleep(1.1)  # the HTTP-level copy expires too (its TTL is at least 1 s)
+    return stored(settings)
 
 
 def _attempt(route: str, folder: Path) -> tuple[str, str, Call | None]:
@@ -97,6 +113,15 @@ def _attempt(route: str, folder: Path) -> tuple[str, str, Call | None]:
             "unclear-error", type(exc).__name__, None)  # fmt: skip
     except Exception as exc:  # anything else reaching the user is a finding
         return "foreign-error", f"{type(exc).__name__}: {exc}", None
+
+
+def _recovered(
+    route: str, folder: Path, expected: Any, result: str, detail: str
+) -> tuple[str, str]:
+    again, why, got = _attempt(route, folder)
+    if again != "done" or got is None or got.value != expected:
+        return "no-recovery", f"after {detail[:80]}: the fault-free retry gave {again} {why[:200]}"
+    return result, detail
 
 
 def _judge(
@@ -140,14 +165,14 @@ def run_matrix(
     root: Path, cells: list[tuple[str, str, str]], retry_after: int, threads: int
 ) -> list[Outcome]:
     expected = expected_values(root)
-    warnings.filterwarnings("ignore", category=InputWarning)
 
     def one(index: int) -> Outcome:
-        route, kind, scenario = cells[index]
-        folder = root / f"{index:03d}-{route}-{kind}-{scenario}"
-        return run_cell(route, kind, scenario, expected[route], folder, retry_after)
+        folder = root / f"{index:03d}-{'-'.join(cells[index])}"
+        return run_cell(cells[index], expected[cells[index][0]], folder, retry_after, caught)
 
-    with ThreadPoolExecutor(threads) as pool:
+    with warnings.catch_warnings(record=True) as caught, ThreadPoolExecutor(threads) as pool:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=InputWarning)
         return list(pool.map(one, range(len(cells))))
 
 
@@ -163,23 +188,45 @@ def report(name: str, outcomes: list[Outcome]) -> None:
                                  f"{o.problems}" for o in failed)  # fmt: skip
 
 
-def test_every_route_under_every_fault_transient_and_persistent(tmp_path: Path) -> None:
-    """The first request fails (retries must recover), then every request fails (one error)."""
-    cells = [(r, k, s) for r, k in CELLS for s in ("transient", "persistent")]
-    report("faults", run_matrix(tmp_path, cells, retry_after=0, threads=8))
+#: cells that fail today, each pinned by a strict xfail below and reported to its owner
+KNOWN_GAPS = {
+    ("download", "invalid-json", "persistent"): "download_file(uri) knows no size for the URI "
+    "(it does not look up the product list it stored), so a server that answers HEAD and GET "
+    "with the same wrong body is believed; needs a by-URI manifest lookup in the products "
+    "repository (store-owned). download_products, which has the row's size, refuses it.",
+}
 
 
-QUICK_STALE = [(r, k) for r, k in CELLS if r == "portal-invoke" or k == "503"]
+SCENARIOS = ("transient", "persistent", "stale")
 
 
-@pytest.mark.parametrize("route,kind", [c for c in QUICK_STALE if ROUTES[c[0]].is_query])
-def test_a_failed_refresh_serves_the_expired_result_with_a_warning(
-    tmp_path: Path, route: str, kind: str
-) -> None:
-    report("faults-stale", run_matrix(tmp_path, [(route, kind, "stale")], 1, threads=1))
+def matrix_cells() -> list[tuple[str, str, str]]:
+    """Every route x fault x scenario (stale only where results are cached as queries)."""
+    cells = [(r, k, s) for r, k in CELLS for s in SCENARIOS]
+    cells = [c for c in cells if c[2] != "stale" or ROUTES[c[0]].is_query]
+    return [c for c in cells if c not in KNOWN_GAPS]
+
+
+def test_every_route_under_every_fault(tmp_path: Path) -> None:
+    """First request fails (retries recover); every request fails (one clear error, nothing
+    stored, a fault-free retry works); an expired entry and every request failing (the
+    expired result, with a StaleResultWarning)."""
+    report("faults", run_matrix(tmp_path, matrix_cells(), retry_after=0, threads=16))
 
 
 @pytest.mark.slow
-def test_stale_if_error_on_every_route_and_fault(tmp_path: Path) -> None:
-    cells = [(r, k, "stale") for r, k in CELLS if ROUTES[r].is_query]
-    report("faults-stale-slow", run_matrix(tmp_path, cells, retry_after=1, threads=1))
+def test_every_route_under_every_fault_with_real_retry_after(tmp_path: Path) -> None:
+    """The same matrix three times over, with 503s asking for a one-second Retry-After."""
+    cells = matrix_cells() * 3
+    report("faults-slow", run_matrix(tmp_path, cells, retry_after=1, threads=16))
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        pytest.param(cell, marks=pytest.mark.xfail(strict=True, reason=why))
+        for cell, why in KNOWN_GAPS.items()
+    ],
+)
+def test_known_gaps_still_fail(tmp_path: Path, cell: tuple[str, str, str]) -> None:
+    report("faults-known-gaps", run_matrix(tmp_path, [cell], retry_after=0, threads=1))
