@@ -15,23 +15,31 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from filelock import FileLock
 
-from mastcache.errors import DownloadError, HTTPStatusError, MastCacheError, TransportError
+from mastcache.errors import (
+    DownloadError,
+    HTTPStatusError,
+    MastCacheError,
+    StorageFullError,
+    TransportError,
+)
 from mastcache.products.paths import blob_relpath, partial_path
 from mastcache.store import Store
 from mastcache.store.files import CHUNK_SIZE, fsync_directory
 from mastcache.store.records import FileRecord, utcnow
-from mastcache.transport import Transport
+from mastcache.transport import Stream, Transport
 
 __all__ = ["FileFetcher", "FileWanted", "SizeMismatchError"]
 
@@ -153,18 +161,24 @@ class FileFetcher:
             return digests
         with self.transport.stream_get(wanted.url, offset=have) as stream:
             _check_total(wanted, stream.total_size, size)
-            with open(partial, "r+b" if stream.offset else "wb", buffering=0) as out:
-                out.truncate(stream.offset)
-                _hash_prefix(partial, stream.offset, digests)
-                out.seek(stream.offset)
-                written = stream.offset + self._copy(stream.chunks(CHUNK_SIZE), out, digests)
-                os.fsync(out.fileno())
+            with _disk_full_as_error(partial, wanted.uri):
+                written = self._write_body(stream, partial, digests)
         if stream.total_size is not None and written != stream.total_size:
             raise TransportError(
                 f"{wanted.uri}: the body ended after {written} of {stream.total_size} bytes "
                 "without an error; the rest will be asked for with a Range request"
             )
         return digests
+
+    def _write_body(self, stream: Stream, partial: Path, digests: _Digests) -> int:
+        """Write the streamed body into ``partial`` from the stream's offset; its new size."""
+        with open(partial, "r+b" if stream.offset else "wb", buffering=0) as out:
+            out.truncate(stream.offset)
+            _hash_prefix(partial, stream.offset, digests)
+            out.seek(stream.offset)
+            written = stream.offset + self._copy(stream.chunks(CHUNK_SIZE), out, digests)
+            os.fsync(out.fileno())
+        return written
 
     def _copy(self, chunks: Iterator[bytes], out: BinaryIO, digests: _Digests) -> int:
         count = 0
@@ -219,6 +233,22 @@ class FileFetcher:
             wanted.uri, sha256, nbytes, relative, "complete", utcnow(), scope=self.transport.scope
         )
         return self.store.put_file(record)
+
+
+@contextmanager
+def _disk_full_as_error(partial: Path, uri: str) -> Iterator[None]:
+    """A full disk while writing a body: drop the partial file (keeping it would keep the disk
+    full) and raise :class:`StorageFullError`; other errors pass unchanged."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        partial.unlink(missing_ok=True)
+        raise StorageFullError(
+            f"{uri}: the disk holding {partial.parent} is full; the partial download was "
+            "removed and nothing was recorded; free some space or run `mastcache cache prune`"
+        ) from exc
 
 
 def _verification_problem(
