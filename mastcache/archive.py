@@ -22,7 +22,7 @@ import logging
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -32,7 +32,7 @@ from mastcache.keys import canonical_json, normalize_params, query_key, resoluti
 from mastcache.policy import Decision, Entry, RefreshPolicy, decide, expires_at
 from mastcache.runtime import cache_source, effective_mode
 from mastcache.store.hotcache import hot_cache
-from mastcache.store.records import utcnow
+from mastcache.store.records import QueryRecord, utcnow
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -183,7 +183,14 @@ class _QuerySlot(_Slot["Table"]):
             expires_at=expiry,
         )
         if len(value) * len(value.columns) <= PRIME_CELLS and hot_cache().max_bytes:
-            self.store.read_table(self.record)  # primes the in-process hot cache: next hit copies
+            self._prime(self.record)
+
+    def _prime(self, record: QueryRecord) -> None:
+        """Read the stored result back once, so the next hit in this process copies it from
+        memory. Another process may have pruned it meanwhile: the caller has the table in
+        hand, so a result gone missing is simply not primed (never an error)."""
+        with suppress(CorruptEntryError):
+            self.store.read_table(record)
 
     def stamp(self, value: Table, provenance: Provenance) -> Table:
         return _stamp_table(value, provenance)

@@ -29,7 +29,14 @@ from mastcache.endpoints import Endpoints
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
 from mastcache.settings import Settings
 
-__all__ = ["CHUNK_SIZE", "RETRY_STATUSES", "Stream", "Transport", "decoded_json"]
+__all__ = [
+    "CHUNK_SIZE",
+    "MAX_BODY_BYTES",
+    "RETRY_STATUSES",
+    "Stream",
+    "Transport",
+    "decoded_json",
+]
 
 CHUNK_SIZE = 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -38,6 +45,9 @@ _BACKOFF_CAP = 30.0
 _FORM_HEADERS = {"Content-type": "application/x-www-form-urlencoded", "Accept": "text/plain"}
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _DECODED = "_mastcache_decoded_json"
+#: The largest answer read into memory (a Portal page of 50,000 rows is well under it); a
+#: larger declared Content-Length is refused unread, so a hostile server cannot exhaust memory.
+MAX_BODY_BYTES = 2 * 1024**3
 _RETRY_EXCEPTIONS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -325,7 +335,22 @@ def _new_session(settings: Settings, scope: str) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = f"mastcache/{__version__} {requests.utils.default_user_agent()}"
+    session.hooks["response"].append(_refuse_oversized)
     return session
+
+
+def _refuse_oversized(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Refuse an answer read into memory whose declared size is beyond MAX_BODY_BYTES, before
+    any of its body is read (streamed downloads go to disk and are not limited)."""
+    declared = response.headers.get("Content-Length", "")
+    if kwargs.get("stream") or not declared.isdigit() or int(declared) <= MAX_BODY_BYTES:
+        return
+    response.close()
+    raise ProtocolError(
+        f"{response.request.method} {_display_url(response.url)} announced {int(declared):,} "
+        f"bytes, more than the {MAX_BODY_BYTES:,} mastcache reads into memory; nothing was read. "
+        "Expected a MAST answer; check MASTCACHE_MAST_URL, or split the query into smaller ones"
+    )
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

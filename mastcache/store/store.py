@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -167,8 +168,11 @@ class Store:
         from it until :meth:`commit_query` records it."""
         folder = table_folder((provenance or {}).get("service"))
         directory = self.root / (folder if self._direct else STAGING_DIR)
+        # unique per write, not only per content: a concurrent delete of the previous row of
+        # an unchanged result must never remove the file this write is about to commit
+        unique = uuid.uuid4().hex[:8]
         path, sha256, nbytes = parquet.write_table_named(
-            table, directory, lambda sha: f"{key}-{sha[:16]}.parquet", provenance
+            table, directory, lambda sha: f"{key}-{sha[:16]}-{unique}.parquet", provenance
         )
         if not self._direct:
             return self._publish(path, f"{folder}/{path.name}", sha256, nbytes)

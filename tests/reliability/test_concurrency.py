@@ -109,12 +109,6 @@ def small_table() -> Table:
     return Table({"obsid": np.arange(50, dtype=np.int64), "s_ra": np.linspace(0.0, 1.0, 50)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archive._QuerySlot.write re-reads a result it just stored to prime the hot cache; "
-    "when a prune or another process removes it in between, the caller gets CorruptEntryError "
-    "although the fetched table is in hand (archive.py is being changed by its owner: reported)",
-)
 def test_a_result_pruned_just_after_it_is_stored_still_reaches_the_caller(
     tmp_path: Path, zygote: Zygote
 ) -> None:
@@ -140,13 +134,6 @@ def test_a_result_pruned_just_after_it_is_stored_still_reaches_the_caller(
     assert failures == 0, f"{failures} of 300 refreshes raised CorruptEntryError"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.put_query names result files by key and content; a prune that deletes the "
-    "old row of an unchanged result removes the file a concurrent writer has just rewritten "
-    "under the same name, and the writer then commits a row pointing at nothing "
-    "(store/store.py is being changed by its owner: reported, fix: a unique name per write)",
-)
 def test_a_prune_between_write_and_commit_leaves_no_row_without_its_file(tmp_path: Path) -> None:
     """The two steps of put_query, with another process's delete_query between them."""
     settings = Settings.from_env({}, cache_dir=tmp_path / "cache")

@@ -103,13 +103,6 @@ def test_a_download_claiming_10_gb_is_streamed_in_bounded_memory(
     assert not (tmp_path / "huge.fits").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transport reads a whole JSON answer into memory whatever its declared size: 48 MiB "
-    "of a claimed 10 GB cost ~84 MiB before failing, so a real 10 GB answer exhausts memory. "
-    "Fix (transport.py, being changed by its owner: reported): a response hook refusing a "
-    "declared Content-Length above a cap before the body is read (ProtocolError).",
-)
 def test_a_portal_answer_claiming_10_gb_fails_in_bounded_memory(
     tmp_path: Path, claiming_server: str
 ) -> None:
