@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from astropy.coordinates import SkyCoord
 from reliability.tabledigest import table_digest
 
 from mastcache.client import CatalogsClass, MastMissionsClass, ObservationsClass, TesscutClass
@@ -70,6 +71,7 @@ def portal_cone(folder: Path) -> Call:
 def resolve(folder: Path) -> Call:
     with built(ObservationsClass) as client:
         found = client.resolve_object("M31")
+    assert isinstance(found, SkyCoord), found  # one name: one position (not a dict of them)
     return Call((round(float(found.ra.deg), 9), round(float(found.dec.deg), 9)))
 
 

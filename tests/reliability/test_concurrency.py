@@ -68,7 +68,9 @@ def run_concurrency(
 ) -> None:
     settings = Settings.from_env({}, cache_dir=tmp_path / "cache", mast_url=server.url)
     workers, pruner = start_workers(zygote, settings, tmp_path, processes, calls)
-    results = [r for w in workers for r in (w.finish(timeout=900) and w.records())]
+    for worker in workers:
+        worker.finish(timeout=900)
+    results = [r for worker in workers for r in worker.records()]
     (tmp_path / "stop").touch()
     pruner.finish(timeout=120)
     prunes = pruner.records()
@@ -138,11 +140,11 @@ def test_a_prune_between_write_and_commit_leaves_no_row_without_its_file(tmp_pat
     """The two steps of put_query, with another process's delete_query between them."""
     settings = Settings.from_env({}, cache_dir=tmp_path / "cache")
     params = {"ra": 1.0, "dec": 2.0, "radius": 0.1}
-    stamp = {"fetched_at": datetime.now(timezone.utc), "expires_at": None}
+    now = datetime.now(timezone.utc)
     with Store.open(settings) as writer, Store.open(settings) as pruner:
         first = writer.put_query(
             "k" * 64, service="Mast.Caom.Cone", kind="observations", params=params,
-            scope="anonymous", table=small_table(), **stamp,
+            scope="anonymous", table=small_table(), fetched_at=now, expires_at=None,
         )  # fmt: skip
         provenance = {
             "key": first.key,

@@ -11,6 +11,7 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +81,15 @@ def test_malformed_coordinates_radii_and_names_fail_clearly(live: Settings) -> N
     with built(ObservationsClass) as client, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # InputWarning, NoResultsWarning: not the point here
         for coordinates in BAD_COORDINATES:
-            kind, _value = outcome(lambda c=coordinates: client.query_region(c, radius=0.1))
+            kind, _value = outcome(partial(client.query_region, coordinates, radius=0.1))
             results[kind] += 1
         for radius in BAD_RADII:
-            kind, _value = outcome(lambda r=radius: client.query_region("10.68 41.27", radius=r))
+            kind, _value = outcome(partial(client.query_region, "10.68 41.27", radius=radius))
             results[kind] += 1
         for name in BAD_NAMES:
-            kind, _value = outcome(lambda n=name: client.resolve_object(n))
+            kind, _value = outcome(partial(client.resolve_object, name))
             results[kind] += 1
-            kind, _value = outcome(lambda n=name: client.query_object(n, radius=0.1))
+            kind, _value = outcome(partial(client.query_object, name, radius=0.1))
             results[kind] += 1
     record("hostile-input", calls=sum(results.values()), clear_errors=results["error"],
            results=results["result"], failures=0)  # fmt: skip
@@ -102,7 +103,7 @@ def test_unicode_and_control_characters_in_criteria_round_trip(live: Settings) -
     stored = 0
     with built(ObservationsClass) as client:
         for value in CRITERIA:
-            kind, first = outcome(lambda v=value: client.query_criteria(target_name=v))
+            kind, first = outcome(partial(client.query_criteria, target_name=value))
             if kind == "error":
                 continue
             again = client.query_criteria(target_name=value)
