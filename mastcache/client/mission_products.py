@@ -20,13 +20,15 @@ import numpy as np
 from astropy.table import Column, Row, Table, vstack
 
 from mastcache import runtime
+from mastcache.auth import TOKEN_PAGE
+from mastcache.auth_account import ANONYMOUS
 from mastcache.client.core import bypasses_http_cache
 from mastcache.client.products import column_filter_mask
 from mastcache.errors import InvalidQueryError, NoResultsWarning
 from mastcache.products.engine import DownloadEngine, ProductRequest
 from mastcache.products.fetch import FileWanted
 from mastcache.products.manifests import product_size, row_dict
-from mastcache.products.outcome import manifest_table
+from mastcache.products.outcome import DownloadOutcome, manifest_table
 from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, safe_component, safe_filename
 from mastcache.products.placement import check_link_kind
 
@@ -41,6 +43,8 @@ log = logging.getLogger("mastcache")
 #: Missions whose files come from their own ``retrieve_product`` endpoint.
 _RETRIEVE_MISSIONS = ("hst", "jwst", "roman")
 _BATCH = 1000
+#: How a refused download's message (transport ``HTTPStatusError``) names HTTP 401.
+_UNAUTHORIZED = "answered HTTP 401"
 
 
 class MissionProductsMixin:
@@ -53,6 +57,8 @@ class MissionProductsMixin:
         def _service_gateway(self) -> ServiceGateway: ...
         def get_dataset_kwd(self) -> str | None: ...
         def _cached_table(self, *args: Any, **kwargs: Any) -> Table: ...
+        @property
+        def scope(self) -> str: ...
 
     def get_product_list(self, datasets: Any, *, mode: str | None = None) -> Table | None:
         """Products of dataset ids (a string, list, Column, or query result Row/Table)."""
@@ -120,7 +126,7 @@ class MissionProductsMixin:
         except UnsafePathError as exc:
             return "ERROR", str(exc), self._product_url(uri, escaped=False)
         request = self._request(uri, target, None, None)
-        outcome = self._engine(mode, link, verbose).run([request], cache=cache)[0]
+        outcome = self._run(self._engine(mode, link, verbose), [request], cache)[0]
         return outcome.status, outcome.message, outcome.url
 
     def download_products(
@@ -147,7 +153,7 @@ class MissionProductsMixin:
         folder = os.fspath(download_dir or ".")
         base_dir = folder if flat else os.path.join(folder, LAYOUT_ROOT, self.mission)
         requests = [self._row_request(row, base_dir, flat, folder) for row in table]
-        return manifest_table(self._engine(mode, link, verbose).run(requests, cache=cache))
+        return manifest_table(self._run(self._engine(mode, link, verbose), requests, cache))
 
     # -- internals -----------------------------------------------------------------------
 
@@ -225,6 +231,17 @@ class MissionProductsMixin:
             )
         return self._request(uri, local, product_size(values), root)
 
+    def _run(
+        self, engine: DownloadEngine, requests: list[ProductRequest], cache: bool
+    ) -> list[DownloadOutcome]:
+        """Run the downloads; each refused with HTTP 401 is logged as astroquery does
+        (missions.py ``download_file``): an auth warning, and the row's status stays ERROR."""
+        outcomes = engine.run(requests, cache=cache)
+        for outcome in outcomes:
+            if outcome.status == "ERROR" and _UNAUTHORIZED in (outcome.message or ""):
+                log.warning(_unauthorized_message(outcome.url, self.scope != ANONYMOUS))
+        return outcomes
+
     def _engine(self, mode: str | None, link: str, verbose: bool) -> DownloadEngine:
         services = self._services()
         shown = services.settings.progress if verbose else False
@@ -235,6 +252,20 @@ class MissionProductsMixin:
             link=check_link_kind(link),
             progress=shown,
         )
+
+
+def _unauthorized_message(url: str | None, authenticated: bool) -> str:
+    """astroquery 0.4.11's warning for a 401 from a mission download."""
+    message = f"You are not authorized to download from {url}."
+    if authenticated:
+        return message + (
+            "\nYou do not have access to download this data, or your authentication token may "
+            f"be expired. You can generate a new token at {TOKEN_PAGE}"
+        )
+    return message + (
+        "\nPlease authenticate yourself using the `~astroquery.mast.MastMissions.login` "
+        "function or initialize `~astroquery.mast.MastMissions` with an authentication token."
+    )
 
 
 def _column_values(datasets: Table | Row, keyword: str) -> list[Any]:

@@ -11,7 +11,10 @@ Rules:
   (``dataRights`` becomes ``EXCLUSIVE_ACCESS``), as the default synthetic sky has none of its own;
 - downloads of an exclusive product answer 401 to anonymous callers, 403 to other accounts.
 
-Rows of the scale knob (``rows=N``) are synthetic benchmark rows and are not filtered.
+Rows of the scale knob (``rows=N``) are synthetic benchmark rows and are not filtered: they are
+always PUBLIC by construction (every release date precedes the sky's "now";
+tests/auth/test_mission_access.py checks it). The Search API (missions) is filtered by
+:func:`visible` whatever the knob, as its rows come from the synthetic sky.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ __all__ = [
     "AccessControl",
     "TokenBook",
     "Viewer",
+    "exclusive",
     "restricted_query",
+    "visible",
 ]
 
 DAY_S: Final = 86400.0
@@ -112,6 +117,7 @@ class _View:
     viewer: Viewer
     embargoed: frozenset[str]
     seed: int
+    scaled: bool = False
 
     def is_exclusive(self, row: Mapping[str, Any]) -> bool:
         return row.get("dataRights") == EXCLUSIVE or _proposal(row) in self.embargoed
@@ -153,7 +159,7 @@ class AccessControl:
     def viewing(self, config: EmulatorConfig, request: Request) -> Iterator[Viewer]:
         """Make the sender of ``request`` the viewer of the Portal queries run inside."""
         viewer = self.viewer(config, request)
-        view = None if config.rows is not None else _View(viewer, _embargoed(config), config.seed)
+        view = _View(viewer, _embargoed(config), config.seed, config.rows is not None)
         reset = _CURRENT.set(view)
         try:
             yield viewer
@@ -194,12 +200,24 @@ def restricted_query(
     ``columns`` parameter is applied to what is left.
     """
     view = _CURRENT.get()
-    if view is None or not _may_hide(view):
+    if view is None or view.scaled or not _may_hide(view):
         return query(params)
     result = query({**params, "columns": "*"})
     rows = (view.shown(row) for row in result.read(0, result.total))
     kept = from_list(result.fields, [row for row in rows if row is not None])
     return select_columns(kept, params.get("columns", "*"))
+
+
+def visible(obs: Mapping[str, Any]) -> bool:
+    """Whether the current viewer may see the observation ``obs`` (any CAOM row)."""
+    view = _CURRENT.get()
+    return view is None or not view.is_exclusive(obs) or _proposal(obs) in view.viewer.proposals
+
+
+def exclusive(obs: Mapping[str, Any]) -> bool:
+    """Whether ``obs`` is under exclusive access for the current emulator configuration."""
+    view = _CURRENT.get()
+    return obs.get("dataRights") == EXCLUSIVE or (view is not None and view.is_exclusive(obs))
 
 
 def _may_hide(view: _View) -> bool:

@@ -69,11 +69,13 @@ def _missions(app: EmulatorApp) -> MissionSearch:
 
 
 def _search(app: EmulatorApp, request: Request) -> Reply:
-    return _missions(app).search(_mission(request), request.body)
+    with app.access.viewing(app.config, request):  # exclusive datasets: emulator/auth.py
+        return _missions(app).search(_mission(request), request.body)
 
 
 def _products(app: EmulatorApp, request: Request) -> Reply:
-    return _missions(app).products(_mission(request), request.body)
+    with app.access.viewing(app.config, request):  # exclusive datasets: emulator/auth.py
+        return _missions(app).products(_mission(request), request.body)
 
 
 def _column_list(app: EmulatorApp, request: Request) -> Reply:
@@ -91,6 +93,9 @@ def _retrieve(app: EmulatorApp, request: Request) -> Reply:
     if mission is None or not filename:
         return error_reply("Send ?product_name=<dataset>/<filename> to a hst/jwst mission.")
     uri = f"mast:{mission}/product/{filename}"
+    refusal = app.access.download_refusal(app.config, request, uri)  # emulator/auth.py
+    if refusal is not None:
+        return refusal
     return downloads.download_file(
         uri, request.method, request.headers.get("range"), product_exists,
         min_bytes=app.config.product_bytes,

@@ -2,6 +2,9 @@
 `GET /search/util/api/v0.1/column_list`, `POST .../post_list_products` and
 `GET .../retrieve_product`, answered from the HST/JWST rows derived from the synthetic sky.
 
+Exclusive-access datasets (emulator/auth.py) are left out of searches and product lists unless
+the caller's ``mast_token`` belongs to their proposal; shown to it, their `access` is PROPRIETARY.
+
 Bad parameters get HTTP 400 with a JSON `detail`, which astroquery turns into
 InvalidQueryError; `info` is never empty, even for zero results.
 """
@@ -14,6 +17,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from mastcache.emulator.auth import exclusive, visible
 from mastcache.emulator.reply import Reply
 from mastcache.emulator.search_columns import MissionColumns, known_missions, mission_columns
 from mastcache.emulator.search_request import SearchRequest, Target, parse_search
@@ -68,8 +72,8 @@ class MissionSearch:
         products: list[Row] = []
         for dataset in dict.fromkeys(str(i) for i in ids):
             obs = table.observation(dataset)
-            if obs is not None:
-                products.extend(mission_products(mission, obs, self.product_bytes))
+            if obs is not None and visible(obs):
+                products.extend(_marked(mission_products(mission, obs, self.product_bytes), obs))
         return Reply.json({"products": products})
 
 
@@ -100,18 +104,30 @@ def _json(body: bytes) -> Any:
         raise InvalidQueryError(f"The body is not valid JSON ({exc}).") from exc
 
 
+def _marked(rows: list[Row], obs: Mapping[str, Any]) -> list[Row]:
+    """The dataset's rows with `access` PROPRIETARY when it is exclusive-access data."""
+    return [{**row, "access": "PROPRIETARY"} for row in rows] if exclusive(obs) else rows
+
+
+def _shown(table: MissionTable, index: int) -> Row | None:
+    """Row `index` as the current viewer gets it, or None when it is hidden from it."""
+    obs = table.observations[index]
+    return _marked([table.rows[index]], obs)[0] if visible(obs) else None
+
+
 def _candidates(table: MissionTable, request: SearchRequest) -> list[Row]:
     dataset = _dataset(table)
+    shown = {i: row for i in range(len(table.rows)) if (row := _shown(table, i)) is not None}
     if not request.targets:
-        return [{**row, "search_key": row[dataset]} for row in table.rows]
+        return [{**row, "search_key": row[dataset]} for row in shown.values()]
     found: dict[int, Row] = {}
     for target in request.targets:
         for index, distance in _cone(table, target, request.radius_deg):
-            if index not in found:
+            if index not in found and index in shown:
                 found[index] = {
-                    **table.rows[index], "search_pos": target.text,
+                    **shown[index], "search_pos": target.text,
                     "ang_sep": distance * 60.0,
-                    "search_key": f"{target.text}{table.rows[index][dataset]}",
+                    "search_key": f"{target.text}{shown[index][dataset]}",
                 }  # fmt: skip
     return list(found.values())
 
