@@ -134,8 +134,8 @@ def test_scale_rows_are_always_public() -> None:
     """The scale knob's rows (rows=N) are never exclusive-access, so never need filtering:
     the latest release any instrument can have precedes the sky's 'now'."""
     from mastcache.emulator.sky_scale import ScaleRows
-    from mastcache.emulator.sky_scale_tables import TESS_SECTOR_DAYS, scale_tables
-    from mastcache.emulator.sky_synth import NOW_MJD
+    from mastcache.emulator.sky_scale_tables import scale_tables
+    from mastcache.emulator.sky_synth import NOW_MJD, TESS_SECTOR_DAYS
 
     floats = scale_tables().instrument_float
     longest = max(TESS_SECTOR_DAYS, max(floats["exp_high"]) / 86400.0) * 1.05
