@@ -8,9 +8,10 @@
    body is resumed the same way, up to ``settings.max_retries`` times with backoff;
 3. verify: the size against MAST's size and the server's Content-Length, then MAST's
    checksum when it gives one, else the sha256 recorded when the file was first fetched;
-4. rename into ``products/<sha[:2]>/<sha>`` (read-only), fsync, and only then commit the
-   ``files`` row as ``complete``. A failed check deletes the partial file and records nothing
-   as complete; the error names what did not match.
+4. rename into ``products/<sha[:2]>/<sha>`` (read-only), fsync; in team mode upload it to
+   the object store under the same path and verify it there (store/blobs.py); only then
+   commit the ``files`` row as ``complete``. A failed check deletes the partial file and
+   records nothing as complete; the error names what did not match.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from mastcache.errors import (
 )
 from mastcache.products.paths import blob_relpath, partial_path
 from mastcache.store import Store
+from mastcache.store.blobs import local_blob, publish_blob
 from mastcache.store.files import CHUNK_SIZE, fsync_directory
 from mastcache.store.records import FileRecord, utcnow
 from mastcache.transport import Stream, Transport
@@ -122,11 +124,7 @@ class FileFetcher:
             return None
         if record.scope not in ("anonymous", self.transport.scope):
             return None
-        try:
-            size = (self.store.root / record.local_path).stat().st_size
-        except OSError:
-            return None
-        return record if size == record.size else None
+        return record if local_blob(self.store, record) is not None else None
 
     # -- one file -----------------------------------------------------------------------
 
@@ -229,6 +227,7 @@ class FileFetcher:
         os.chmod(partial, 0o444)
         os.replace(partial, blob)
         fsync_directory(blob.parent)
+        publish_blob(self.store, blob, relative, sha256, nbytes)  # team mode: before the row
         record = FileRecord(
             wanted.uri, sha256, nbytes, relative, "complete", utcnow(), scope=self.transport.scope
         )

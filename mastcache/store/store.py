@@ -73,6 +73,11 @@ class Store:
         self._memo = HashMemo()
         self.schema_revision = ""
 
+    @property
+    def shares_files(self) -> bool:
+        """Whether files live in a store other than this cache directory (team mode)."""
+        return not self._direct
+
     @classmethod
     def open(cls, settings: Settings) -> Store:
         """Open (creating if needed) the cache at ``settings.cache_dir``.
