@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 import pytest
 from team.teamcache import Team
 
