@@ -3,17 +3,26 @@
 A command line process keeps nothing between runs, so ``login`` checks a token with MAST and,
 with ``--store-token``, saves it in the keyring entry astroquery also reads. No command ever
 prints a token.
+
+:func:`account_option` gives the query commands (``query``, ``resolve``, ``products``,
+``download``) an ``--anonymous`` flag; without it they act as the account whose token
+$MAST_API_TOKEN or the keyring holds (never prompting), and anonymously when there is none.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from mastcache.errors import AuthenticationError
 
-__all__ = ["auth"]
+__all__ = ["account_option", "auth", "sign_in"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -111,3 +120,61 @@ def _refuse_offline(mode: str) -> None:
         raise AuthenticationError(
             "cannot log in in offline mode: only MAST can check a token; run again online"
         )
+
+
+def account_option(*clients: str) -> Callable[[F], F]:
+    """Add ``--anonymous`` to a command; without it the named clients of
+    :mod:`mastcache.client` (``Observations``, ``Mast``, ...) log in first (:func:`sign_in`)."""
+
+    def decorate(command: F) -> F:
+        @click.option(
+            "--anonymous",
+            is_flag=True,
+            help="Act anonymously even when a MAST token is available "
+            "($MAST_API_TOKEN or the keyring, as stored by `mastcache auth login --store-token`).",
+        )
+        @functools.wraps(command)
+        def wrapper(*args: Any, anonymous: bool, **kwargs: Any) -> Any:
+            if anonymous or not sign_in(*clients):
+                _sign_out(clients)  # in-process runs (cli.main): no login from an earlier run
+            return command(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def sign_in(*clients: str) -> bool:
+    """Log the named clients in with the token from $MAST_API_TOKEN or the keyring, never
+    prompting; True when logged in. No token: False (anonymous). Offline, a token cannot be
+    checked: False too, said on stderr. An invalid or expired token raises AuthenticationError."""
+    from mastcache.auth import choose_token
+    from mastcache.runtime import current_settings
+
+    try:
+        choice = choose_token(interactive=False)
+    except AuthenticationError:
+        return False
+    if current_settings().mode == "offline":
+        click.echo(
+            "offline mode: the MAST token cannot be checked, so this runs anonymously "
+            "(results cached under your account are served after an online run).",
+            err=True,
+        )
+        return False
+    for name in clients:
+        _client(name).login(choice.token)
+    return True
+
+
+def _sign_out(clients: tuple[str, ...]) -> None:
+    for name in clients:
+        client = _client(name)
+        if client.scope != "anonymous":
+            client.logout()
+
+
+def _client(name: str) -> Any:
+    from mastcache import client as clients_module
+
+    return getattr(clients_module, name)

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from mastcache.cli.auth import account_option
 from mastcache.cli.output import emit_table, format_options
 
 __all__ = ["download", "products"]
@@ -40,6 +41,7 @@ _EXTENSION = click.option(
 
 
 @click.command()
+@account_option("Observations")
 @click.argument("obsids", nargs=-1, required=True)
 @_MRP
 @_TYPE
@@ -65,6 +67,7 @@ def products(
 
 
 @click.command()
+@account_option("Observations")
 @click.argument("obsids", nargs=-1, required=True)
 @click.option(
     "--dir",

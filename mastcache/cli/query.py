@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from mastcache.cli.auth import account_option
 from mastcache.cli.output import emit_table, format_options
 from mastcache.errors import InvalidQueryError
 
@@ -85,6 +86,7 @@ def _is_float(text: str) -> bool:
 
 
 @click.command()
+@account_option("Mast")
 @click.argument("names", nargs=-1, required=True)
 @click.option("--resolver", type=click.Choice(["SIMBAD", "NED"], case_sensitive=False))
 @click.option("--all", "resolve_all", is_flag=True, help="Show every resolver's answer.")
@@ -115,6 +117,7 @@ def resolve(
 
 
 @click.command()
+@account_option("Observations")
 @click.option("--region", metavar="'RA DEC'", help="Cone centre: degrees or sexagesimal.")
 @click.option("--object", "objectname", metavar="NAME", help="Cone around a named object.")
 @click.option("--radius", default="0.2 deg", show_default=True, help="Cone radius with unit.")
