@@ -20,47 +20,62 @@ from click.testing import CliRunner
 from mastcache.cli import cli
 
 
-def mastcache_run(
+def mastcache_start(
     mast: Any, cache_dir: Path, *args: str, token: str | None = None
-) -> subprocess.CompletedProcess[str]:
+) -> subprocess.Popen[str]:
+    """A ``mastcache`` process (the null keyring; the token, if any, in $MAST_API_TOKEN)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAST", "PYTHON_KEYRING"))}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"  # never the real keyring
     if token is not None:
         env["MAST_API_TOKEN"] = token
     options = ["--cache-dir", str(cache_dir), "--mast-url", mast.server.url]
     command = [sys.executable, "-m", "mastcache", *options, *args]
-    return subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
-    )
+    return subprocess.Popen(
+        command, env=env, text=True, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def finished(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    stdout, stderr = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def mastcache_run(
+    mast: Any, cache_dir: Path, *args: str, token: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return finished(mastcache_start(mast, cache_dir, *args, token=token))
 
 
 def cone_args(proposal: Any) -> list[str]:
-    return ["query", "--region", f"{proposal.ra} {proposal.dec}",
-            "--radius", f"{proposal.radius_deg} deg", "--columns", "obsid", "--format", "csv"]  # fmt: skip
+    where, radius = f"{proposal.ra} {proposal.dec}", f"{proposal.radius_deg} deg"
+    return ["query", "--region", where, "--radius", radius, "--columns", "obsid", "--format", "csv"]
 
 
 def obsids(text: str) -> set[str]:
     return {row["obsid"] for row in csv.DictReader(io.StringIO(text))}
 
 
+@pytest.mark.slow  # six processes, each importing astropy (~40 s on a small machine)
 def test_query_and_products_act_as_the_environment_token(mast: Any, cache_dir: Path) -> None:
-    mine = set(mast.proposal.obsids)
-    alice = mastcache_run(mast, cache_dir, *cone_args(mast.proposal), token=mast.alice)
+    mine, cone, listed = set(mast.proposal.obsids), cone_args(mast.proposal), ["--format", "csv"]
+    first = mast.proposal.obsids[0]
+    started = [  # independent runs, in parallel (each process imports astropy)
+        mastcache_start(mast, cache_dir, *cone, token=mast.alice),
+        mastcache_start(mast, cache_dir, *cone, "--anonymous", token=mast.alice),
+        mastcache_start(mast, cache_dir, *cone, token=mast.bob),
+        mastcache_start(mast, cache_dir, "products", first, *listed, token=mast.alice),
+        mastcache_start(mast, cache_dir, "products", first, *listed, token=mast.bob),
+    ]
+    alice, anonymous, bob, theirs, others = (finished(p) for p in started)
     assert alice.returncode == 0, alice.stderr
-    anonymous = mastcache_run(mast, cache_dir, *cone_args(mast.proposal), "--anonymous",
-                              token=mast.alice)  # fmt: skip
-    bob = mastcache_run(mast, cache_dir, *cone_args(mast.proposal), token=mast.bob)
     assert mine <= obsids(alice.stdout) and obsids(anonymous.stdout)
     assert not mine & obsids(anonymous.stdout) and not mine & obsids(bob.stdout)
-    offline = mastcache_run(mast, cache_dir, "--mode", "offline", *cone_args(mast.proposal),
-                            token=mast.alice)  # fmt: skip
-    assert "runs anonymously" in offline.stderr and not mine & obsids(offline.stdout)
-
-    listed = [mast.proposal.obsids[0], "--format", "csv"]
-    theirs = mastcache_run(mast, cache_dir, "products", *listed, token=mast.alice)
-    others = mastcache_run(mast, cache_dir, "products", *listed, token=mast.bob)
     assert theirs.returncode == 0 and "EXCLUSIVE_ACCESS" in theirs.stdout
-    assert "EXCLUSIVE_ACCESS" not in others.stdout
+    assert others.returncode == 0 and "EXCLUSIVE_ACCESS" not in others.stdout
+    offline = mastcache_run(mast, cache_dir, "--mode", "offline", *cone, token=mast.alice)
+    assert "runs anonymously" in offline.stderr
+    assert obsids(offline.stdout) == obsids(anonymous.stdout)
     for run in (alice, anonymous, bob, offline, theirs, others):
         assert mast.alice not in run.stdout + run.stderr
         assert mast.bob not in run.stdout + run.stderr
