@@ -43,8 +43,9 @@ def team_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def push(keys: tuple[str, ...], team_catalog: str | None, team_store: str | None) -> None:
     """Copy results from the personal cache to the team cache.
 
-    Copies every entry (or only the query KEYS given), verifying sizes and sha256 hashes;
-    an entry the team cache already holds as new or newer is kept as it is.
+    Copies every entry (or only the query KEYS given) and every downloaded product file,
+    verifying sizes and sha256 hashes; an entry the team cache already holds as new or
+    newer is kept as it is.
     """
     personal, team = _both(team_catalog, team_store)
     _echo("pushed", _run(personal, team, keys))
@@ -55,8 +56,9 @@ def push(keys: tuple[str, ...], team_catalog: str | None, team_store: str | None
 def pull(keys: tuple[str, ...], team_catalog: str | None, team_store: str | None) -> None:
     """Copy results from the team cache into the personal cache (then usable offline).
 
-    Copies every entry (or only the query KEYS given), verifying sizes and sha256 hashes;
-    an entry the personal cache already holds as new or newer is kept as it is.
+    Copies every entry (or only the query KEYS given) and every product file, verifying
+    sizes and sha256 hashes; an entry the personal cache already holds as new or newer is
+    kept as it is.
     """
     personal, team = _both(team_catalog, team_store)
     _echo("pulled", _run(team, personal, keys))
@@ -89,5 +91,6 @@ def _run(source: Settings, target: Settings, keys: tuple[str, ...]) -> TransferR
 def _echo(verb: str, report: TransferReport) -> None:
     click.echo(
         f"{verb} {len(report.copied)} results, kept {len(report.kept)} that were as new or "
-        f"newer; {report.resolutions} resolutions, {report.products} product manifest rows"
+        f"newer; {report.resolutions} resolutions, {report.products} product manifest rows, "
+        f"{report.files} product files"
     )

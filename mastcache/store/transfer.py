@@ -8,8 +8,11 @@
 4. in one writing transaction, re-check that nothing newer arrived meanwhile and commit the
    row; a file left unreferenced by a lost race is removed after the transaction.
 
-Resolutions and product manifests follow the same "never overwrite newer" rule. The bytes
-are copied unchanged, so the Tables read on either side are identical.
+Resolutions and product manifests follow the same "never overwrite newer" rule. Product
+files (content-addressed ``products/<sha[:2]>/<sha>``) are read from the source, rehashed,
+published in the target unless it already holds those bytes (write, read back, verify), and
+only then is their ``files`` row committed; a target row for other, newer bytes is kept. The
+bytes are copied unchanged, so the Tables read on either side are identical.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from datetime import datetime
 from typing import BinaryIO
 
 from mastcache.errors import CorruptEntryError
-from mastcache.store.files import write_atomic
-from mastcache.store.records import ProductRecord, QueryRecord, ResolutionRecord
+from mastcache.store.blobs import blob_problem, local_blob
+from mastcache.store.files import sha256_file, write_atomic
+from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
 from mastcache.store.store import STAGING_DIR, Store
 from mastcache.store.unit_of_work import UnitOfWork
 
-__all__ = ["TransferReport", "transfer"]
+__all__ = ["TransferReport", "copy_file", "copy_query", "transfer"]
 
 
 @dataclass
@@ -39,6 +43,8 @@ class TransferReport:
     kept: list[str] = field(default_factory=list)
     resolutions: int = 0
     products: int = 0
+    #: Product files copied (bytes and ``files`` row).
+    files: int = 0
 
 
 def transfer(source: Store, target: Store, keys: Iterable[str] | None = None) -> TransferReport:
@@ -52,6 +58,7 @@ def transfer(source: Store, target: Store, keys: Iterable[str] | None = None) ->
     if keys is None:
         report.resolutions = _copy_resolutions(source, target)
         report.products = _copy_products(source, target)
+        report.files = _copy_files(source, target)
     return report
 
 
@@ -161,3 +168,55 @@ def _is_newer_product(
         return True
     found = known[_product_id(record)]
     return record.fetched_at is not None and (found is None or found < record.fetched_at)
+
+
+def _copy_files(source: Store, target: Store) -> int:
+    with source.unit_of_work(read_only=True) as uow:
+        records = [r for r in uow.files.list() if r.status == "complete" and r.local_path]
+    return sum(1 for record in records if copy_file(source, target, record))
+
+
+def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
+    """Copy one product file unless the target holds it (or newer bytes for its URI)."""
+    if _keeps_file(target, target.get_file(record.uri), record):
+        return False
+    path = local_blob(source, record)
+    if path is None or sha256_file(path) != record.sha256:
+        raise CorruptEntryError(
+            f"the product file {record.uri} ({record.local_path}) in {source.objects.url} is "
+            "missing or does not match its catalog row; it was not copied: run "
+            "`mastcache cache verify` there"
+        )
+    if blob_problem(target, record) is not None:  # never rewrite bytes the target holds
+        target.objects.publish(path, record.local_path, record.sha256, record.size)
+    return _commit_file_unless_newer(target, record)
+
+
+def _keeps_file(target: Store, existing: FileRecord | None, record: FileRecord) -> bool:
+    if existing is None or existing.status != "complete":
+        return False
+    if existing.sha256 != record.sha256:
+        return _is_newer_file(existing, record)
+    return target.objects.exists(existing.local_path)
+
+
+def _is_newer_file(existing: FileRecord, record: FileRecord) -> bool:
+    """Whether ``existing`` (complete, other bytes) was downloaded at the same time or later."""
+    if existing.downloaded_at is None:
+        return False
+    return record.downloaded_at is None or existing.downloaded_at >= record.downloaded_at
+
+
+def _commit_file_unless_newer(target: Store, record: FileRecord) -> bool:
+    with target.unit_of_work() as uow:
+        current = uow.files.get(record.uri)
+        if _other_newer_bytes(current, record):
+            return False
+        uow.files.put(record)
+    return True
+
+
+def _other_newer_bytes(current: FileRecord | None, record: FileRecord) -> bool:
+    if current is None or current.status != "complete" or current.sha256 == record.sha256:
+        return False
+    return _is_newer_file(current, record)
