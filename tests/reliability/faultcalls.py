@@ -72,7 +72,7 @@ def resolve(folder: Path) -> Call:
     with built(ObservationsClass) as client:
         found = client.resolve_object("M31")
     assert isinstance(found, SkyCoord), found  # one name: one position (not a dict of them)
-    return Call((round(float(found.ra.deg), 9), round(float(found.dec.deg), 9)))
+    return Call([round(float(found.ra.deg), 9), round(float(found.dec.deg), 9)])  # JSON-safe
 
 
 def list_products(folder: Path) -> None:

@@ -10,6 +10,7 @@ usage: rel_worker.py JOB_JSON   (JOB_JSON is a path to a job file written by the
 - ``mixed``: ``calls`` seeded calls over a small pool of overlapping queries and modes; one
   JSON line per call with the result's key, digest and source, or the error it raised.
 - ``evict``: deletes one query's entry in a loop until a stop file appears.
+- ``fault-cells``: runs fault-matrix cells one after another, one JSON outcome per cell.
 - ``prune``: prunes the cache (a byte budget, then expired entries) until a stop file appears;
   one JSON line per prune with the keys it removed, or the error it raised.
 """
@@ -172,8 +173,20 @@ def evict(job: dict[str, Any]) -> None:
     emit("done")
 
 
+def fault_cells(job: dict[str, Any]) -> None:
+    """Fault-matrix cells, in turn; one JSON outcome per cell (reliability/faultcells.py)."""
+    from reliability.faultcells import run_cells
+
+    for outcome in run_cells(job["cells"], job["expected"], Path(job["root"]), job["retry_after"]):
+        emit(outcome.as_json())
+    emit("done")
+
+
 def main(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text())
+    if job["action"] == "fault-cells":  # each cell configures its own cache and emulator
+        fault_cells(job)
+        return 0
     client = configure(job)
     if job["action"] == "ingest":
         ingest(client, job)

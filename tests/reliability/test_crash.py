@@ -42,7 +42,7 @@ class CrashProfile:
 
 
 QUICK = CrashProfile(runs=8, rows=1000, pagesize=100, product_bytes=1 << 20, downloads=2)
-SLOW = CrashProfile(runs=60, rows=3000, pagesize=250, product_bytes=3 << 20, downloads=3)
+SLOW = CrashProfile(runs=64, rows=3000, pagesize=250, product_bytes=3 << 20, downloads=3)
 
 
 @dataclass
@@ -139,7 +139,7 @@ def crash_once(
     settings = settings_for(folder / "cache", server, profile.pagesize)
     worker = zygote.fork(job(settings, profile, folder), folder, "ingest")
     worker.wait_ready()
-    time.sleep(random.Random(SEED + run).uniform(0.0, work_seconds))
+    time.sleep(random.Random(SEED + run).uniform(0.0, 0.9 * work_seconds))
     worker.kill()
     lines = worker.lines
     phase = sum(line.startswith("query") for line in lines)
@@ -187,6 +187,7 @@ def campaign(
     record(name, **{k: v for k, v in tally.items()})
     print(f"\n{name}: {profile.runs} runs, work {work_seconds:.2f}s each, {dict(tally)}")
     assert not failures, "\n".join(failures)
+    assert profile.runs - tally["finished"] >= profile.runs // 2, f"too few kills: {tally}"
 
 
 @pytest.mark.parametrize("crash_emulator", [QUICK], indirect=True)
