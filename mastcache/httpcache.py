@@ -48,12 +48,15 @@ __all__ = [
     "HTTP_VOLATILE_FIELDS",
     "SECRET_HEADERS",
     "ScrubbingSQLiteCache",
+    "decoded_json",
     "http_cache_key",
     "is_cacheable_response",
     "make_session",
 ]
 
 logger = logging.getLogger(__name__)
+#: Attribute under which a response remembers its decoded JSON (see decoded_json).
+_DECODED = "_mastcache_decoded_json"
 
 HTTP_CACHE_FILE = "http.sqlite"
 #: Dropped from URLs and bodies before keying (and from what is stored). Unlike the result
@@ -136,9 +139,24 @@ def http_cache_key(request: AnyRequest, scope: str = "anonymous", **_: Any) -> s
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
+def decoded_json(response: requests.Response) -> Any:
+    """``response.json()``, decoded once per response object and remembered on it.
+
+    A Portal page is megabytes of JSON: whoever looks at the body first (the HTTP cache's
+    filter checking the status, then :meth:`Transport.json`) pays for the decoding, later
+    callers get the same objects, which they must not modify. Invalid JSON raises
+    ``ValueError`` every time and is not remembered.
+    """
+    memo = response.__dict__.get(_DECODED)
+    if memo is None:
+        memo = (response.json(),)
+        response.__dict__[_DECODED] = memo
+    return memo[0]
+
+
 def _portal_is_complete(response: requests.Response) -> bool:
     try:
-        envelope = response.json()
+        envelope = decoded_json(response)
     except ValueError:
         return False
     return isinstance(envelope, dict) and envelope.get("status") == "COMPLETE"

@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from mastcache._version import __version__
 from mastcache.endpoints import Endpoints
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
+from mastcache.httpcache import decoded_json
 from mastcache.settings import Settings
 
 __all__ = [
@@ -44,7 +45,6 @@ _MAX_RETRY_AFTER = 300.0
 _BACKOFF_CAP = 30.0
 _FORM_HEADERS = {"Content-type": "application/x-www-form-urlencoded", "Accept": "text/plain"}
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-_DECODED = "_mastcache_decoded_json"
 #: The largest answer read into memory (a Portal page of 50,000 rows is well under it); a
 #: larger declared Content-Length is refused unread, so a hostile server cannot exhaust memory.
 MAX_BODY_BYTES = 2 * 1024**3
@@ -310,21 +310,6 @@ class Transport:
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def decoded_json(response: requests.Response) -> Any:
-    """``response.json()``, decoded once per response object and remembered on it.
-
-    A Portal page is megabytes of JSON: whoever looks at the body first (the HTTP cache's
-    filter checking the status, then :meth:`Transport.json`) pays for the decoding, later
-    callers get the same objects, which they must not modify. Invalid JSON raises
-    ``ValueError`` every time and is not remembered.
-    """
-    memo = response.__dict__.get(_DECODED)
-    if memo is None:
-        memo = (response.json(),)
-        response.__dict__[_DECODED] = memo
-    return memo[0]
 
 
 def _new_session(settings: Settings, scope: str) -> requests.Session:
