@@ -1,5 +1,8 @@
 """Looking after a cache directory: stats, verification, pruning and clearing.
 
+In team mode the files live in the object store (``store.objects``): verify rehashes the
+objects, prune and clear remove them (and this machine's local copies of product files).
+
 Everything that removes cached files holds the cache's exclusive lock (live SQL sessions
 hold it shared), and removes the catalog row first, the file after the commit: a crash in
 between leaves an unreferenced file for the sweeper, never a row pointing at nothing.
@@ -18,6 +21,7 @@ from pathlib import Path
 from mastcache.settings import Settings
 from mastcache.sqlview.lock import CacheLock
 from mastcache.store import FileRecord, QueryRecord, Store
+from mastcache.store.blobs import remove_blob
 from mastcache.store.records import utcnow
 
 __all__ = [
@@ -159,7 +163,9 @@ def verify_cache(settings: Settings) -> list[VerifyProblem]:
                 problems.append(VerifyProblem("query", record.key, path, problem))
         # product files: rehashed, and marked corrupt so their next download re-fetches them
         problems.extend(
-            VerifyProblem("file", found.uri, store.root / found.local_path, found.detail)
+            VerifyProblem(
+                "file", found.uri, Path(store.objects.location(found.local_path)), found.detail
+            )
             for found in verify_files(store)
         )
     return problems
@@ -262,7 +268,7 @@ def _delete_file(store: Store, record: FileRecord) -> None:
         uow.files.delete(record.uri)
         others = [f for f in uow.files.by_sha256(record.sha256) if f.uri != record.uri]
         if not others:  # content-addressed: the bytes may serve another URI
-            uow.after_commit(lambda: (store.root / record.local_path).unlink(missing_ok=True))
+            uow.after_commit(lambda: remove_blob(store, record.local_path))
 
 
 def _prune_resolutions(store: Store, now: datetime, dry_run: bool) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from mastcache.errors import CorruptEntryError, SnapshotError
 from mastcache.snapshot.manifest import MemberDigest
@@ -51,6 +51,9 @@ class MemberSource:
     digest: MemberDigest
     data: bytes | None = None
     path: Path | None = None
+    #: Opens a binary stream of the bytes (an object in the team store), with its address.
+    opener: Callable[[], Any] | None = None
+    origin: str | None = None
 
     @classmethod
     def of_bytes(cls, name: str, data: bytes) -> MemberSource:
@@ -61,10 +64,15 @@ class MemberSource:
         if self.data is not None:
             yield self.data
             return
-        assert self.path is not None
-        with open(self.path, "rb") as handle:
+        with self._open() as handle:
             while chunk := handle.read(CHUNK_SIZE):
                 yield chunk
+
+    def _open(self) -> Any:
+        if self.opener is not None:
+            return self.opener()
+        assert self.path is not None
+        return open(self.path, "rb")
 
 
 class BundleWriter:
@@ -95,8 +103,9 @@ class BundleWriter:
                 member.write(chunk)
         if digest.hexdigest() != source.digest.sha256:
             raise CorruptEntryError(
-                f"{source.path or source.name} changed or is damaged: its sha256 is not the "
-                "one the cache recorded; run `mastcache cache verify` and fetch it again"
+                f"{source.path or source.origin or source.name} changed or is damaged: its "
+                "sha256 is not the one the cache recorded; run `mastcache cache verify` and "
+                "fetch it again"
             )
 
 

@@ -150,14 +150,12 @@ def _writer(sources: list[MemberSource], when: datetime) -> Callable[[BinaryIO],
 
 def _sources(store: Store, chosen: Chosen) -> list[MemberSource]:
     sources = [
-        MemberSource(
-            table_member(q.key), MemberDigest(q.sha256, q.nbytes), path=store.root / q.table_path
-        )
+        _stored(store, table_member(q.key), MemberDigest(q.sha256, q.nbytes), q.table_path)
         for q in chosen.queries
     ]
     files = {f.sha256: f for f in chosen.files}
     sources += [
-        MemberSource(file_member(sha), MemberDigest(sha, f.size), path=store.root / f.local_path)
+        _stored(store, file_member(sha), MemberDigest(sha, f.size), f.local_path)
         for sha, f in sorted(files.items())
     ]
     resolutions = records_io.resolutions_to_parquet(chosen.resolutions)
@@ -165,6 +163,20 @@ def _sources(store: Store, chosen: Chosen) -> list[MemberSource]:
     sources.append(MemberSource.of_bytes(RESOLUTIONS, resolutions))
     sources.append(MemberSource.of_bytes(PRODUCTS, products))
     return sources
+
+
+def _stored(store: Store, name: str, digest: MemberDigest, relative: str) -> MemberSource:
+    """A member read from the cache directory, or streamed from the team object store."""
+    if not store.shares_files:
+        return MemberSource(name, digest, path=store.root / relative)
+    objects = store.objects
+    location = objects.location(relative)
+    return MemberSource(
+        name,
+        digest,
+        opener=lambda: objects.filesystem.open_input_stream(location),
+        origin=f"{objects.url}/{relative}",
+    )
 
 
 def _manifest_sources(manifest: Manifest) -> list[MemberSource]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from mastcache.snapshot.manifest import (
     RESOLUTIONS,
     FileEntry,
     Manifest,
+    MemberDigest,
     QueryEntry,
     parse_time,
 )
@@ -39,7 +41,9 @@ from mastcache.store import (
     SnapshotRecord,
     Store,
 )
+from mastcache.store.blobs import publish_blob, remove_blob
 from mastcache.store.files import TEMP_PREFIX, sha256_file, write_atomic_named
+from mastcache.store.objectstore import table_folder
 from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["RestoreReport", "restore", "restore_into"]
@@ -82,6 +86,8 @@ class _Plan:
     products: list[ProductRecord] = field(default_factory=list)
     files: list[FileRecord] = field(default_factory=list)
     staged: list[Path] = field(default_factory=list)
+    #: Objects uploaded to the team store (removed again if the restore fails).
+    published: list[str] = field(default_factory=list)
 
 
 def restore(
@@ -103,7 +109,7 @@ def restore_into(
     """Import an already verified snapshot into an open store."""
     report = RestoreReport(path=path, name=manifest.name)
     plan = _Plan()
-    with BundleReader(path) as reader, _cleanup_on_error(plan):
+    with BundleReader(path) as reader, _cleanup_on_error(store, plan):
         _plan_queries(store, reader, manifest, plan, report, overwrite_newer)
         _plan_resolutions(store, reader, manifest, plan, report, overwrite_newer)
         plan.products = _newer_products(store, reader, manifest, overwrite_newer)
@@ -114,12 +120,14 @@ def restore_into(
 
 
 @contextlib.contextmanager
-def _cleanup_on_error(plan: _Plan) -> Iterator[None]:
+def _cleanup_on_error(store: Store, plan: _Plan) -> Iterator[None]:
     try:
         yield
     except BaseException:
         for staged in plan.staged:
             staged.unlink(missing_ok=True)
+        for relative in plan.published:
+            store.objects.remove(relative)
         raise
 
 
@@ -155,7 +163,23 @@ def _stage_table(
 
     directory = store.tables_dir / entry.key[:2]
     path = _stage(reader, manifest, entry.member, directory, name_for, plan)
-    return path.relative_to(store.root).as_posix()
+    if not store.shares_files:
+        return path.relative_to(store.root).as_posix()
+    return _publish_table(store, entry, path, manifest.members[entry.member], plan)
+
+
+def _publish_table(
+    store: Store, entry: QueryEntry, staged: Path, digest: MemberDigest, plan: _Plan
+) -> str:
+    """Team mode: upload the staged table into its service partition and verify it there."""
+    name = f"{entry.key}-{digest.sha256[:16]}-{uuid.uuid4().hex[:8]}.parquet"
+    relative = f"{table_folder(entry.service)}/{name}"
+    try:
+        store.objects.publish(staged, relative, digest.sha256, digest.size)
+    finally:
+        staged.unlink(missing_ok=True)
+    plan.published.append(relative)
+    return relative
 
 
 def _stage(
@@ -262,6 +286,9 @@ def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _P
         directory = store.products_dir / entry.sha256[:2]
         path = _stage(reader, manifest, entry.member, directory, lambda sha: sha, plan)
         local = path.relative_to(store.root).as_posix()
+        if store.shares_files and not store.objects.exists(local):
+            publish_blob(store, path, local, entry.sha256, entry.size)
+            plan.published.append(local)
         scope = scopes.get(entry.uri, "anonymous")
         plan.files.append(
             FileRecord(entry.uri, entry.sha256, entry.size, local, "complete", scope=scope)
@@ -277,7 +304,7 @@ def _file_scopes(reader: BundleReader, manifest: Manifest) -> dict[str, str]:
 def _holds(store: Store, existing: FileRecord, entry: FileEntry) -> bool:
     """Whether the cache already has this exact file, complete, on disk."""
     same = existing.sha256 == entry.sha256 and existing.status == "complete"
-    return same and (store.root / existing.local_path).is_file()
+    return same and store.objects.exists(existing.local_path)
 
 
 def _snapshot_record(path: Path, manifest: Manifest) -> SnapshotRecord:
@@ -307,5 +334,5 @@ def _commit(store: Store, plan: _Plan, snapshot: SnapshotRecord) -> None:
 def _replace_query(store: Store, uow: UnitOfWork, record: QueryRecord) -> None:
     previous = uow.queries.replace(record)
     if previous is not None and previous.table_path != record.table_path:
-        old = store.root / previous.table_path
-        uow.after_commit(lambda: old.unlink(missing_ok=True))
+        old = previous.table_path
+        uow.after_commit(lambda: remove_blob(store, old))

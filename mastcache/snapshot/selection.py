@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
 import pyarrow as pa
@@ -143,21 +142,26 @@ def _public(records: list[_R], selection: Selection, chosen: Chosen) -> list[_R]
 def _column_values(store: Store, queries: Iterable[QueryRecord], column: str) -> set[str]:
     values: set[str] = set()
     for query in queries:
-        values.update(_file_column(store.root / query.table_path, column, query))
+        values.update(_file_column(store, column, query))
         if column in query.params:
             values.update(str(v) for v in _as_list(query.params[column]))
     return values
 
 
-def _file_column(path: Path, column: str, query: QueryRecord) -> list[str]:
+def _file_column(store: Store, column: str, query: QueryRecord) -> list[str]:
+    """The column's values in the result file (cache directory or team object store)."""
+    objects = store.objects
+    location, filesystem = objects.location(query.table_path), objects.filesystem
     try:
-        if column not in pq.read_schema(path).names:
+        if column not in pq.read_schema(location, filesystem=filesystem).names:
             return []
-        array = pq.read_table(path, columns=[column]).column(column)
+        table = pq.read_table(location, columns=[column], filesystem=filesystem)
+        array = table.column(column)
     except (pa.ArrowException, OSError) as exc:
         raise CorruptEntryError(
             f"the cached result of query {query.key[:12]} ({query.service}) cannot be read "
-            f"from {path} ({exc}); run `mastcache cache verify`, fetch it again, then retry"
+            f"from {objects.url}/{query.table_path} ({exc}); run `mastcache cache verify`, "
+            "fetch it again, then retry"
         ) from exc
     return [str(v) for v in array.to_pylist() if v is not None]
 
