@@ -100,14 +100,20 @@ def _is_stale_warning(warning: warnings.WarningMessage, port: int) -> bool:
 
 
 def _prepared(route: str, folder: Path, scenario: str, settings: Settings) -> frozenset[str]:
-    """Fault-free set-up: the listing a download needs, the entry a stale cell expires."""
+    """Fault-free set-up: the listing a download needs, the entry a stale cell expires (with
+    a generous timeout: only the faulted call is held to the short one)."""
     prepare = ROUTES[route].prepare
-    if prepare is not None:
-        prepare(folder)
-    if scenario == "stale":
-        ROUTES[route].call(folder)
-        time.sleep(1.1)  # the HTTP-level copy expires too (its TTL is at least 1 s)
+    with runtime.using_settings(_patient(settings)):
+        if prepare is not None:
+            prepare(folder)
+        if scenario == "stale":
+            ROUTES[route].call(folder)
+            time.sleep(1.1)  # the HTTP-level copy expires too (its TTL is at least 1 s)
     return stored(settings)
+
+
+def _patient(settings: Settings) -> Settings:
+    return settings.new(request_timeout=60.0, max_retries=3)
 
 
 def _attempt(route: str, folder: Path) -> tuple[str, str, Call | None]:
@@ -123,7 +129,8 @@ def _attempt(route: str, folder: Path) -> tuple[str, str, Call | None]:
 def _recovered(
     route: str, folder: Path, expected: Any, result: str, detail: str
 ) -> tuple[str, str]:
-    again, why, got = _attempt(route, folder)
+    with runtime.using_settings(_patient(runtime.current_settings())):
+        again, why, got = _attempt(route, folder)
     if again != "done" or got is None or got.value != expected:
         return "no-recovery", f"after {detail[:80]}: the fault-free retry gave {again} {why[:200]}"
     return result, detail
