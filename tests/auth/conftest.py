@@ -107,10 +107,19 @@ def make_accounts(server: EmulatorServer, proposal: Proposal, alice: str, bob: s
     return Accounts(server, alice, bob, proposal)
 
 
+NON_HEX = "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ"
+
+
+def canary(length: int = 32) -> str:
+    """A random token body with no hex digit in it: the leak test looks for every 8-character
+    piece of the token, and a hex piece could turn up by chance inside a stored sha256."""
+    return "".join(secrets.choice(NON_HEX) for _ in range(length))
+
+
 @pytest.fixture
 def accounts(proposal: Proposal) -> Iterator[Accounts]:
     """A fresh emulator knowing Alice and Bob (fresh random tokens each test)."""
-    alice, bob = f"alice-{secrets.token_hex(16)}", f"bob-{secrets.token_hex(16)}"
+    alice, bob = f"alice-{canary()}", f"bob-{canary()}"
     with start("127.0.0.1", 0) as server:
         yield make_accounts(server, proposal, alice, bob)
 
