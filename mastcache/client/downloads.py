@@ -65,6 +65,8 @@ class DownloadsMixin:
         ) -> Table: ...
         @property
         def cloud_dataset_enabled(self) -> bool: ...
+        @property
+        def scope(self) -> str: ...
 
     # -- downloads -----------------------------------------------------------------------
 
@@ -131,10 +133,21 @@ class DownloadsMixin:
             target = _file_target(uri, local_path)
         except UnsafePathError as exc:
             return "ERROR", str(exc), data_url
-        wanted = FileWanted(uri, f"{base}?uri={quote(uri, safe=':/')}")
+        wanted = self._wanted_by_uri(uri, f"{base}?uri={quote(uri, safe=':/')}")
         request = ProductRequest(wanted, target, data_url)
         outcome = self._engine(mode, check_link_kind(link), verbose).run([request], cache=cache)[0]
         return outcome.status, outcome.message, outcome.url
+
+    def _wanted_by_uri(self, uri: str, url: str) -> FileWanted:
+        """The file to fetch, with MAST's size and checksum when a stored product list names
+        ``uri`` (so a wrong body is refused even when HEAD and GET agree on it)."""
+        store = self._services().archive.store
+        with store.unit_of_work(read_only=True) as uow:
+            known = uow.products.for_uri(uri, self.scope)
+        if known is None:
+            return FileWanted(uri, url)
+        size = known.size if known.size is not None and known.size > 0 else None
+        return FileWanted(uri, url, size, known.checksum)
 
     # -- cloud ---------------------------------------------------------------------------
 

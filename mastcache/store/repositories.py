@@ -209,6 +209,17 @@ class ProductRepository:
         )
         return [_product_record(row) for row in self._session.scalars(statement)]
 
+    def for_uri(self, uri: str, scope: str) -> ProductRecord | None:
+        """The newest manifest row naming ``uri`` in ``scope`` (MAST's size and checksum)."""
+        statement = (
+            select(ProductRow)
+            .where(ProductRow.uri == uri, ProductRow.scope == scope)
+            .order_by(ProductRow.id.desc())
+            .limit(1)
+        )
+        row = self._session.scalars(statement).one_or_none()
+        return None if row is None else _product_record(row)
+
     def list(self, *, scope: str | None = None) -> list[ProductRecord]:
         """Every stored manifest row (of one ``scope`` if given)."""
         statement = select(ProductRow).order_by(ProductRow.obsid, ProductRow.id)

@@ -47,15 +47,6 @@ def report(name: str, outcomes: list[Outcome]) -> None:
                                  f"{o.problems}" for o in failed)  # fmt: skip
 
 
-#: cells that fail today, each pinned by a strict xfail below and reported to its owner
-KNOWN_GAPS = {
-    ("download", "invalid-json", "persistent"): "download_file(uri) knows no size for the URI "
-    "(it does not look up the product list it stored), so a server that answers HEAD and GET "
-    "with the same wrong body is believed; needs a by-URI manifest lookup in the products "
-    "repository (store-owned). download_products, which has the row's size, refuses it.",
-}
-
-
 SCENARIOS = ("transient", "persistent", "stale")
 
 
@@ -63,7 +54,7 @@ def matrix_cells() -> list[tuple[str, str, str]]:
     """Every route x fault x scenario (stale only where results are cached as queries)."""
     cells = [(r, k, s) for r, k in CELLS for s in SCENARIOS]
     cells = [c for c in cells if c[2] != "stale" or ROUTES[c[0]].is_query]
-    return [c for c in cells if c not in KNOWN_GAPS]
+    return cells
 
 
 def test_every_route_under_every_fault(tmp_path: Path, zygote: Zygote) -> None:
@@ -83,14 +74,3 @@ def test_every_route_under_every_fault_with_real_retry_after(
     one-second Retry-After."""
     cells = matrix_cells() * 3
     report("faults-slow", run_matrix(tmp_path, cells, 1, zygote, workers=8))
-
-
-@pytest.mark.parametrize(
-    "cell",
-    [
-        pytest.param(cell, marks=pytest.mark.xfail(strict=True, reason=why))
-        for cell, why in KNOWN_GAPS.items()
-    ],
-)
-def test_known_gaps_still_fail(tmp_path: Path, zygote: Zygote, cell: tuple[str, str, str]) -> None:
-    report("faults-known-gaps", run_matrix(tmp_path, [cell], 0, zygote, workers=1))
