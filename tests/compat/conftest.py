@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import pytest_socket
 
 from mastcache import runtime
+from mastcache.emulator import start
 
 _INVOKE = "/api/v0/invoke"
 
@@ -33,3 +36,29 @@ def configured(astroquery_url: str, compat_cache: Path) -> Iterator[str]:
     runtime.configure(mast_url=astroquery_url, cache_dir=compat_cache, mode="cache-first")
     yield astroquery_url
     runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def dead_url() -> str:
+    """The URL of an emulator that has been stopped: nothing answers there."""
+    with start("127.0.0.1", 0) as server:
+        url = server.url
+    return url
+
+
+@pytest.fixture(scope="session")
+def no_network(dead_url: str) -> Callable[[], AbstractContextManager[None]]:
+    """A block in offline mode, MAST pointing at ``dead_url`` and every socket disabled."""
+
+    @contextmanager
+    def offline() -> Iterator[None]:
+        before = runtime.current_settings()
+        runtime.configure(mode="offline", mast_url=dead_url)
+        pytest_socket.disable_socket()
+        try:
+            yield
+        finally:
+            pytest_socket.enable_socket()
+            runtime.configure(mode=before.mode, mast_url=before.mast_url)
+
+    return offline

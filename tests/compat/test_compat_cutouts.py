@@ -19,15 +19,12 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 import pytest
-import pytest_socket
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from mastcache import runtime
 from mastcache.client import HapcutClass, TesscutClass, ZcutClass
-from mastcache.emulator import start
 
 TARGET = SkyCoord(349.62609, -47.12424, unit="deg")
 GOODS_N = SkyCoord(189.28065571, 62.17415175, unit="deg")
@@ -178,19 +175,13 @@ def online_outcomes(
 
 @pytest.fixture(scope="module")
 def offline_outcomes(
-    online_outcomes: dict[str, Outcome], tmp_path_factory: pytest.TempPathFactory
+    online_outcomes: dict[str, Outcome],
+    tmp_path_factory: pytest.TempPathFactory,
+    no_network: Callable[[], Any],
 ) -> dict[str, Outcome]:
     """The same calls again: offline, the server stopped, every socket disabled."""
-    with start("127.0.0.1", 0) as server:
-        dead_url = server.url
-    before = runtime.current_settings()
-    runtime.configure(mode="offline", mast_url=dead_url)
-    pytest_socket.disable_socket()
-    try:
+    with no_network():
         return run_all(_ours(), tmp_path_factory.mktemp("offline-cutouts"))
-    finally:
-        pytest_socket.enable_socket()
-        runtime.configure(mode=before.mode, mast_url=before.mast_url)
 
 
 def test_enough_cutout_calls_that_return_cutouts(astroquery_outcomes: dict[str, Outcome]) -> None:

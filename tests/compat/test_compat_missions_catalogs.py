@@ -19,7 +19,6 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 import pytest
-import pytest_socket
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 from compat.test_compat_observations import assert_tables_equal
@@ -163,24 +162,12 @@ def online_outcomes(configured: str, astroquery_outcomes: dict[str, Outcome]) ->
 
 
 @pytest.fixture(scope="module")
-def dead_url() -> str:
-    """The URL of an emulator that has been stopped: nothing answers there."""
-    with start("127.0.0.1", 0) as server:
-        url = server.url
-    return url
-
-
-@pytest.fixture(scope="module")
-def offline_outcomes(online_outcomes: dict[str, Outcome], dead_url: str) -> dict[str, Outcome]:
+def offline_outcomes(
+    online_outcomes: dict[str, Outcome], no_network: Callable[[], Any]
+) -> dict[str, Outcome]:
     """The same calls again: offline, the server unreachable, every socket disabled."""
-    before = runtime.current_settings()
-    runtime.configure(mode="offline", mast_url=dead_url)
-    pytest_socket.disable_socket()
-    try:
+    with no_network():
         return run_all(MastMissionsClass(), CatalogsClass())
-    finally:
-        pytest_socket.enable_socket()
-        runtime.configure(mode=before.mode, mast_url=before.mast_url)
 
 
 def test_enough_distinct_calls() -> None:

@@ -22,13 +22,12 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 import pytest
-import pytest_socket
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from mastcache import runtime
 from mastcache.client import MastClass, ObservationsClass
-from mastcache.emulator import EmulatorServer, start
+from mastcache.emulator import EmulatorServer
 from mastcache.errors import CacheMissError
 
 M101 = SkyCoord(210.802429, 54.34875, unit="deg")
@@ -191,25 +190,13 @@ def online_outcomes(configured: str, astroquery_outcomes: dict[str, Outcome]) ->
 
 
 @pytest.fixture(scope="module")
-def dead_url() -> str:
-    """The URL of an emulator that has been stopped: nothing answers there."""
-    with start("127.0.0.1", 0) as server:
-        url = server.url
-    return url
-
-
-@pytest.fixture(scope="module")
-def offline_outcomes(online_outcomes: dict[str, Outcome], dead_url: str) -> dict[str, Outcome]:
+def offline_outcomes(
+    online_outcomes: dict[str, Outcome], no_network: Callable[[], Any]
+) -> dict[str, Outcome]:
     """The same calls again: offline, the server unreachable, every socket disabled."""
-    before = runtime.current_settings()
-    runtime.configure(mode="offline", mast_url=dead_url)
-    obs, mast = ObservationsClass(), MastClass()
-    pytest_socket.disable_socket()
-    try:
+    with no_network():
+        obs, mast = ObservationsClass(), MastClass()
         return {name: run(call, obs, mast) for name, call in CALLS.items()}
-    finally:
-        pytest_socket.enable_socket()
-        runtime.configure(mode=before.mode, mast_url=before.mast_url)
 
 
 def test_enough_distinct_calls() -> None:
