@@ -23,7 +23,7 @@ import numpy as np
 from astropy.table import Table
 
 from mastcache.settings import Settings
-from mastcache.sql import CacheSQL, connect
+from mastcache.sqlview import CacheSQL, connect
 from mastcache.store import Store
 
 COLLECTIONS = np.array(["HST", "JWST", "TESS", "GALEX", "SWIFT", "PS1", "HLSP", "K2"])

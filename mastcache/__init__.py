@@ -11,19 +11,79 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from mastcache._version import __version__
+from mastcache.errors import (
+    AuthenticationError,
+    CacheMissError,
+    ConfigurationError,
+    CorruptEntryError,
+    DownloadError,
+    HTTPStatusError,
+    InputWarning,
+    InvalidQueryError,
+    MastCacheError,
+    MastCacheWarning,
+    MaxResultsWarning,
+    NoResultsWarning,
+    ProtocolError,
+    RemoteServiceError,
+    RemoteTimeoutError,
+    ResolverError,
+    SchemaOutdatedError,
+    SnapshotError,
+    SQLError,
+    StaleResultWarning,
+    StorageFullError,
+    StoreError,
+    TransportError,
+)
 from mastcache.runtime import configure, using_mode
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover  (what type checkers see of the lazy names below)
+    from mastcache import snapshot
+    from mastcache.client import (
+        Catalogs,
+        Hapcut,
+        Mast,
+        MastMissions,
+        Observations,
+        Tesscut,
+        Zcut,
+    )
     from mastcache.settings import Settings
+    from mastcache.sqlview import sql
+    from mastcache.transparent import install, installed, uninstall
 
 __all__ = [
+    "AuthenticationError",
+    "CacheMissError",
     "Catalogs",
+    "ConfigurationError",
+    "CorruptEntryError",
+    "DownloadError",
+    "HTTPStatusError",
     "Hapcut",
+    "InputWarning",
+    "InvalidQueryError",
     "Mast",
+    "MastCacheError",
+    "MastCacheWarning",
     "MastMissions",
+    "MaxResultsWarning",
+    "NoResultsWarning",
     "Observations",
+    "ProtocolError",
+    "RemoteServiceError",
+    "RemoteTimeoutError",
+    "ResolverError",
+    "SQLError",
+    "SchemaOutdatedError",
     "Settings",
+    "SnapshotError",
+    "StaleResultWarning",
+    "StorageFullError",
+    "StoreError",
     "Tesscut",
+    "TransportError",
     "Zcut",
     "__version__",
     "configure",
@@ -45,7 +105,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Zcut": ("mastcache.client", "Zcut"),
     "Hapcut": ("mastcache.client", "Hapcut"),
     "Settings": ("mastcache.settings", "Settings"),
-    "sql": ("mastcache.sql", "sql"),
+    "sql": ("mastcache.sqlview", "sql"),
     "snapshot": ("mastcache.snapshot", ""),
     "install": ("mastcache.transparent", "install"),
     "uninstall": ("mastcache.transparent", "uninstall"),

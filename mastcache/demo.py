@@ -134,13 +134,15 @@ class _Session:
         manifest = self.observations.download_products(
             self.science[:5], download_dir=str(self.download_dir), verbose=False
         )
+        if manifest is None:
+            raise RuntimeError("demo download failed: no science products to download")
         failed = [row["Message"] for row in manifest if row["Status"] != "COMPLETE"]
         if failed:
             raise RuntimeError(f"demo download failed: {failed[0]}")
         return manifest
 
     def sql_join(self) -> Any:
-        from mastcache.sql import sql
+        from mastcache.sqlview import sql
 
         return sql(JOIN_SQL)
 

@@ -322,7 +322,7 @@ def _clear_http_cache(root: Path) -> None:
     """Empty the HTTP-level cache through requests-cache (never by deleting a live file)."""
     if not (root / "http.sqlite").exists():
         return
-    from mastcache.httpcache import make_session
+    from mastcache.net.httpcache import make_session
 
     settings = Settings.from_env({}, cache_dir=root)
     session = make_session(settings)

@@ -1,7 +1,7 @@
 """Frozen settings, built from arguments and the environment (DESIGN.md section 9).
 
 Nothing here runs at import: :func:`Settings.from_env` reads the environment when called.
-Tokens are deliberately not settings; :mod:`mastcache.auth` reads them when needed.
+Tokens are deliberately not settings; :mod:`mastcache.auth.tokens` reads them when needed.
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ def login(token_stdin: bool, store_token: bool, reenter_token: bool) -> None:
     The token comes from standard input (--token-stdin), else $MAST_API_TOKEN, else the
     keyring, else a hidden prompt on a terminal.
     """
-    from mastcache.auth import choose_token, keep_token
-    from mastcache.auth_account import check_token
+    from mastcache.auth.account import check_token
+    from mastcache.auth.tokens import choose_token, keep_token
     from mastcache.runtime import current_settings
 
     settings = current_settings()
@@ -75,7 +75,7 @@ def logout() -> None:
     """Forget the token stored in the keyring (results cached under it stay, unseen by others)."""
     import os
 
-    from mastcache.auth import ENV_VAR, forget_stored_token
+    from mastcache.auth.tokens import ENV_VAR, forget_stored_token
 
     removed = forget_stored_token()
     click.echo("Removed the MAST token from the keyring." if removed else "No token was stored.")
@@ -86,8 +86,8 @@ def logout() -> None:
 @auth.command()
 def status() -> None:
     """Show where a token would come from, and whom MAST says it belongs to."""
-    from mastcache.auth import choose_token, keyring_backend_name
-    from mastcache.auth_account import check_token
+    from mastcache.auth.account import check_token
+    from mastcache.auth.tokens import choose_token, keyring_backend_name
     from mastcache.runtime import current_settings
 
     settings = current_settings()
@@ -148,7 +148,7 @@ def sign_in(*clients: str) -> bool:
     """Log the named clients in with the token from $MAST_API_TOKEN or the keyring, never
     prompting; True when logged in. No token: False (anonymous). Offline, a token cannot be
     checked: False too, said on stderr. An invalid or expired token raises AuthenticationError."""
-    from mastcache.auth import choose_token
+    from mastcache.auth.tokens import choose_token
     from mastcache.runtime import current_settings
 
     try:

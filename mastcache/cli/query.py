@@ -175,12 +175,15 @@ def _run_query(
         elif objectname:
             criteria["objectname"] = objectname
             criteria["radius"] = radius
-        call = Observations.query_criteria_count if count else Observations.query_criteria
-        return call(**criteria)
+        if count:
+            return Observations.query_criteria_count(**criteria)
+        return Observations.query_criteria(**criteria)
     if position is not None:
-        call = Observations.query_region_count if count else Observations.query_region
-        return call(position, radius=radius)
+        if count:
+            return Observations.query_region_count(position, radius=radius)
+        return Observations.query_region(position, radius=radius)
     if objectname:
-        call = Observations.query_object_count if count else Observations.query_object
-        return call(objectname, radius=radius)
+        if count:
+            return Observations.query_object_count(objectname, radius=radius)
+        return Observations.query_object(objectname, radius=radius)
     raise click.UsageError("give --region, --object or at least one --criteria")

@@ -41,7 +41,7 @@ def sql(
     can be changed through SQL, and no file or URL outside the cache views can be read.
     """
     from mastcache.runtime import current_settings
-    from mastcache.sql import connect
+    from mastcache.sqlview import connect
 
     if not list_views and not query:
         raise click.UsageError(

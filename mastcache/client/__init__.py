@@ -8,7 +8,7 @@ transport, gateway and archive behind them are built on their first query.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mastcache.client.catalogs import CatalogsClass
 from mastcache.client.cutouts import HapcutClass, TesscutClass, ZcutClass
@@ -32,6 +32,15 @@ __all__ = [
     "Zcut",
     "ZcutClass",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover  (the instances __getattr__ makes, as type checkers see them)
+    Observations: ObservationsClass
+    Mast: MastClass
+    MastMissions: MastMissionsClass
+    Catalogs: CatalogsClass
+    Tesscut: TesscutClass
+    Zcut: ZcutClass
+    Hapcut: HapcutClass
 
 _FACTORIES: dict[str, type[Any]] = {
     "Observations": ObservationsClass,

@@ -23,7 +23,7 @@ from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.hsc_spectra import HscSpectraMixin
 from mastcache.client.missions import column_table
 from mastcache.errors import InputWarning, InvalidQueryError, MaxResultsWarning, NoResultsWarning
-from mastcache.gateway_services import ServiceGateway
+from mastcache.gateways.services import ServiceGateway
 from mastcache.mast.tables import search_table
 
 __all__ = ["CatalogsClass"]

@@ -6,7 +6,7 @@ through ``archive.table`` and every name through ``archive.resolution``, so each
 served by the refresh policy: cached, fetched, or refused offline.
 
 After ``login()`` every call runs under the account's identity scope (``user:<hash>``, see
-:mod:`mastcache.auth_account`): its own HTTP session with the ``mast_token`` cookie, and its
+:mod:`mastcache.auth.account`): its own HTTP session with the ``mast_token`` cookie, and its
 own keys for queries, resolutions, product manifests and files. Nothing fetched under one
 scope is served to another, online or offline.
 """
@@ -26,14 +26,14 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from mastcache import runtime
-from mastcache.auth import TOKEN_PAGE, SecretToken, choose_token, keep_token
-from mastcache.auth_account import (
+from mastcache.auth.account import (
     ANONYMOUS,
     MastSession,
     activate_scope,
     deactivate_scope,
     print_info,
 )
+from mastcache.auth.tokens import TOKEN_PAGE, SecretToken, choose_token, keep_token
 from mastcache.client.resolution import resolve_names, wire_options
 from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
 from mastcache.keys import canonical_json, canonical_value
@@ -42,7 +42,7 @@ from mastcache.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.archive import Archive, QuerySpec
-    from mastcache.gateway import MastGateway
+    from mastcache.gateways.portal import MastGateway
 
 __all__ = ["ANONYMOUS", "MastClient"]
 
@@ -103,7 +103,7 @@ class MastClient:
         asks for a new token even if one is stored, and replaces the stored one. An invalid
         or expired token raises AuthenticationError. Returns True (logged in).
         """
-        from mastcache.auth_account import check_token
+        from mastcache.auth.account import check_token
 
         settings = runtime.current_settings()
         _refuse_offline(runtime.effective_mode(None), "log in")
@@ -154,7 +154,7 @@ class MastClient:
         return login.scope if login else ANONYMOUS
 
     def _ask_whoami(self, login: MastSession | None) -> dict[str, Any]:
-        from mastcache.auth_account import whoami
+        from mastcache.auth.account import whoami
 
         info = whoami(runtime.current_settings(), login.token if login else None)
         if login is not None and info.get("anon") is not False:
@@ -210,9 +210,9 @@ class MastClient:
     @staticmethod
     def _build(settings: Settings, source: str, login: MastSession | None) -> _Services:
         from mastcache.archive import Archive
-        from mastcache.auth_account import set_token_cookie
-        from mastcache.gateway import MastGateway
-        from mastcache.transport import Transport
+        from mastcache.auth.account import set_token_cookie
+        from mastcache.gateways.portal import MastGateway
+        from mastcache.net.transport import Transport
 
         scope = login.scope if login else ANONYMOUS
         transport = Transport(settings, scope=scope)

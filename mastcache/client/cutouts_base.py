@@ -28,7 +28,7 @@ from mastcache.store.files import write_atomic
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
-    from mastcache.transport import Transport
+    from mastcache.net.transport import Transport
 
 __all__ = [
     "CutoutClient",

@@ -37,8 +37,8 @@ from mastcache.store.records import FileRecord, ProductRecord, utcnow
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.archive import QuerySpec
     from mastcache.client.core import _Services
+    from mastcache.net.transport import Transport
     from mastcache.store import Store
-    from mastcache.transport import Transport
 
 __all__ = ["CutoutQuery", "CutoutResult", "CutoutStore"]
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from astropy.table import Row, Table
 
 from mastcache import runtime
-from mastcache.endpoints import MAST_SERVER, Endpoints
 from mastcache.errors import MastCacheError
+from mastcache.net.endpoints import MAST_SERVER, Endpoints
 from mastcache.products.engine import DownloadEngine, ProductRequest
 from mastcache.products.fetch import FileWanted
 from mastcache.products.outcome import manifest_table

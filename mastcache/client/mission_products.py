@@ -20,8 +20,8 @@ import numpy as np
 from astropy.table import Column, Row, Table, vstack
 
 from mastcache import runtime
-from mastcache.auth import TOKEN_PAGE
-from mastcache.auth_account import ANONYMOUS
+from mastcache.auth.account import ANONYMOUS
+from mastcache.auth.tokens import TOKEN_PAGE
 from mastcache.client.core import bypasses_http_cache
 from mastcache.client.products import column_filter_mask
 from mastcache.errors import InvalidQueryError, NoResultsWarning
@@ -34,7 +34,7 @@ from mastcache.products.placement import check_link_kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.client.core import _Services
-    from mastcache.gateway_services import ServiceGateway
+    from mastcache.gateways.services import ServiceGateway
 
 __all__ = ["MissionProductsMixin"]
 

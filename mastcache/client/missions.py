@@ -29,7 +29,7 @@ from mastcache.errors import (
     NoResultsWarning,
     ProtocolError,
 )
-from mastcache.gateway_services import ServiceGateway
+from mastcache.gateways.services import ServiceGateway
 from mastcache.mast.tables import search_table
 
 __all__ = ["DATASET_KEYWORDS", "MastMissionsClass", "column_table"]

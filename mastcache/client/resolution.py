@@ -17,7 +17,7 @@ from mastcache.mast import resolver as santa
 
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.archive import Archive
-    from mastcache.gateway import MastGateway
+    from mastcache.gateways.portal import MastGateway
 
 __all__ = ["WireOptions", "resolve_names", "wire_options"]
 

@@ -2,5 +2,5 @@
 
 ``portal`` (Portal invoke requests, polling, paging), ``tables`` (typed columns from
 ``fields``), ``columns`` (column configuration, filters, metadata), ``resolver`` (SANTA).
-No HTTP library and no cache here; :mod:`mastcache.transport` does the I/O.
+No HTTP library and no cache here; :mod:`mastcache.net.transport` does the I/O.
 """

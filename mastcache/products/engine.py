@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mastcache.errors import MastCacheError
+from mastcache.net.transport import Transport
 from mastcache.products.fetch import FileFetcher, FileWanted
 from mastcache.products.outcome import DownloadOutcome
 from mastcache.products.paths import check_inside
@@ -28,7 +29,6 @@ from mastcache.products.placement import LinkKind, place_file
 from mastcache.products.progress import DownloadProgress
 from mastcache.store import Store
 from mastcache.store.records import FileRecord
-from mastcache.transport import Transport
 
 __all__ = ["DownloadEngine", "ProductRequest"]
 

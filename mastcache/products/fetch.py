@@ -36,12 +36,12 @@ from mastcache.errors import (
     StorageFullError,
     TransportError,
 )
+from mastcache.net.transport import Stream, Transport
 from mastcache.products.paths import blob_relpath, partial_path
 from mastcache.store import Store
 from mastcache.store.blobs import local_blob, publish_blob
 from mastcache.store.files import CHUNK_SIZE, fsync_directory
 from mastcache.store.records import FileRecord, utcnow
-from mastcache.transport import Stream, Transport
 
 __all__ = ["FileFetcher", "FileWanted", "SizeMismatchError"]
 

@@ -1,7 +1,7 @@
 """Everything but Portal queries, relayed through mastcache's HTTP-level cache.
 
 Column configurations, downloads, cutouts, Search API and other calls go out through the
-requests-cache session of :mod:`mastcache.httpcache` (keys without ``cacheBreaker`` or
+requests-cache session of :mod:`mastcache.net.httpcache` (keys without ``cacheBreaker`` or
 tokens, no cookie stored), honouring the mode: ``offline`` answers only from the cache and
 raises :class:`~mastcache.errors.CacheMissError` otherwise; ``online``/``refresh`` refetch.
 A ``HEAD`` is answered from the cached ``GET`` of the same URL, so downloads replay offline.

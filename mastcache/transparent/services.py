@@ -18,7 +18,7 @@ from astropy.table import Table
 from mastcache import runtime
 from mastcache.client.core import ANONYMOUS, MastClient, _Services
 from mastcache.client.resolution import WireOptions, resolve_names
-from mastcache.endpoints import MAST_SERVER
+from mastcache.net.endpoints import MAST_SERVER
 from mastcache.settings import Settings
 
 __all__ = ["TransparentServices"]

@@ -14,7 +14,7 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from mastcache import runtime
-from mastcache.auth_account import reset_active_scopes
+from mastcache.auth.account import reset_active_scopes
 from mastcache.emulator import EmulatorServer, Identity, start
 
 

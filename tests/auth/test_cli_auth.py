@@ -7,7 +7,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from mastcache.auth import KEYRING_SERVICE, KEYRING_USERNAME
+from mastcache.auth.tokens import KEYRING_SERVICE, KEYRING_USERNAME
 from mastcache.cli import cli
 from mastcache.errors import AuthenticationError
 

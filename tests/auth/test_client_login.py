@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from mastcache import runtime
-from mastcache.auth import KEYRING_SERVICE, KEYRING_USERNAME
-from mastcache.auth_account import account_scope, active_scope
+from mastcache.auth.account import account_scope, active_scope
+from mastcache.auth.tokens import KEYRING_SERVICE, KEYRING_USERNAME
 from mastcache.client import CatalogsClass, MastClass, MastMissionsClass, ObservationsClass
 from mastcache.emulator.auth import DAY_S
 from mastcache.errors import AuthenticationError

@@ -13,7 +13,7 @@ import pytest
 import requests
 from keyring.backends import fail, null
 
-from mastcache.auth import (
+from mastcache.auth.tokens import (
     KEYRING_SERVICE,
     KEYRING_USERNAME,
     SecretToken,

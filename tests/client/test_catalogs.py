@@ -14,8 +14,8 @@ from mastcache.client import Catalogs, CatalogsClass
 from mastcache.client.hsc_spectra import spectrum_url
 from mastcache.client.panstarrs import release_and_table, request_body
 from mastcache.emulator import EmulatorServer
-from mastcache.endpoints import Endpoints
 from mastcache.errors import InputWarning, InvalidQueryError, MaxResultsWarning
+from mastcache.net.endpoints import Endpoints
 
 REGION = SkyCoord(23.34086, 60.658, unit="deg")
 INVOKE = "/api/v0/invoke"

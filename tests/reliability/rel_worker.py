@@ -38,10 +38,10 @@ if not __package__:  # run as a script: the tests folder makes ``reliability`` i
 from reliability.tabledigest import table_digest
 
 WARM_MODULES = (
-    "mastcache.archive", "mastcache.gateway", "mastcache.httpcache", "mastcache.maintenance",
-    "mastcache.mast.columns", "mastcache.mast.portal", "mastcache.policy", "mastcache.products",
-    "mastcache.store", "mastcache.transport", "pyarrow.parquet", "requests_cache", "sqlalchemy",
-    "boto3",
+    "mastcache.archive", "mastcache.gateways.portal", "mastcache.net.httpcache",
+    "mastcache.maintenance", "mastcache.mast.columns", "mastcache.mast.portal", "mastcache.policy",
+    "mastcache.products", "mastcache.store", "mastcache.net.transport", "pyarrow.parquet",
+    "requests_cache", "sqlalchemy", "boto3",
 )  # fmt: skip
 POOL_POSITIONS = ("10.68 41.27", "83.82 -5.39", "201.37 -43.02", "148.97 69.68", "0.5 0.5")
 

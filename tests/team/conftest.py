@@ -1,7 +1,8 @@
 """Team-mode fixtures: a PostgreSQL schema per test and a local S3 server (moto) per session.
 
-PostgreSQL is the one on this machine (127.0.0.1:5432, trust auth, database ``test``); each
-test gets its own schema, named in the catalog URL's ``search_path`` and dropped afterwards.
+PostgreSQL is the one on this machine (127.0.0.1:5432, trust auth, database ``test``, or
+``MASTCACHE_TEST_POSTGRES``); without it the tests skip, naming what to install (they fail in
+CI). Each test gets its own schema, named in the catalog URL's ``search_path`` and dropped after.
 The S3 server is moto's server mode on 127.0.0.1; each test gets its own bucket.
 """
 
@@ -12,7 +13,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from team.teamcache import AWS_ENV, PG_ADMIN, Team
+from resources import require_postgres
+from team.teamcache import AWS_ENV, PG_ADMIN, Team, catalog_url
 
 from mastcache.emulator import EmulatorServer
 from mastcache.store.hitcounts import flush_all
@@ -59,11 +61,12 @@ def pg_catalog() -> Iterator[str]:
     """A catalog URL on a new PostgreSQL schema, dropped after the test."""
     import psycopg
 
+    require_postgres()
     schema = f"mastcache_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+        yield catalog_url(PG_ADMIN, schema)
     finally:
         flush_all()  # buffered hit counters of this test's stores, before their schema goes
         with psycopg.connect(PG_ADMIN, autocommit=True) as connection:

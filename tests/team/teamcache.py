@@ -6,9 +6,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from resources import POSTGRES_URL
+
 from mastcache.settings import Settings
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_ADMIN = POSTGRES_URL
+
+
+def catalog_url(admin_url: str, schema: str) -> str:
+    """mastcache's catalog URL on ``schema`` of the server behind ``admin_url``."""
+    url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "mastcache-test",
     "AWS_SECRET_ACCESS_KEY": "mastcache-test-secret",

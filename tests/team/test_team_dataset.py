@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow.dataset as ds
 import pytest
 from astropy.table import MaskedColumn, Table
+from resources import missing, require_java
 from team.teamcache import Team
 
 import mastcache
@@ -101,7 +102,11 @@ def test_spark_and_duckdb_read_the_dataset_like_mastcache_sql(
 
 
 def spark_rows(tables: Path) -> list[tuple[object, ...]]:
-    from pyspark.sql import SparkSession
+    require_java()
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        missing("pyspark", 'install the test extras: pip install ".[test]"')
 
     spark = (
         SparkSession.builder.master("local[1]")

@@ -1,8 +1,8 @@
-"""MAST's JSON microservices spoken over a :class:`~mastcache.transport.Transport`.
+"""MAST's JSON microservices spoken over a :class:`~mastcache.net.transport.Transport`.
 
 The Search API behind ``MastMissions`` (search, products lookup, column lists) and the
 Catalogs.MAST server behind Pan-STARRS (queries and column metadata); MAST_PROTOCOL.md
-sections 5 and 6. Like :class:`~mastcache.gateway.MastGateway` it knows no cache policy and
+sections 5 and 6. Like :class:`~mastcache.gateways.portal.MastGateway` it knows no cache policy and
 raises only the ``MastCacheError`` tree.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mastcache.errors import HTTPStatusError, InvalidQueryError, ProtocolError
-from mastcache.transport import Transport
+from mastcache.net.transport import Transport
 
 __all__ = ["INVALID_INPUT_MESSAGE", "ServiceFailureError", "ServiceGateway"]
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import requests
 
-from mastcache.httpcache import make_session
+from mastcache.net.httpcache import make_session
 from mastcache.settings import Settings
 
 ROWS_PER_PAGE = 3

@@ -18,8 +18,8 @@ from mastcache.errors import (
     TransportError,
 )
 from mastcache.mast import portal
+from mastcache.net.transport import Transport, _retry_after_seconds, decoded_json
 from mastcache.settings import Settings
-from mastcache.transport import Transport, _retry_after_seconds, decoded_json
 
 CONE = {"ra": 210.80227, "dec": 54.34895, "radius": 0.2}
 

@@ -17,7 +17,7 @@ from astropy.table import Table
 import mastcache
 from mastcache.errors import MastCacheWarning, SQLError, StoreError
 from mastcache.settings import Settings
-from mastcache.sql import CacheLock, SQLResult, connect, sql
+from mastcache.sqlview import CacheLock, CacheSQL, SQLResult, connect, sql
 from mastcache.sqlview.naming import query_view_names, table_view_name
 from mastcache.store import FileRecord, ProductRecord, Store
 
@@ -89,17 +89,17 @@ def filled(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def session(filled: Settings) -> Iterator[mastcache.sql.CacheSQL]:
+def session(filled: Settings) -> Iterator[CacheSQL]:
     with connect(filled) as opened:
         yield opened
 
 
-def rows(session: mastcache.sql.CacheSQL, query: str) -> list[dict[str, object]]:
+def rows(session: CacheSQL, query: str) -> list[dict[str, object]]:
     result: list[dict[str, object]] = session.arrow(query).to_pylist()
     return result
 
 
-def test_every_view_exists(session: mastcache.sql.CacheSQL) -> None:
+def test_every_view_exists(session: CacheSQL) -> None:
     expected = {"observations", "products", "resolutions", "queries", "files"}
     expected |= {"catalog_tic", "catalog_panstarrs_dr2_mean", "mission_hst", "product_manifests"}
     expected |= {f"q_{key[:8]}" for key in (OLD_OBS, NEW_OBS, COUNT, TIC_CONE, HST)}
@@ -107,7 +107,7 @@ def test_every_view_exists(session: mastcache.sql.CacheSQL) -> None:
     assert ("source_queries", "VARCHAR[]") in session.views["observations"]
 
 
-def test_observations_appear_once_newest_wins(session: mastcache.sql.CacheSQL) -> None:
+def test_observations_appear_once_newest_wins(session: CacheSQL) -> None:
     got = {r["obsid"]: r for r in rows(session, "SELECT * FROM observations")}
     assert sorted(got) == [1, 2, 3, 4]  # the COUNT_BIG(*) result is no observation
     assert got[3]["target_name"] == "m3-new"
@@ -127,12 +127,12 @@ def test_newest_fetch_wins_whichever_query_it_is(settings: Settings) -> None:
     assert list(result["t_exptime"]) == [30.0]
 
 
-def test_q_view_is_one_query_as_cached(session: mastcache.sql.CacheSQL) -> None:
+def test_q_view_is_one_query_as_cached(session: CacheSQL) -> None:
     assert rows(session, f"SELECT count(*) AS n FROM q_{OLD_OBS[:8]}") == [{"n": 3}]
     assert rows(session, f'SELECT "COUNT_BIG(*)" AS n FROM q_{COUNT[:8]}') == [{"n": 5}]
 
 
-def test_queries_view_is_the_catalog(session: mastcache.sql.CacheSQL) -> None:
+def test_queries_view_is_the_catalog(session: CacheSQL) -> None:
     got = rows(session, f"SELECT * FROM queries WHERE key = '{NEW_OBS}'")[0]
     assert got["service"] == "Mast.Caom.Filtered.Position"
     assert got["kind"] == "observations" and got["nrows"] == 2 and got["view"] == f"q_{NEW_OBS[:8]}"
@@ -142,7 +142,7 @@ def test_queries_view_is_the_catalog(session: mastcache.sql.CacheSQL) -> None:
     assert fresh == [{"is_expired": False}]
 
 
-def test_catalog_views_deduplicate_on_the_table_id(session: mastcache.sql.CacheSQL) -> None:
+def test_catalog_views_deduplicate_on_the_table_id(session: CacheSQL) -> None:
     got = rows(session, "SELECT ID, Tmag, Teff, source_queries FROM catalog_tic ORDER BY ID")
     assert [r["ID"] for r in got] == [1, 2, 5]
     assert got[1]["Tmag"] == 6.5 and got[1]["source_queries"] == sorted([TIC_CONE, TIC_ROWS])
@@ -150,7 +150,7 @@ def test_catalog_views_deduplicate_on_the_table_id(session: mastcache.sql.CacheS
     assert rows(session, "SELECT max(objID) AS m FROM catalog_panstarrs_dr2_mean") == [{"m": 12}]
 
 
-def test_products_deduplicate_on_obsid_and_uri(session: mastcache.sql.CacheSQL) -> None:
+def test_products_deduplicate_on_obsid_and_uri(session: CacheSQL) -> None:
     got = rows(
         session, "SELECT productFilename, source_queries FROM products WHERE dataURI = 'mast:a'"
     )
@@ -159,7 +159,7 @@ def test_products_deduplicate_on_obsid_and_uri(session: mastcache.sql.CacheSQL) 
     ]
 
 
-def test_products_include_the_manifests(session: mastcache.sql.CacheSQL) -> None:
+def test_products_include_the_manifests(session: CacheSQL) -> None:
     got = rows(
         session,
         "SELECT obsID, productFilename, source_queries FROM products WHERE dataURI = 'mast:m'",
@@ -167,7 +167,7 @@ def test_products_include_the_manifests(session: mastcache.sql.CacheSQL) -> None
     assert got == [{"obsID": "4", "productFilename": "m.fits", "source_queries": ["manifest"]}]
 
 
-def test_join_observations_with_products(session: mastcache.sql.CacheSQL) -> None:
+def test_join_observations_with_products(session: CacheSQL) -> None:
     query = """
         SELECT o.obsid, o.target_name, count(*) AS n
         FROM observations o JOIN products p ON p.obsID = CAST(o.obsid AS VARCHAR)
@@ -179,7 +179,7 @@ def test_join_observations_with_products(session: mastcache.sql.CacheSQL) -> Non
     ]
 
 
-def test_resolutions_and_files(session: mastcache.sql.CacheSQL) -> None:
+def test_resolutions_and_files(session: CacheSQL) -> None:
     got = rows(
         session, "SELECT name, canonical_name, ra, dec, resolver, is_expired FROM resolutions"
     )
@@ -249,7 +249,7 @@ def test_a_running_prune_in_another_process_holds_off_sql(filled: Settings) -> N
         f"""
         import sys, time
         from pathlib import Path
-        from mastcache.sql import CacheLock
+        from mastcache.sqlview import CacheLock
         with CacheLock(Path({str(filled.cache_dir)!r})).exclusive():
             print("locked", flush=True)
             sys.stdin.readline()
@@ -295,10 +295,10 @@ def test_query_view_names_grow_past_shared_prefixes() -> None:
     }
 
 
-def test_module_is_callable_after_import(filled: Settings) -> None:
-    import mastcache.sql as module
+def test_sql_stays_the_function_after_the_machinery_is_imported(filled: Settings) -> None:
+    import mastcache.sqlview.session
 
-    assert module("SELECT 1 AS one", settings=filled)["one"][0] == 1
+    assert mastcache.sql("SELECT 1 AS one", settings=filled)["one"][0] == 1
 
 
 def test_a_file_removed_under_a_live_session_gives_a_clear_error(filled: Settings) -> None:

@@ -14,7 +14,7 @@ from astropy.table import Table
 
 from mastcache.errors import SQLError
 from mastcache.settings import Settings
-from mastcache.sql import CacheSQL, connect
+from mastcache.sqlview import CacheSQL, connect
 from mastcache.sqlview.lock import LOCK_FILENAME
 from mastcache.store import Store
 

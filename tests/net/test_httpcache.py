@@ -16,9 +16,9 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
-from httpcache_portal import FORM, ROWS_PER_PAGE, invoke, portal_body, write_pages
+from net.httpcache_portal import FORM, ROWS_PER_PAGE, invoke, portal_body, write_pages
 
-from mastcache.httpcache import HTTP_CACHE_FILE, http_cache_key, make_session
+from mastcache.net.httpcache import HTTP_CACHE_FILE, http_cache_key, make_session
 from mastcache.settings import Settings
 
 SECRET = "s3cr3t-T0KEN-value-4242"

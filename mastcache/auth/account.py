@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from mastcache.auth import TOKEN_PAGE, SecretToken
+from mastcache.auth.tokens import TOKEN_PAGE, SecretToken
 from mastcache.errors import AuthenticationError, MastCacheError
 from mastcache.settings import Settings
 
@@ -129,7 +129,7 @@ def check_token(settings: Settings, token: SecretToken) -> MastSession:
 
 def whoami(settings: Settings, token: SecretToken | None) -> dict[str, Any]:
     """The whoami answer for ``token`` (anonymous when None), fetched fresh, never cached."""
-    from mastcache.transport import Transport
+    from mastcache.net.transport import Transport
 
     session = requests.Session()
     transport = Transport(settings, session=session, scope="login")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mastcache.endpoints import Endpoints
+from mastcache.net.endpoints import Endpoints
 
 
 def test_real_mast_hosts_by_default() -> None:

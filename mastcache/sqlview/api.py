@@ -1,20 +1,17 @@
-"""``mastcache.sql("SELECT ...")``: read-only SQL over everything cached (DESIGN.md section 6).
+"""``mastcache.sql("SELECT ...")`` and ``connect``: read-only SQL over the cache (DESIGN.md 6).
 
 Views: ``observations``, ``products``, ``resolutions``, ``queries``, ``files``,
 ``product_manifests``, ``catalog_<table>`` / ``mission_<table>`` per cached catalog or
-mission table, and ``q_<key8>`` per cached query. The machinery lives in :mod:`mastcache.sqlview`.
+mission table, and ``q_<key8>`` per cached query.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any
-
 from mastcache.settings import Settings
-from mastcache.sqlview import DEFAULT_TIMEOUT, CacheLock, CacheSQL, SQLResult
+from mastcache.sqlview.result import SQLResult
+from mastcache.sqlview.session import CacheSQL
 
-__all__ = ["DEFAULT_TIMEOUT", "CacheLock", "CacheSQL", "SQLResult", "connect", "sql"]
+__all__ = ["connect", "sql"]
 
 
 def connect(
@@ -29,14 +26,14 @@ def connect(
     ``timeout`` bounds each statement (seconds, default :data:`DEFAULT_TIMEOUT`);
     ``lock_wait`` is how long to wait for a running prune to finish. Views hold public
     results plus those of identity ``scope`` (default: the account logged in last in this
-    process, see :func:`mastcache.auth_account.active_scope`).
+    process, see :func:`mastcache.auth.account.active_scope`).
     """
     if settings is None:
         from mastcache.runtime import current_settings
 
         settings = current_settings()
     if scope is None:
-        from mastcache.auth_account import active_scope
+        from mastcache.auth.account import active_scope
 
         scope = active_scope()
     return CacheSQL.open(settings, timeout=timeout, lock_wait=lock_wait, scope=scope)
@@ -56,15 +53,3 @@ def sql(
     """
     with connect(settings, timeout=timeout, scope=scope) as session:
         return session.execute(query)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``mastcache.sql`` binds the module to the package's ``sql`` attribute,
-    shadowing the lazy function; calling the module runs :func:`sql`, so
-    ``mastcache.sql("SELECT ...")`` works whichever was imported first."""
-
-    def __call__(self, query: str, **kwargs: Any) -> SQLResult:
-        return sql(query, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

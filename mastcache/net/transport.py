@@ -25,9 +25,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from mastcache._version import __version__
-from mastcache.endpoints import Endpoints
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
-from mastcache.httpcache import decoded_json
+from mastcache.net.endpoints import Endpoints
+from mastcache.net.httpcache import decoded_json
 from mastcache.settings import Settings
 
 __all__ = [
@@ -313,7 +313,7 @@ class Transport:
 
 
 def _new_session(settings: Settings, scope: str) -> requests.Session:
-    from mastcache import httpcache
+    from mastcache.net import httpcache
 
     session: requests.Session = httpcache.make_session(settings, scope=scope)
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, 2 * settings.max_parallel))

@@ -13,7 +13,7 @@ from astropy.coordinates import SkyCoord
 
 from mastcache.emulator import EmulatorServer
 from mastcache.errors import InvalidQueryError, ProtocolError, RemoteServiceError
-from mastcache.gateway import MastGateway
+from mastcache.gateways.portal import MastGateway
 from mastcache.mast import resolver
 from mastcache.settings import Settings
 

@@ -1,4 +1,4 @@
-"""MAST protocol exchanges performed over a :class:`~mastcache.transport.Transport`.
+"""MAST protocol exchanges performed over a :class:`~mastcache.net.transport.Transport`.
 
 The gateway joins the pure protocol code in :mod:`mastcache.mast` to the one HTTP seam: it
 fetches column configurations, runs paged Portal queries (several pages in flight) and asks
@@ -18,8 +18,8 @@ from astropy.table import Table
 
 from mastcache.errors import ProtocolError
 from mastcache.mast import columns, portal, resolver
+from mastcache.net.transport import Transport
 from mastcache.settings import Settings
-from mastcache.transport import Transport
 
 __all__ = ["MastGateway"]
 
