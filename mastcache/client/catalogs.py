@@ -23,7 +23,6 @@ from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.hsc_spectra import HscSpectraMixin
 from mastcache.client.missions import column_table
 from mastcache.errors import InputWarning, InvalidQueryError, MaxResultsWarning, NoResultsWarning
-from mastcache.gateways.services import ServiceGateway
 from mastcache.mast.tables import search_table
 
 __all__ = ["CatalogsClass"]
@@ -245,7 +244,7 @@ class CatalogsClass(HscSpectraMixin, MastClient):
         body = panstarrs.request_body(params, page=page, pagesize=pagesize)
 
         def fetch() -> Table:
-            gateway = ServiceGateway(self._services().gateway.transport)
+            gateway = self.context().services
             refresh = bypasses_http_cache(mode)
             answer = gateway.panstarrs(release, table_name, body, force_refresh=refresh)
             return search_table(answer, "data")
@@ -274,7 +273,7 @@ class CatalogsClass(HscSpectraMixin, MastClient):
             return known
 
         def fetch() -> Table:
-            gateway = ServiceGateway(self._services().gateway.transport)
+            gateway = self.context().services
             rows = gateway.panstarrs_columns(
                 release, table, force_refresh=bypasses_http_cache(mode)
             )

@@ -29,7 +29,6 @@ from mastcache.errors import (
     NoResultsWarning,
     ProtocolError,
 )
-from mastcache.gateways.services import ServiceGateway
 from mastcache.mast.tables import search_table
 
 __all__ = ["DATASET_KEYWORDS", "MastMissionsClass", "column_table"]
@@ -206,7 +205,7 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
 
         def fetch() -> Table:
             refresh = bypasses_http_cache(mode)
-            rows = self._service_gateway().mission_columns(mission, force_refresh=refresh)
+            rows = self.context().services.mission_columns(mission, force_refresh=refresh)
             return column_table(rows, "qual_type", f"mission {mission}")
 
         table = self._cached_table(_COLUMN_LIST, {"mission": mission}, "raw", fetch, mode)
@@ -222,16 +221,13 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _service_gateway(self) -> ServiceGateway:
-        return ServiceGateway(self._services().gateway.transport)
-
     def _search(self, body: dict[str, Any], mode: str | None) -> Table:
         """One Search API query through the archive, with astroquery's warnings."""
         mode = runtime.effective_mode(mode)
         mission = self.mission
 
         def fetch() -> Table:
-            gateway = self._service_gateway()
+            gateway = self.context().services
             answer = gateway.mission_search(mission, body, force_refresh=bypasses_http_cache(mode))
             return search_table(answer, "results")
 

@@ -216,7 +216,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
         ids = product_rules.observation_ids(observations)
         params = {"obsid": ",".join(ids)}
         table = self._portal_table(self._caom_products, params, kind="products", mode=mode)
-        services = self._services()
+        services = self.context()
         record_manifest(services.archive.store, table, services.scope)
         return table
 
@@ -321,7 +321,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
 
     def _missions_table(self, mode: str | None) -> Table:
         def fetch() -> Table:
-            services = self._services()
+            services = self.context()
             response = services.gateway.portal_json(
                 self._caom_all,
                 {},
