@@ -13,7 +13,6 @@ import warnings
 from typing import Any
 
 import astropy.units as u
-from astropy.coordinates import SkyCoord
 from astropy.table import Row, Table
 
 from mastcache import runtime
@@ -22,6 +21,7 @@ from mastcache.client.coordinates import cone_params, parse_coordinates, parse_r
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.hsc_spectra import HscSpectraMixin
 from mastcache.client.missions import column_table
+from mastcache.client.rules import input_location
 from mastcache.errors import InputWarning, InvalidQueryError, MaxResultsWarning, NoResultsWarning
 from mastcache.mast.tables import search_table
 
@@ -193,21 +193,13 @@ class CatalogsClass(HscSpectraMixin, MastClient):
         radius = parse_radius(criteria.pop("radius", _DEFAULT_RADIUS))
         if not (objectname or coordinates):
             return {}, criteria
-        if objectname and coordinates:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if objectname:
+        if input_location(coordinates, objectname, resolver, stacklevel=4):
             coord = self._resolve_position(objectname, resolver, mode)
         else:
-            coord = self._location(coordinates, resolver, mode)
+            coord = self._location(coordinates, mode)
         return cone_params(coord, radius), criteria
 
-    def _location(self, coordinates: Any, resolver: str | None, mode: str | None) -> SkyCoord:
-        if resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=5,
-            )
+    def _location(self, coordinates: Any, mode: str | None) -> SkyCoord:
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 
     def _filters(

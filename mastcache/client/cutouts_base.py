@@ -44,16 +44,17 @@ class CutoutClient(MastClient):
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
         """astroquery's ``parse_input_location``, names resolved through the cache."""
-        return input_location(
+        by_name = input_location(
             coordinates,
             objectname,
             resolver,
-            resolve=lambda name: self._resolve_position(str(name), resolver, mode),
-            parse=lambda c: parse_coordinates(c, lambda n: self._resolve_position(n, None, mode)),
             required=True,
             coordinates_given=GIVEN_IF_NOT_NONE,
             stacklevel=4,
         )
+        if by_name:
+            return self._resolve_position(str(objectname), resolver, mode)
+        return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 
     def _lookup(
         self,

@@ -10,7 +10,6 @@ import time
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import numpy as np
 from astropy.table import Row, Table, vstack
@@ -130,7 +129,7 @@ class DownloadsMixin:
             target = file_target(uri, local_path)
         except UnsafePathError as exc:
             return "ERROR", str(exc), data_url
-        wanted = self._wanted_by_uri(uri, f"{base}?uri={quote(uri, safe=':/')}")
+        wanted = self._wanted_by_uri(uri, context.endpoints.download_url(uri, base))
         request = ProductRequest(wanted, target, data_url)
         outcome = context.engine(mode, link, verbose=verbose).run([request], cache=cache)[0]
         return outcome.status, outcome.message, outcome.url

@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import numpy as np
 from astropy.table import Column, Row, Table, vstack
@@ -198,13 +197,8 @@ class MissionProductsMixin:
 
     def _product_url(self, uri: str, *, escaped: bool) -> str:
         """Where a product is fetched (quoted) or reported (as given), per mission."""
-        endpoints = self.context().endpoints
-        if self.mission in _RETRIEVE_MISSIONS:
-            base = f"{endpoints.search_api(self.mission)}/retrieve_product"
-            keyword = "product_name"
-        else:
-            base, keyword = endpoints.download_file, "uri"
-        return f"{base}?{keyword}={quote(uri, safe='') if escaped else uri}"
+        mission = self.mission if self.mission in _RETRIEVE_MISSIONS else None
+        return self.context().endpoints.mission_product_url(mission, uri, escaped=escaped)
 
     def _request(
         self, uri: str, local_path: str, size: int | None, root: str | None

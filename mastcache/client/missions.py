@@ -22,8 +22,8 @@ from mastcache import runtime
 from mastcache.client.coordinates import parse_coordinates, parse_radius
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.mission_products import MissionProductsMixin
+from mastcache.client.rules import input_location
 from mastcache.errors import (
-    InputWarning,
     InvalidQueryError,
     MaxResultsWarning,
     NoResultsWarning,
@@ -261,16 +261,8 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
     def _input_location(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
-        if objectname and coordinates:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if objectname:
+        if input_location(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(objectname, resolver, mode)
-        if resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=4,
-            )
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 
 

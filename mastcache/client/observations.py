@@ -7,7 +7,6 @@ query method also takes ``mode=`` (cache-first, online, refresh, offline) for th
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +24,8 @@ from mastcache.client.coordinates import (
 )
 from mastcache.client.core import MastClient
 from mastcache.client.downloads import DownloadsMixin
-from mastcache.errors import InputWarning, InvalidQueryError, ProtocolError, RemoteServiceError
+from mastcache.client.rules import GIVEN_IF_NOT_NONE, input_location
+from mastcache.errors import InvalidQueryError, ProtocolError, RemoteServiceError
 
 __all__ = ["ObservationsClass"]
 
@@ -282,16 +282,16 @@ class ObservationsClass(DownloadsMixin, MastClient):
     def _input_location(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
-        if coordinates is not None and objectname is not None:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if objectname is not None:
+        by_name = input_location(
+            coordinates,
+            objectname,
+            resolver,
+            name_given=GIVEN_IF_NOT_NONE,
+            coordinates_given=GIVEN_IF_NOT_NONE,
+            stacklevel=4,
+        )
+        if by_name:
             return self._resolve_position(_object_name(objectname), resolver, mode)
-        if resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=4,
-            )
         return self._coordinates(coordinates, mode)
 
     def _count(

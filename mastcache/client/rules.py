@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from mastcache.errors import InputWarning, InvalidQueryError
@@ -67,30 +66,30 @@ def input_location(
     objectname: Any,
     resolver: str | None,
     *,
-    resolve: Callable[[Any], SkyCoord],
-    parse: Callable[[Any], SkyCoord],
     required: bool = False,
     name_given: Callable[[Any], bool] = GIVEN_IF_TRUTHY,
     coordinates_given: Callable[[Any], bool] = GIVEN_IF_TRUTHY,
     stacklevel: int = 4,
-) -> SkyCoord:
-    """astroquery's ``parse_input_location``: both given is an error, ``required`` makes
-    neither an error, a name is resolved (``resolve``), else a resolver is warned about and
-    ignored and the coordinates parsed (``parse``). ``stacklevel`` is the caller's."""
+) -> bool:
+    """astroquery's ``parse_input_location`` checks; True when the object name is to be
+    resolved, False when the coordinates are to be parsed (the caller does either, so the
+    warnings raised while parsing keep pointing at the user's line).
+
+    Both given is an error, ``required`` makes neither an error; a resolver given with
+    coordinates is warned about and ignored. ``stacklevel`` is the caller's.
+    """
     has_name, has_coordinates = name_given(objectname), coordinates_given(coordinates)
     if has_name and has_coordinates:
         raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
     if required and not (has_name or has_coordinates):
         raise InvalidQueryError("One of objectname and coordinates must be specified.")
-    if has_name:
-        return resolve(objectname)
-    if resolver:
+    if not has_name and resolver:
         warnings.warn(
             "Resolver is only used when resolving object names and will be ignored.",
             InputWarning,
             stacklevel=stacklevel + 1,
         )
-    return parse(coordinates)
+    return has_name
 
 
 def file_target(

@@ -62,9 +62,20 @@ class Endpoints:
     def whoami(self) -> str:
         return f"{self.server}/whoami"
 
-    def download_url(self, uri: str) -> str:
-        """The GET URL of one ``mast:`` product URI, quoted as astroquery quotes it."""
-        return f"{self.download_file}?uri={quote(uri, safe=':/')}"
+    def download_url(self, uri: str, base: str | None = None) -> str:
+        """The GET URL of one ``mast:`` product URI, quoted as astroquery quotes it
+        (``base``: the caller's own ``Download/file`` URL, astroquery's ``base_url``)."""
+        return f"{base or self.download_file}?uri={quote(uri, safe=':/')}"
+
+    def mission_product_url(self, mission: str | None, name: str, *, escaped: bool) -> str:
+        """A Search API mission file: ``retrieve_product?product_name=`` of ``mission``, or
+        ``Download/file?uri=`` when ``mission`` is None; quoted for a request (``escaped``),
+        as given for astroquery's printed URL."""
+        if mission is None:
+            base, keyword = self.download_file, "uri"
+        else:
+            base, keyword = f"{self.search_api(mission)}/retrieve_product", "product_name"
+        return f"{base}?{keyword}={quote(name, safe='') if escaped else name}"
 
     def panstarrs(self, release: str, table: str) -> str:
         return f"{self.catalogs_server}/api/v0.1/panstarrs/{release}/{table}.json"
