@@ -13,6 +13,7 @@ import warnings
 from typing import Any
 
 import astropy.units as u
+from astropy.coordinates import SkyCoord
 from astropy.table import Row, Table
 
 from mastcache import runtime

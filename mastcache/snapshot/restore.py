@@ -285,7 +285,7 @@ def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _P
             continue
         local = blob_relpath(entry.sha256)  # the store's content address, as every writer's
         blob = store.root / local
-        path = _stage(reader, manifest, entry.member, blob.parent, lambda _sha: blob.name, plan)
+        path = _stage(reader, manifest, entry.member, blob.parent, _named(blob.name), plan)
         if store.shares_files and not store.objects.exists(local):
             publish_blob(store, path, local, entry.sha256, entry.size)
             plan.published.append(local)
@@ -293,6 +293,11 @@ def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _P
         plan.files.append(
             FileRecord(entry.uri, entry.sha256, entry.size, local, "complete", scope=scope)
         )
+
+
+def _named(name: str) -> Callable[[str], str]:
+    """A staged member's final name, whatever its digest (a wrong digest is refused)."""
+    return lambda _sha: name
 
 
 def _file_scopes(reader: BundleReader, manifest: Manifest) -> dict[str, str]:
