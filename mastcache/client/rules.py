@@ -23,7 +23,7 @@ from astropy.table import Table
 
 from mastcache.errors import InputWarning, InvalidQueryError
 from mastcache.products.paths import UnsafePathError, safe_filename
-from mastcache.store.files import write_atomic
+from mastcache.store.files import bytes_writer, write_atomic
 
 __all__ = ["file_target", "input_location", "unique_products", "write_file"]
 
@@ -126,5 +126,5 @@ def write_file(path: str | os.PathLike[str], data: bytes) -> str:
     """Save ``data`` at ``path`` atomically (its folder created); returns the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, lambda out: out.write(data))
+    write_atomic(target, bytes_writer(data))
     return os.fspath(path)

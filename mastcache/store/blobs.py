@@ -25,7 +25,13 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from mastcache.errors import StoreError
-from mastcache.store.files import TEMP_PREFIX, fsync_directory, sha256_file, write_atomic_named
+from mastcache.store.files import (
+    TEMP_PREFIX,
+    bytes_writer,
+    fsync_directory,
+    sha256_file,
+    write_atomic_named,
+)
 from mastcache.store.records import FileRecord, utcnow
 from mastcache.store.store import Store
 
@@ -61,7 +67,7 @@ def commit_blob(
 
 def write_blob(store: Store, uri: str, body: bytes, *, scope: str) -> FileRecord:
     """Store ``body`` (a small file-shaped answer, e.g. a cutout zip) as the file of ``uri``."""
-    staged, sha256, nbytes = stage_blob(store, lambda out: out.write(body))
+    staged, sha256, nbytes = stage_blob(store, bytes_writer(body))
     return commit_blob(store, staged, uri, sha256, nbytes, scope=scope)
 
 
