@@ -120,7 +120,10 @@ class DownloadEngine:
         if decision is FileDecision.MISS_ERROR:
             return None, None
         replace = decision is FileDecision.REFETCH
-        return fetcher.fetch(request.wanted, replace=replace), "network"
+        # A copy stored meanwhile by another thread serves a fetch decided for a missing
+        # file; a copy that was there and still made the policy fetch does not.
+        fetched = fetcher.fetch(request.wanted, replace=replace, reuse_stored=stored is None)
+        return fetched, "network"
 
     def _confirmed(self, wanted: FileWanted, stored: FileRecord) -> bool:
         """Only ``online`` asks whether MAST vouches for the stored bytes (it may hash them)."""

@@ -101,18 +101,22 @@ class FileFetcher:
         self._sleep = sleep
         self._backoff = backoff
 
-    def fetch(self, wanted: FileWanted, *, replace: bool = False) -> FileRecord:
+    def fetch(
+        self, wanted: FileWanted, *, replace: bool = False, reuse_stored: bool = True
+    ) -> FileRecord:
         """The ``complete`` record of ``wanted`` after fetching and verifying it.
 
-        Without ``replace`` (policy FETCH) a copy another thread stored meanwhile is used, and
-        new bytes must match the sha256 recorded for the URI when MAST gives no checksum;
-        ``replace`` (policy REFETCH) always fetches and accepts MAST's current content.
+        Without ``replace`` (policy FETCH) new bytes must match the sha256 recorded for the
+        URI when MAST gives no checksum, and with ``reuse_stored`` a copy another thread
+        stored meanwhile is used; ``replace`` (policy REFETCH) always fetches and accepts
+        MAST's current content.
         """
         _check_checksum(wanted)
         partial = partial_path(self.store.products_dir, wanted.uri)
         partial.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(partial) + ".lock"):
-            done = None if replace else self.usable_record(wanted.uri)
+            reuse = reuse_stored and not replace
+            done = self.usable_record(wanted.uri) if reuse else None
             if done is not None:
                 return done
             previous = None if replace else self.store.get_file(wanted.uri)
