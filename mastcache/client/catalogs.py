@@ -22,7 +22,7 @@ from mastcache.client.coordinates import cone_params, parse_coordinates, parse_r
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.hsc_spectra import HscSpectraMixin
 from mastcache.client.missions import column_table
-from mastcache.client.rules import input_location
+from mastcache.client.rules import LOCATION
 from mastcache.errors import InputWarning, InvalidQueryError, MaxResultsWarning, NoResultsWarning
 from mastcache.mast.tables import search_table
 
@@ -194,7 +194,7 @@ class CatalogsClass(HscSpectraMixin, MastClient):
         radius = parse_radius(criteria.pop("radius", _DEFAULT_RADIUS))
         if not (objectname or coordinates):
             return {}, criteria
-        if input_location(coordinates, objectname, resolver, stacklevel=4):
+        if LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             coord = self._resolve_position(objectname, resolver, mode)
         else:
             coord = self._location(coordinates, mode)

@@ -21,7 +21,7 @@ from mastcache import runtime
 from mastcache.client.coordinates import parse_coordinates, parse_radius
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.cutouts_request import position_key
-from mastcache.client.rules import GIVEN_IF_NOT_NONE, input_location, write_file
+from mastcache.client.rules import CUTOUT_LOCATION, write_file
 from mastcache.errors import NoResultsWarning
 from mastcache.gateways.files import CutoutRequest
 from mastcache.products.cutouts import CutoutQuery, CutoutResult
@@ -44,15 +44,7 @@ class CutoutClient(MastClient):
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
         """astroquery's ``parse_input_location``, names resolved through the cache."""
-        by_name = input_location(
-            coordinates,
-            objectname,
-            resolver,
-            required=True,
-            coordinates_given=GIVEN_IF_NOT_NONE,
-            stacklevel=4,
-        )
-        if by_name:
+        if CUTOUT_LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(str(objectname), resolver, mode)
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 

@@ -22,7 +22,7 @@ from mastcache import runtime
 from mastcache.client.coordinates import parse_coordinates, parse_radius
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.mission_products import MissionProductsMixin
-from mastcache.client.rules import input_location
+from mastcache.client.rules import LOCATION
 from mastcache.errors import (
     InvalidQueryError,
     MaxResultsWarning,
@@ -261,7 +261,7 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
     def _input_location(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
-        if input_location(coordinates, objectname, resolver, stacklevel=4):
+        if LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(objectname, resolver, mode)
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 

@@ -24,7 +24,7 @@ from mastcache.client.coordinates import (
 )
 from mastcache.client.core import MastClient
 from mastcache.client.downloads import DownloadsMixin
-from mastcache.client.rules import GIVEN_IF_NOT_NONE, input_location
+from mastcache.client.rules import OBSERVATIONS_LOCATION
 from mastcache.errors import InvalidQueryError, ProtocolError, RemoteServiceError
 
 __all__ = ["ObservationsClass"]
@@ -282,15 +282,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
     def _input_location(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
-        by_name = input_location(
-            coordinates,
-            objectname,
-            resolver,
-            name_given=GIVEN_IF_NOT_NONE,
-            coordinates_given=GIVEN_IF_NOT_NONE,
-            stacklevel=4,
-        )
-        if by_name:
+        if OBSERVATIONS_LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(_object_name(objectname), resolver, mode)
         return self._coordinates(coordinates, mode)
 

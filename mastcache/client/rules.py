@@ -1,7 +1,8 @@
 """astroquery 0.4.11's rules that several clients share, each written once.
 
 - :func:`unique_products`: ``remove_duplicate_products`` (first row of each value, in order);
-- :func:`input_location`: ``parse_input_location`` (coordinates or an object name);
+- :class:`LocationRule`: ``parse_input_location`` (coordinates or an object name), with the
+  presets :data:`LOCATION`, :data:`OBSERVATIONS_LOCATION` and :data:`CUTOUT_LOCATION`;
 - :func:`file_target`: ``download_file``'s destination (a file path, or a folder + name);
 - :func:`write_file`: save a small answer (a script, a cutout member) atomically.
 
@@ -15,6 +16,7 @@ import logging
 import os
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,15 @@ from mastcache.errors import InputWarning, InvalidQueryError
 from mastcache.products.paths import UnsafePathError, safe_filename
 from mastcache.store.files import bytes_writer, write_atomic
 
-__all__ = ["file_target", "input_location", "unique_products", "write_file"]
+__all__ = [
+    "CUTOUT_LOCATION",
+    "LOCATION",
+    "OBSERVATIONS_LOCATION",
+    "LocationRule",
+    "file_target",
+    "unique_products",
+    "write_file",
+]
 
 log = logging.getLogger("mastcache")
 
@@ -56,40 +66,45 @@ def _not_none(value: Any) -> bool:
     return value is not None
 
 
-#: How a client tells whether an argument was given (astroquery's clients differ here).
-GIVEN_IF_TRUTHY: Callable[[Any], bool] = _truthy
-GIVEN_IF_NOT_NONE: Callable[[Any], bool] = _not_none
+@dataclass(frozen=True)
+class LocationRule:
+    """astroquery's ``parse_input_location`` checks, as one client applies them (astroquery's
+    clients differ in what counts as given and whether a position is required)."""
+
+    #: Neither coordinates nor a name is an error (the cutout clients).
+    required: bool = False
+    name_given: Callable[[Any], bool] = _truthy
+    coordinates_given: Callable[[Any], bool] = _truthy
+
+    def by_name(
+        self, coordinates: Any, objectname: Any, resolver: str | None, *, stacklevel: int = 4
+    ) -> bool:
+        """True when the object name is to be resolved, False when the coordinates are to
+        be parsed (the caller does either, so the warnings raised while parsing keep
+        pointing at the user's line). Both given is an error, neither too when
+        ``required``; a resolver given with coordinates is warned about and ignored.
+        ``stacklevel`` is the caller's."""
+        has_name = self.name_given(objectname)
+        has_coordinates = self.coordinates_given(coordinates)
+        if has_name and has_coordinates:
+            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
+        if self.required and not (has_name or has_coordinates):
+            raise InvalidQueryError("One of objectname and coordinates must be specified.")
+        if not has_name and resolver:
+            warnings.warn(
+                "Resolver is only used when resolving object names and will be ignored.",
+                InputWarning,
+                stacklevel=stacklevel + 1,
+            )
+        return has_name
 
 
-def input_location(
-    coordinates: Any,
-    objectname: Any,
-    resolver: str | None,
-    *,
-    required: bool = False,
-    name_given: Callable[[Any], bool] = GIVEN_IF_TRUTHY,
-    coordinates_given: Callable[[Any], bool] = GIVEN_IF_TRUTHY,
-    stacklevel: int = 4,
-) -> bool:
-    """astroquery's ``parse_input_location`` checks; True when the object name is to be
-    resolved, False when the coordinates are to be parsed (the caller does either, so the
-    warnings raised while parsing keep pointing at the user's line).
-
-    Both given is an error, ``required`` makes neither an error; a resolver given with
-    coordinates is warned about and ignored. ``stacklevel`` is the caller's.
-    """
-    has_name, has_coordinates = name_given(objectname), coordinates_given(coordinates)
-    if has_name and has_coordinates:
-        raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-    if required and not (has_name or has_coordinates):
-        raise InvalidQueryError("One of objectname and coordinates must be specified.")
-    if not has_name and resolver:
-        warnings.warn(
-            "Resolver is only used when resolving object names and will be ignored.",
-            InputWarning,
-            stacklevel=stacklevel + 1,
-        )
-    return has_name
+#: Catalogs and MastMissions: a truthy argument counts as given.
+LOCATION = LocationRule()
+#: Observations: an argument other than None counts as given.
+OBSERVATIONS_LOCATION = LocationRule(name_given=_not_none, coordinates_given=_not_none)
+#: Tesscut, Zcut, Hapcut: one of them is required; coordinates count unless None.
+CUTOUT_LOCATION = LocationRule(required=True, coordinates_given=_not_none)
 
 
 def file_target(
