@@ -24,6 +24,5 @@ def require(module: str) -> ModuleType:
         top = module.split(".")[0]
         purpose, extra = _NEEDED_BY.get(top, ("this feature", "plot"))
         raise ConfigurationError(
-            f"{purpose} needs {top}, which is not installed: "
-            f"run `pip install 'mastcache[{extra}]'`"
+            f"{purpose} needs {top}, which is not installed: run `pip install 'mastcache[{extra}]'`"
         ) from exc

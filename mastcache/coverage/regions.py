@@ -18,7 +18,12 @@ __all__ = ["Circle", "Footprint", "Polygon", "box_corners", "parse_region"]
 #: Frames treated as ICRS: FK5/J2000 and GSC1 differ from it by far less than a MOC cell.
 _ICRS_LIKE = {"ICRS", "FK5", "J2000", "GSC1", "GSC2", "UNKNOWNFRAME"}
 #: Frames converted to ICRS with astropy.
-_CONVERTED = {"GALACTIC": "galactic", "FK4": "fk4", "B1950": "fk4", "ECLIPTIC": "geocentrictrueecliptic"}
+_CONVERTED = {
+    "GALACTIC": "galactic",
+    "FK4": "fk4",
+    "B1950": "fk4",
+    "ECLIPTIC": "geocentrictrueecliptic",
+}
 _SHAPES = {"POLYGON", "CIRCLE", "BOX", "POSITION", "ELLIPSE"}
 _TOKEN = re.compile(r"[()]|[^\s()]+")
 

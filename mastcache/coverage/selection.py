@@ -135,5 +135,3 @@ def as_tuple(values: str | Sequence[str] | None) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
     return tuple(values)
-
-

@@ -8,18 +8,31 @@ cached footprint touches it. The map says so in its footnote.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mastcache.coverage.extras import require
+from mastcache.errors import ConfigurationError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from mastcache.coverage.api import CacheCoverage
 
-__all__ = ["BACKGROUND", "DISPLAY_ORDER", "PALETTE", "draw_map", "sky_to_axes"]
+__all__ = [
+    "BACKGROUND",
+    "DISPLAY_ORDER",
+    "IMAGE_FORMATS",
+    "PALETTE",
+    "draw_map",
+    "image_format",
+    "save_map",
+    "sky_to_axes",
+]
 
 #: HEALPix order of the drawn cells: about 0.92 degrees.
 DISPLAY_ORDER = 6
@@ -146,3 +159,45 @@ def _footnote(coverage: CacheCoverage, order: int) -> str:
     if coverage.selection.where:
         text += f"  where: {coverage.selection.where}"
     return text
+
+
+#: Image formats ``save_map`` writes, by file suffix.
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
+def save_map(coverage: CacheCoverage, path: str, **options: Any) -> Path:
+    """Draw ``coverage`` and write it to ``path`` (format from the suffix), atomically."""
+    target = Path(path)
+    fmt = image_format(path)
+    figure = draw_map(coverage, **options)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent or Path("."))  # fmt: skip
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            figure.savefig(stream, format=fmt, metadata=_metadata(fmt))
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return target
+
+
+def image_format(path: str) -> str:
+    """The image format ``path``'s suffix names (png, svg, pdf), else ConfigurationError."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in IMAGE_FORMATS:
+        raise ConfigurationError(
+            f"cannot tell the image format of {path!r}: name it .png, .svg or .pdf"
+        )
+    return fmt
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # no creation date: the same cache draws the same bytes
+    return {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
