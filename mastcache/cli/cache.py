@@ -147,7 +147,7 @@ Examples:
 def cache_map(output: str, title: str | None, **selection: Any) -> None:
     """Draw an all-sky map of the cached coverage, coloured by collection (needs mocpy and
     matplotlib: pip install 'mastcache[plot]')."""
-    from mastcache.coverage.skymap import image_format, save_map
+    from mastcache.skycoverage.skymap import image_format, save_map
 
     image_format(output)  # a wrong suffix fails before any work
     save_map(coverage_from_options(**selection), output, title=title)

@@ -13,7 +13,7 @@ import click
 from mastcache.cli.output import emit_table, format_options
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.coverage import CacheCoverage
+    from mastcache.skycoverage import CacheCoverage
 
 __all__ = ["coverage", "coverage_from_options", "selection_options"]
 
@@ -56,9 +56,9 @@ def coverage_from_options(
     order: int | None,
 ) -> CacheCoverage:
     """The coverage the shared options ask for, over the current settings' cache."""
-    from mastcache.coverage import DEFAULT_ORDER
-    from mastcache.coverage import coverage as build
     from mastcache.runtime import current_settings
+    from mastcache.skycoverage import DEFAULT_ORDER
+    from mastcache.skycoverage import coverage as build
 
     return build(
         where,

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from mastcache.coverage.extras import require
-from mastcache.coverage.regions import Circle, Footprint, Polygon
+from mastcache.skycoverage.extras import require
+from mastcache.skycoverage.regions import Circle, Footprint, Polygon
 
 __all__ = ["DEFAULT_ORDER", "empty_moc", "footprints_moc"]
 

@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mastcache.coverage.moc import DEFAULT_ORDER, footprints_moc
-from mastcache.coverage.regions import Circle, Footprint, parse_region
-from mastcache.coverage.selection import (
+from mastcache.errors import ConfigurationError, StoreError
+from mastcache.settings import Settings
+from mastcache.skycoverage.moc import DEFAULT_ORDER, footprints_moc
+from mastcache.skycoverage.regions import Circle, Footprint, parse_region
+from mastcache.skycoverage.selection import (
     ObservationRows,
     Selection,
     as_tuple,
     select_observations,
 )
-from mastcache.errors import ConfigurationError, StoreError
-from mastcache.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -86,7 +86,7 @@ class CacheCoverage:
 
     def plot(self, **options: Any) -> Figure:
         """An all-sky map of the coverage, coloured by collection (needs ``mastcache[plot]``)."""
-        from mastcache.coverage.skymap import draw_map
+        from mastcache.skycoverage.skymap import draw_map
 
         return draw_map(self, **options)
 

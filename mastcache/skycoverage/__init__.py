@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from mastcache.coverage.api import CacheCoverage, CollectionCoverage, Target, coverage
-from mastcache.coverage.moc import DEFAULT_ORDER, footprints_moc
-from mastcache.coverage.regions import Circle, Footprint, Polygon, parse_region
+from mastcache.skycoverage.api import CacheCoverage, CollectionCoverage, Target, coverage
+from mastcache.skycoverage.moc import DEFAULT_ORDER, footprints_moc
+from mastcache.skycoverage.regions import Circle, Footprint, Polygon, parse_region
 
 __all__ = [
     "DEFAULT_ORDER",

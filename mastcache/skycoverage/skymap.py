@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mastcache.coverage.extras import require
 from mastcache.errors import ConfigurationError, StoreError
+from mastcache.skycoverage.extras import require
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from mastcache.coverage.api import CacheCoverage
+    from mastcache.skycoverage.api import CacheCoverage
 
 __all__ = [
     "BACKGROUND",
