@@ -38,7 +38,7 @@ __all__ = [
 DISPLAY_ORDER = 6
 #: Colours of the collections, largest collection first (colour-blind safe, Okabe-Ito).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000", "#999999", "#882255")  # fmt: skip
+           "#332288", "#999999", "#882255")  # fmt: skip
 BACKGROUND = "#ffffff"
 #: Sampling grid of the sky (cells per degree).
 _SAMPLES_PER_DEGREE = 2
