@@ -61,15 +61,28 @@ def draw_map(
 ) -> Figure:
     """The map of ``coverage`` as a matplotlib Figure (no pyplot state is touched)."""
     require("matplotlib")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, width * 0.56), dpi=dpi, facecolor="white")
+    figure = _figure_class()(figsize=(width, width * 0.56), dpi=dpi, facecolor="white")
     axes = figure.add_axes((0.03, 0.12, 0.76, 0.78), projection="mollweide")
     axes.set_facecolor(BACKGROUND)
     _draw_cells(axes, coverage, display_order)
     _draw_targets(axes, coverage)
     _decorate(axes, figure, coverage, title, display_order)
     return figure
+
+
+def _figure_class() -> Any:
+    """matplotlib's Figure, shown as a PNG by Jupyter even when pyplot was never imported."""
+    from matplotlib.figure import Figure
+
+    class CoverageFigure(Figure):  # type: ignore[misc]
+        def _repr_png_(self) -> bytes:
+            import io
+
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png")
+            return buffer.getvalue()
+
+    return CoverageFigure
 
 
 def _draw_cells(axes: Any, coverage: CacheCoverage, order: int) -> None:
