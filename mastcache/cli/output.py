@@ -119,7 +119,7 @@ def emit_table(table: Any, fmt: str = "table", output: str | None = None) -> Non
         click.echo(text, nl=False)
     else:
         encoded = text.encode("utf-8")
-        write_atomic_file(output, lambda path: Path(path).write_bytes(encoded))
+        write_atomic_file(output, lambda path: _write_bytes(path, encoded))
 
 
 def write_atomic_file(output: str, write: Callable[[str], None]) -> None:
@@ -145,6 +145,10 @@ def write_atomic_file(output: str, write: Callable[[str], None]) -> None:
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    Path(path).write_bytes(data)
 
 
 def _umask() -> int:

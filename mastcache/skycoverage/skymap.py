@@ -61,7 +61,7 @@ def draw_map(
 ) -> Figure:
     """The map of ``coverage`` as a matplotlib Figure (no pyplot state is touched)."""
     require("matplotlib")
-    figure = _figure_class()(figsize=(width, width * 0.56), dpi=dpi, facecolor="white")
+    figure: Figure = _figure_class()(figsize=(width, width * 0.56), dpi=dpi, facecolor="white")
     axes = figure.add_axes((0.03, 0.12, 0.76, 0.78), projection="mollweide")
     axes.set_facecolor(BACKGROUND)
     _draw_cells(axes, coverage, display_order)
@@ -74,7 +74,7 @@ def _figure_class() -> Any:
     """matplotlib's Figure, shown as a PNG by Jupyter even when pyplot was never imported."""
     from matplotlib.figure import Figure
 
-    class CoverageFigure(Figure):  # type: ignore[misc]
+    class CoverageFigure(Figure):
         def _repr_png_(self) -> bytes:
             import io
 

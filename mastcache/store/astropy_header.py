@@ -36,9 +36,9 @@ def _string_width(column: Any) -> int | None:
         return None
     kind = column.dtype.kind
     if kind == "U":
-        return max(1, column.dtype.itemsize // 4)
+        return max(1, int(column.dtype.itemsize) // 4)
     if kind == "S":
-        return max(1, column.dtype.itemsize)
+        return max(1, int(column.dtype.itemsize))
     if kind == "O":
         values = [v for v in np.ravel(np.ma.getdata(column)) if isinstance(v, (str, bytes))]
         return max((len(v) for v in values), default=1) if values else None
