@@ -12,7 +12,7 @@ __all__ = ["require"]
 #: module -> (what needs it, the extra that installs it)
 _NEEDED_BY = {
     "mocpy": ("sky coverage (MOC)", "plot"),
-    "matplotlib": ("coverage maps", "plot"),
+    "matplotlib": ("a coverage map", "plot"),
 }
 
 
