@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.sky_columns import OBSERVATION_COLUMNS, PRODUCT_COLUMNS
-from mastcache.emulator.sky_products import MRP
+from mastcache.emulator.sky.columns import OBSERVATION_COLUMNS, PRODUCT_COLUMNS
+from mastcache.emulator.sky.products import MRP
 
 M101 = "210.80227 54.34895"
 INVOKE = "/api/v0/invoke"

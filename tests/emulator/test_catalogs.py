@@ -13,12 +13,12 @@ import pytest
 import requests
 
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.catalog_field import field_for, named_anchors, scaled_cone
-from mastcache.emulator.catalog_schema import known_catalogs, schema
-from mastcache.emulator.panstarrs import PanstarrsCatalog
-from mastcache.emulator.panstarrs_columns import table_schema
-from mastcache.emulator.portal import PortalService
-from mastcache.emulator.portal_columns import load_json
+from mastcache.emulator.catalogs.field import field_for, named_anchors, scaled_cone
+from mastcache.emulator.catalogs.panstarrs import PanstarrsCatalog
+from mastcache.emulator.catalogs.panstarrs_columns import table_schema
+from mastcache.emulator.catalogs.schema import known_catalogs, schema
+from mastcache.emulator.portal.service import PortalService
+from mastcache.emulator.samples.recorded import load_json
 
 SEED = 11
 M31 = (10.68471, 41.26875)

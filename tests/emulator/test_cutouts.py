@@ -17,8 +17,10 @@ from astropy.io import fits
 from astropy.wcs import WCS
 
 from mastcache.client import cutouts_request
-from mastcache.emulator import EmulatorServer, cutouts_tess, cutouts_wire
-from mastcache.emulator.cutouts import NO_FFIS, NO_HAP, NO_SURVEY
+from mastcache.emulator import EmulatorServer
+from mastcache.emulator.cutouts import tess as cutouts_tess
+from mastcache.emulator.cutouts import wire as cutouts_wire
+from mastcache.emulator.cutouts.routes import NO_FFIS, NO_HAP, NO_SURVEY
 
 TESS_TARGET = {"ra": "349.62609", "dec": "-47.12424"}
 GOODS_N = {"ra": "189.28065571", "dec": "62.17415175"}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 
-from mastcache.emulator.objects import NAMED_OBJECTS, RECORDED, find, normalize_name
+from mastcache.emulator.samples.recorded import DATA_DIR
+from mastcache.emulator.sky.objects import NAMED_OBJECTS, RECORDED, find, normalize_name
 
 # the recorded MAST sample, shipped with the emulator (copied from shared/mast-samples)
-SAMPLE = Path(__file__).resolve().parents[2] / "mastcache" / "emulator" / "data" / "resolver.json"
+SAMPLE = DATA_DIR / "resolver.json"
 
 
 def _resolver_sample() -> list[dict[str, object]]:

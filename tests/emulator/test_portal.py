@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from mastcache.emulator.portal import PortalService
-from mastcache.emulator.portal_columns import load_json
-from mastcache.emulator.sky import sky_for_seed
-from mastcache.emulator.sky_columns import OBSERVATION_COLUMNS, PRODUCT_COLUMNS
+from mastcache.emulator.portal.service import PortalService
+from mastcache.emulator.samples.recorded import load_json
+from mastcache.emulator.sky.columns import OBSERVATION_COLUMNS, PRODUCT_COLUMNS
+from mastcache.emulator.sky.observations import sky_for_seed
 
 SEED = 7
 M101 = (210.80227, 54.34895)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mastcache.emulator.portal import PortalService
+from mastcache.emulator.portal.service import PortalService
 
 SEED = 7
 M101 = {"ra": 210.80227, "dec": 54.34895, "radius": 0.5}

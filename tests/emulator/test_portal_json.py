@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mastcache.emulator.portal_json import encode_column, rows_text
-from mastcache.emulator.portal_results import RowBatch
+from mastcache.emulator.portal.json_rows import encode_column, rows_text
+from mastcache.emulator.portal.results import RowBatch
 
 VALUES = st.one_of(
     st.none(),

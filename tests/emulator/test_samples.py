@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from mastcache.emulator import EmulatorServer, start
-from mastcache.emulator.portal_columns import DATA_DIR, load_json
-from mastcache.emulator.samples import MISSION_SEARCH, OSTEN_FILTERS, PANSTARRS_QUERY, match
+from mastcache.emulator.samples.recorded import DATA_DIR, load_json
+from mastcache.emulator.samples.replay import MISSION_SEARCH, OSTEN_FILTERS, PANSTARRS_QUERY, match
 
 NOT_REPLAYED = {"README.md", "resolver.json", "columnsconfig.json", "bundleResponse.json"}
 REGION = {"ra": 23.34086, "dec": 60.658}

@@ -10,12 +10,12 @@ import pytest
 import requests
 
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_size
-from mastcache.emulator.portal_columns import load_json
-from mastcache.emulator.search_api import MissionSearch
-from mastcache.emulator.search_columns import mission_columns
-from mastcache.emulator.search_rows import mission_table
-from mastcache.emulator.sky import sky_for_seed
+from mastcache.emulator.missions.columns import mission_columns
+from mastcache.emulator.missions.rows import mission_table
+from mastcache.emulator.missions.service import MissionSearch
+from mastcache.emulator.samples.recorded import load_json
+from mastcache.emulator.sky.fitsgen import product_size
+from mastcache.emulator.sky.observations import sky_for_seed
 
 SEED = 11
 M31 = "10.68471 41.26875"

@@ -9,13 +9,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from mastcache.emulator import fitsgen
-from mastcache.emulator.objects import NAMED_OBJECTS, find
-from mastcache.emulator.sky import Sky, build_sky, sky_for_seed
-from mastcache.emulator.sky_columns import OBSERVATION_FIELDS, PRODUCT_COLUMNS
-from mastcache.emulator.sky_geometry import CIRCLE, separation_deg
-from mastcache.emulator.sky_products import MRP, products_for
-from mastcache.emulator.sky_scale import SCALE_OBSID_BASE, Cone, ScaleRows, scale_observation
+from mastcache.emulator.sky import fitsgen
+from mastcache.emulator.sky.columns import OBSERVATION_FIELDS, PRODUCT_COLUMNS
+from mastcache.emulator.sky.geometry import CIRCLE, separation_deg
+from mastcache.emulator.sky.objects import NAMED_OBJECTS, find
+from mastcache.emulator.sky.observations import Sky, build_sky, sky_for_seed
+from mastcache.emulator.sky.products import MRP, products_for
+from mastcache.emulator.sky.scale import SCALE_OBSID_BASE, Cone, ScaleRows, scale_observation
 
 SEED = 7
 PYTHON_TYPES = {"string": str, "float": float, "int": int, "boolean": bool}
