@@ -205,11 +205,12 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 def _prefix_routes(path: str) -> dict[str, Handler] | None:
     """Routes matched by path pattern: Search API, Pan-STARRS, staged bundles, HLA spectra,
-    and the cutout services (TESScut, Zcut, HAPcut: ``cutouts.routes.match``)."""
-    from mastcache.emulator.catalogs import routes as catalog_routes  # lazy: catalog, mission
-    from mastcache.emulator.cutouts import routes as cutout_routes  # lazy: cutouts
+    and the cutout services (TESScut, Zcut, HAPcut): each subpackage's ``routes.match``."""
+    from mastcache.emulator.catalogs import routes as catalogs  # lazy: nothing at import
+    from mastcache.emulator.cutouts import routes as cutouts
+    from mastcache.emulator.missions import routes as missions
 
-    return catalog_routes.match(path) or cutout_routes.match(path)
+    return missions.match(path) or catalogs.match(path) or cutouts.match(path)
 
 
 def product_exists(uri: str) -> bool:
