@@ -169,10 +169,10 @@ class Anchor:
 
 def named_anchors(schema: CatalogSchema) -> list[Anchor]:
     """One source per distinct named position; TIC-named objects keep their TIC number."""
-    from mastcache.emulator.sky.objects import NAMED_OBJECTS  # lazy: nothing at import time
+    from mastcache.emulator.sky.objects import named_objects  # lazy: nothing at import time
     from mastcache.emulator.sky.observations import catalog_id
 
-    ordered = sorted(NAMED_OBJECTS, key=lambda o: not o.name.upper().startswith("TIC "))
+    ordered = sorted(named_objects(), key=lambda o: not o.name.upper().startswith("TIC "))
     anchors: list[Anchor] = []
     for obj in ordered:
         if any(_near(a, obj.ra, obj.dec) for a in anchors):

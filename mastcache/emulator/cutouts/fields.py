@@ -104,9 +104,9 @@ def hap_fields_at(ra: float, dec: float) -> list[Field]:
 
 @cache
 def _hap_fields() -> tuple[Field, ...]:
-    from mastcache.emulator.sky.objects import NAMED_OBJECTS
+    from mastcache.emulator.sky.objects import named_objects
 
-    centres = {(round(o.ra, 6), round(o.dec, 6)) for o in NAMED_OBJECTS}
+    centres = {(round(o.ra, 6), round(o.dec, 6)) for o in named_objects()}
     centres |= {(351.347812, 28.497808)} | {(s.ra, s.dec) for s in SURVEYS}
     return tuple(_hap_field(ra, dec) for ra, dec in sorted(centres))
 

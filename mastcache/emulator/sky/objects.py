@@ -1,22 +1,39 @@
 """Named objects the emulator's SANTA resolver knows, at their real J2000 positions.
 
 Each object carries the entries its resolvers answer with (SIMBAD, SIMBADCFA, NED, or the
-TIC/KEPLER/K2 catalogs), preferred resolver first. Names recorded in
-``shared/mast-samples/resolver.json`` answer exactly as recorded.
+TIC/KEPLER/K2 catalogs), preferred resolver first. The objects are the rows of
+``data/named_objects.csv``; names recorded in ``shared/mast-samples/resolver.json`` answer
+exactly as recorded (``data/recorded_answers.json``).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
-from mastcache.emulator.sky.named_rows import ROWS
+__all__ = [
+    "NAMED_OBJECTS",
+    "RECORDED",
+    "NamedObject",
+    "ResolverEntry",
+    "find",
+    "named_objects",
+    "normalize_name",
+    "recorded_answers",
+]
 
-__all__ = ["NAMED_OBJECTS", "NamedObject", "ResolverEntry", "find", "normalize_name"]
+if TYPE_CHECKING:  # module attributes computed on first use (``__getattr__``)
+    NAMED_OBJECTS: tuple[NamedObject, ...]
+    RECORDED: dict[str, tuple[ResolverEntry, ...]]
 
+DATA_DIR: Final = Path(__file__).resolve().parent / "data"
 CATALOG_RESOLVERS = {"TIC": "TIC", "KIC": "KEPLER", "EPIC": "K2"}
 NED_TYPES = {
     "Galaxy": "G",
@@ -66,133 +83,16 @@ class NamedObject:
         return next((e for e in self.entries if e.resolver == wanted), None)
 
 
-def _recorded(
-    resolver: str,
-    canonical: str,
-    ra: float,
-    dec: float,
-    kind: str | None,
-    time: int,
-    date: str | None = None,
-    **extra: float,
-) -> ResolverEntry:
-    return ResolverEntry(
-        resolver, canonical, ra, dec, kind, is_cached=date is not None, resolver_time=time,
-        extra=tuple(extra.items()), cache_date=date,
-    )  # fmt: skip
+@cache
+def recorded_answers() -> dict[str, tuple[ResolverEntry, ...]]:
+    """The answers recorded in shared/mast-samples/resolver.json, served exactly, by name."""
+    with (DATA_DIR / "recorded_answers.json").open("rb") as handle:
+        document: dict[str, list[dict[str, Any]]] = json.load(handle)
+    return {name: tuple(map(_entry, entries)) for name, entries in document.items()}
 
 
-_L98 = (124.5317560026638, -68.3130014904408)
-_M101_SHAPE = {"radius": 0.18233333333333332, "majorAxis": 0.36466666666666664}
-_M101_SHAPE["minorAxis"] = 0.3481666666666667
-_M103_SHAPE = {"radius": 0.06166666666666667, "majorAxis": 0.12333333333333334}
-_M103_SHAPE |= {"minorAxis": 0.12333333333333334, "positionAngle": 0.0}
-_M10_SHAPE = {"radius": 0.12583333333333332, "majorAxis": 0.25166666666666665}
-_M10_SHAPE |= {"minorAxis": 0.25166666666666665, "positionAngle": 90.0}
-_M1_SHAPE = {"radius": 0.058333333333333334, "majorAxis": 0.11666666666666667}
-_M1_SHAPE["minorAxis"] = 0.08333333333333333
-
-# The answers recorded in shared/mast-samples/resolver.json, served exactly.
-RECORDED: dict[str, tuple[ResolverEntry, ...]] = {
-    "TIC 307210830": (
-        ResolverEntry(
-            "TIC",
-            "TIC 307210830",
-            124.531756290083,
-            -68.3129998725044,
-            search_radius=0.000333,
-            is_cached=False,
-            resolver_time=2,
-        ),
-        _recorded("SIMBAD", "L   98-59", *_L98, "HighPM*", 294, "Apr 17, 2025, 3:47:59 PM"),
-        _recorded("SIMBADCFA", "L   98-59", *_L98, "HighPM*", 296, "Mar 19, 2025, 4:36:27 PM"),
-    ),
-    "Barnard's Star": (
-        _recorded(
-            "SIMBAD",
-            "NAME Barnard's star",
-            269.4520769586187,
-            4.6933649665767,
-            "BYDraV*",
-            302,
-            "May 7, 2025, 2:29:06 PM",
-        ),
-    ),
-    "M 1": (
-        _recorded(
-            "SIMBAD",
-            "M   1",
-            83.6324,
-            22.0174,
-            "SNRemnant",
-            292,
-            "Apr 29, 2025, 1:57:27 PM",
-            **_M1_SHAPE,
-        ),
-        _recorded("NED", "MESSIER 001", 83.63311, 22.01449, "SNR", 1417),
-    ),
-    "M 101": (
-        _recorded(
-            "SIMBAD",
-            "M 101",
-            210.802429,
-            54.34875,
-            "GinPair",
-            290,
-            "Sep 2, 2025, 8:13:51 PM",
-            **_M101_SHAPE,
-        ),
-        _recorded(
-            "SIMBADCFA",
-            "M 101",
-            210.802429,
-            54.34875,
-            "GinPair",
-            289,
-            "May 14, 2025, 8:04:05 PM",
-            **_M101_SHAPE,
-        ),
-        _recorded(
-            "NED", "MESSIER 101", 210.80227, 54.34895, "G", 1181, None, radius=0.24000000000000002
-        ),
-    ),
-    "M 103": (
-        _recorded(
-            "SIMBAD",
-            "M 103",
-            23.339,
-            60.659,
-            "OpenCluster",
-            294,
-            "May 2, 2025, 4:33:25 AM",
-            **_M103_SHAPE,
-        ),
-        _recorded("NED", "MESSIER 103", 23.34086, 60.658, "*Cl", 1094),
-    ),
-    "M 8": (
-        _recorded(
-            "SIMBAD", "M   8", 270.904, -24.387, "OpenCluster", 294, "May 1, 2025, 1:11:47 PM"
-        ),
-        _recorded("NED", "MESSIER 008", 270.92194, -24.38017, "Neb", 1165),
-    ),
-    "M 10": (
-        _recorded(
-            "SIMBAD",
-            "M  10",
-            254.28771,
-            -4.10031,
-            "GlobCluster",
-            290,
-            "Apr 29, 2025, 2:00:16 PM",
-            **_M10_SHAPE,
-        ),
-        _recorded("NED", "MESSIER 010", 254.28771, -4.10031, "*Cl", 998),
-    ),
-    "L 98-59": (
-        _recorded("SIMBAD", "L   98-59", *_L98, "HighPM*", 294, "Apr 17, 2025, 3:47:59 PM"),
-        _recorded("SIMBADCFA", "L   98-59", *_L98, "HighPM*", 296, "Mar 19, 2025, 4:36:27 PM"),
-    ),
-}
+def _entry(fields: dict[str, Any]) -> ResolverEntry:
+    return ResolverEntry(**{**fields, "extra": tuple(fields["extra"].items())})
 
 
 def normalize_name(name: str) -> str:
@@ -247,8 +147,8 @@ def _cos_deg(dec: float) -> float:
 
 
 def _catalog_object(catalog_id: str, host: NamedObject) -> NamedObject:
-    if catalog_id in RECORDED:
-        entries = RECORDED[catalog_id]
+    entries = recorded_answers().get(catalog_id)
+    if entries is not None:
         return NamedObject(catalog_id, (), entries[0].ra, entries[0].dec, host.object_type, entries)
     prefix = catalog_id.split()[0]
     d_ra, d_dec = _jitter(catalog_id, "CATALOG")
@@ -261,9 +161,9 @@ def _catalog_object(catalog_id: str, host: NamedObject) -> NamedObject:
     return NamedObject(catalog_id, (), ra, dec, host.object_type, (own, *host_entries))
 
 
-def _parse_row(row: str) -> tuple[NamedObject, list[str]]:
-    name, aliases, ra_text, dec_text, kind, catalog_ids = row.split("|")
-    entries = RECORDED.get(name)
+def _parse_row(row: list[str]) -> tuple[NamedObject, list[str]]:
+    name, aliases, ra_text, dec_text, kind, catalog_ids = row
+    entries = recorded_answers().get(name)
     if entries is None:
         ra, dec = _sexagesimal(ra_text, 15.0), _sexagesimal(dec_text, 1.0)
         entries = _synthesized(name, ra, dec, kind)
@@ -272,22 +172,35 @@ def _parse_row(row: str) -> tuple[NamedObject, list[str]]:
     return NamedObject(name, alias_list, ra, dec, kind, entries), catalog_ids.split(";")
 
 
-def _build() -> tuple[NamedObject, ...]:
+@cache
+def named_objects() -> tuple[NamedObject, ...]:
+    """Every named object: each row of data/named_objects.csv, then its catalog ids."""
     objects: list[NamedObject] = []
-    for row in ROWS.strip().splitlines():
+    for row in _rows("named_objects.csv"):
         host, catalog_ids = _parse_row(row)
         objects.append(host)
         objects.extend(_catalog_object(c.strip(), host) for c in catalog_ids if c.strip())
     return tuple(objects)
 
 
-NAMED_OBJECTS: tuple[NamedObject, ...] = _build()
+def _rows(filename: str) -> list[list[str]]:
+    """The rows of a CSV file in data/, without its header."""
+    with (DATA_DIR / filename).open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))[1:]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NAMED_OBJECTS":
+        return named_objects()
+    if name == "RECORDED":
+        return recorded_answers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
 def _index() -> dict[str, NamedObject]:
     index: dict[str, NamedObject] = {}
-    for obj in NAMED_OBJECTS:
+    for obj in named_objects():
         for label in (obj.name, *obj.aliases):
             index.setdefault(normalize_name(label), obj)
     return index

@@ -33,7 +33,7 @@ ObsRow = tuple[Any, ...]
 
 
 class NamedObjectLike(Protocol):
-    """What the sky reads from `mastcache.emulator.sky.objects.NAMED_OBJECTS` entries."""
+    """What the sky reads from `mastcache.emulator.sky.objects.named_objects()`."""
 
     @property
     def name(self) -> str: ...
@@ -129,9 +129,9 @@ def sky_for_seed(seed: int) -> Sky:
 
 
 def _named_objects() -> Sequence[NamedObjectLike]:
-    from mastcache.emulator.sky.objects import NAMED_OBJECTS  # lazy: nothing at import time
+    from mastcache.emulator.sky.objects import named_objects  # lazy: nothing at import time
 
-    return NAMED_OBJECTS
+    return named_objects()
 
 
 def build_sky(seed: int, objects: Iterable[NamedObjectLike]) -> Sky:
