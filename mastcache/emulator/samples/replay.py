@@ -1,6 +1,7 @@
-"""Exact-match replay of the recorded MAST responses in `data/` (see data/README.md for
-provenance). `match` answers only a request that is exactly the one a sample records;
-anything else returns None and is answered by the synthetic emulator.
+"""Exact-match replay of the recorded MAST responses in `data/recorded/` (see its README for
+provenance). `match` answers only a request that is exactly the one a sample records (the
+table in `data/replay.json`); anything else returns None and is answered by the synthetic
+emulator.
 
 Not replayed on purpose: the Mast.Caom.Cone columnsconfig (the Portal serves a superset with
 today's live columns) and the SANTA resolver sample (the resolver owns those entries).
@@ -8,10 +9,13 @@ today's live columns) and the SANTA resolver sample (the resolver owns those ent
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 from mastcache.emulator.reply import JSON_TYPE, Reply
 from mastcache.emulator.samples.compare import (
@@ -24,8 +28,14 @@ from mastcache.emulator.samples.compare import (
 )
 from mastcache.emulator.samples.recorded import DATA_DIR, load_json
 
-INVOKE: Final = "/api/v0/invoke"
-COLUMNS_CONFIG: Final = "/portal/Mashup/Mashup.asmx/columnsconfig"
+__all__ = ["MISSION_SEARCH", "OSTEN_FILTERS", "PANSTARRS_QUERY", "Sample", "match", "samples"]
+
+if TYPE_CHECKING:  # named requests of data/replay.json, read on first use (``__getattr__``)
+    MISSION_SEARCH: dict[str, Any]
+    OSTEN_FILTERS: list[dict[str, Any]]
+    PANSTARRS_QUERY: dict[str, Any]
+
+TABLE: Final = Path(__file__).resolve().parent / "data" / "replay.json"
 Query = Mapping[str, list[str]]
 Matcher = Callable[[Query, bytes], bool]
 
@@ -92,209 +102,48 @@ def _path_lookup(query: Query) -> Reply | None:
 @cache
 def samples() -> tuple[Sample, ...]:
     """Every replayable sample, with the requests it records (astroquery's own tests)."""
-    return (*_portal_samples(), *_service_samples())
+    return tuple(_sample(entry) for entry in _table()["samples"])
 
 
-def _named(service: str, filename: str, *variants: Mapping[str, Any]) -> Sample:
-    """A Portal sample: `service` with any of the recorded `params` variants."""
-    return Sample("POST", INVOKE, _portal_matcher(service, variants), filename)
+def _sample(entry: Mapping[str, Any]) -> Sample:
+    """One row of the table: `params` (a Portal service), `form`, `query` or `json` variants."""
+    if "params" in entry:
+        accepts = _portal_matcher(entry["service"], entry["params"])
+    else:
+        kind = next(k for k in _MATCHERS if k in entry)
+        accepts = _MATCHERS[kind](*entry[kind])
+    content_type = entry.get("content_type", JSON_TYPE)
+    return Sample(entry["method"], entry["path"], accepts, entry["file"], content_type)
 
 
-def _resolved(name: str) -> list[tuple[float, float]]:
-    """Every recorded resolver position of `name` (resolver.json)."""
-    entries = load_json("resolver.json")["resolvedCoordinate"]
-    return [(e["ra"], e["decl"]) for e in entries if e["searchString"] == name]
-
-
-REGION: Final = {"ra": 23.34086, "dec": 60.658}
-OSTEN_FILTERS: Final = [
-    {"paramName": "dataproduct_type", "values": ["image"]},
-    {"paramName": "proposal_pi", "values": [], "freeText": "Ost%"},
-    {"paramName": "s_dec", "values": [{"min": 43.5, "max": 45.5}]},
-]
-
-
-def _positions(name: str, radius: float) -> list[str]:
-    return [f"{ra}, {dec}, {radius}" for ra, dec in _resolved(name)]
-
-
-def _portal_samples() -> list[Sample]:
-    hsc = {**REGION, "radius": 0.002, "nr": 50000, "ni": 1, "magtype": 1}
-    cone = {**REGION, "radius": 0.002}
-    count = "COUNT_BIG(*)"
-    region_position = "23.34086, 60.658, 0.2"
-    dd_filters = [{"paramName": "state", "values": ["complete"]}]
-    tic = {
-        "columns": "*",
-        "filters": [
-            {"paramName": "Bmag", "values": [{"min": 30, "max": 50}]},
-            {"paramName": "objType", "values": ["STAR"]},
-        ],
-    }
-    return [
-        _named("Mast.Caom.Cone", "caom.json", {**REGION, "radius": 0.2}),
-        _named("Mast.Caom.Filtered", "advSearch.json", {"columns": "*", "filters": OSTEN_FILTERS}),
-        _named(
-            "Mast.Caom.Filtered.Position",
-            "advSearchPos.json",
-            *[
-                {
-                    "columns": "*",
-                    "position": p,
-                    "filters": [
-                        {"paramName": "filters", "separator": ";", "values": ["NUV", "FUV"]}
-                    ],
-                }
-                for p in _positions("m101", 0.2)
-            ],
-        ),
-        _named(
-            "Mast.Caom.Filtered", "countsResp.json", {"columns": count, "filters": OSTEN_FILTERS}
-        ),
-        _named(
-            "Mast.Caom.Filtered.Position",
-            "countsResp.json",
-            {"columns": count, "filters": OSTEN_FILTERS, "position": region_position},
-            {"columns": count, "filters": [], "position": region_position},
-            *[{"columns": count, "filters": [], "position": p} for p in _positions("m8", 0.2)],
-        ),
-        _named("Mast.Caom.Products", "products.json", {"obsid": "2003738726"}),
-        _named("Mast.Caom.All", "missions.extjs", {}),
-        _named("Mast.Catalogs.All.Tic", "ticcolumns_filtered.json", {}),
-        _named("Mast.Catalogs.All.DiskDetective", "ddcolumns_filtered.json", {}),
-        _named("Mast.Hsc.Db.v3", "hsc.json", hsc),
-        _named("Mast.Hsc.Db.v2", "hsc.json", hsc),
-        _named("Mast.Galex.Catalog", "hsc.json", {**cone, "maxrecords": 50000}),
-        _named("Mast.Catalogs.GaiaDR2.Cone", "hsc.json", cone),
-        _named("Mast.Catalogs.GaiaDR1.Cone", "hsc.json", cone),
-        _named("Mast.Catalogs.Filtered.Tic.Rows", "tic.json", tic),
-        _named("Mast.Catalogs.Filtered.Ctl.Rows", "tic.json", tic),
-        _named(
-            "Mast.Catalogs.Filtered.DiskDetective.Position",
-            "dd.json",
-            *[
-                {"ra": ra, "dec": dec, "radius": 2.0, "filters": dd_filters}
-                for ra, dec in _resolved("m10")
-            ],
-        ),
-        _named("Mast.HscMatches.Db.v3", "matchid.json", {"input": "82371983"}),
-        _named("Mast.HscMatches.Db.v2", "matchid.json", {"input": "82371983"}),
-        _named("Mast.HscSpectra.Db.All", "spectra.json", {}),
-    ]
-
-
-MISSION_SEARCH: Final = {
-    "target": ["40.66963 -0.01328"],
-    "radius": 180.0,
-    "radius_units": "arcseconds",
-    "limit": 5000,
-    "offset": 0,
-    "select_cols": ["sci_pep_id", "sci_data_set_name"],
-    "conditions": [{"sci_pep_id": "12556,8794"}],
-    "sort_by": ["sci_pep_id"],
-    "sort_desc": [True],
-}
-PANSTARRS_QUERY: Final = {
-    "ra": 23.34086,
-    "dec": 60.658,
-    "radius": 0.002,
-    "columns": ["objName", "objID"],
-    "sort_by": ["distance.desc"],
-    "nDetections.gte": 2,
+_MATCHERS: Final[dict[str, Callable[..., Matcher]]] = {
+    "form": _form,
+    "query": _query,
+    "json": _json,
 }
 
 
-def _service_samples() -> list[Sample]:
-    tess = {"x": "5", "y": "5", "units": "px", "ra": "107.27", "dec": "-70.0"}
-    zcut = {"ra": "189.49206", "dec": "62.20615", "y": "100", "x": "100", "units": "px"}
-    sector = {"ra": "324.24368", "dec": "-27.01029"}
-    survey = {"ra": "189.49206", "dec": "62.20615"}
-    zip_type = "application/zip"
-    return [
-        Sample(
-            "POST",
-            COLUMNS_CONFIG,
-            _form({"colConfigId": "Mast.Catalogs.Tess.Cone"}),
-            "ticcolumns.json",
-        ),
-        Sample(
-            "POST",
-            COLUMNS_CONFIG,
-            _form({"colConfigId": "Mast.Catalogs.Dd.Cone"}),
-            "ddcolumns.json",
-        ),
-        Sample(
-            "GET",
-            "/search/util/api/v0.1/column_list",
-            _query({"mission": "hst"}),
-            "mission_columns.json",
-        ),
-        Sample(
-            "POST", "/search/hst/api/v0.1/search", _json(MISSION_SEARCH), "mission_results.json"
-        ),
-        Sample(
-            "POST",
-            "/search/hst/api/v0.1/post_list_products",
-            _json({"dataset_ids": ["Z14Z0104T"]}),
-            "mission_products.json",
-        ),
-        Sample(
-            "GET",
-            "/api/v0.1/panstarrs/dr2/mean/metadata.json",
-            _query({}),
-            "panstarrs_columns.json",
-        ),
-        Sample(
-            "POST",
-            "/api/v0.1/panstarrs/dr2/mean.json",
-            _json(PANSTARRS_QUERY, {"ra": 23.34086, "dec": 60.658, "radius": 0.002}),
-            "panstarrs.json",
-        ),
-        Sample(
-            "POST",
-            "/tesscut/api/v0.1/sector",
-            _form({**sector, "radius": "0.0"}, {**sector, "radius": "0.2"}),
-            "tess_sector.json",
-        ),
-        Sample(
-            "POST",
-            "/tesscut/api/v0.1/astrocut",
-            _form(tess, {**tess, "sector": "1"}),
-            "astrocut_107.27_-70.0_5x5.zip",
-            zip_type,
-        ),
-        Sample(
-            "GET",
-            "/tesscut/api/v0.1/astrocut",
-            _query(tess, {**tess, "sector": "1"}),
-            "astrocut_107.27_-70.0_5x5.zip",
-            zip_type,
-        ),
-        Sample(
-            "POST",
-            "/zcut/api/v0.1/survey",
-            _form({**survey, "radius": "0.0"}, {**survey, "radius": "0.2"}),
-            "zcut_survey.json",
-        ),
-        Sample(
-            "GET",
-            "/zcut/api/v0.1/astrocut",
-            _query({**zcut, "format": "jpg"}),
-            "astrocut_189.49206_62.20615_100x100px.zip",
-            zip_type,
-        ),
-        Sample(
-            "GET",
-            "/zcut/api/v0.1/astrocut",
-            _query({**zcut, "format": "fits"}),
-            "astrocut_189.49206_62.20615_100x100px_f.zip",
-            zip_type,
-        ),
-        Sample(
-            "POST",
-            "/zcut/api/v0.1/astrocut",
-            _form(zcut),
-            "astrocut_189.49206_62.20615_100x100px_f.zip",
-            zip_type,
-        ),
-    ]
+@cache
+def _table() -> dict[str, Any]:
+    """data/replay.json, each `"$NAME"` replaced by the named request it stands for."""
+    with TABLE.open("rb") as handle:
+        document: dict[str, Any] = json.load(handle)
+    named = document["requests"]
+    return {"requests": named, "samples": _resolved(document["samples"], named)}
+
+
+def _resolved(value: Any, named: Mapping[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("$"):
+        return named[value[1:]]
+    if isinstance(value, dict):
+        return {k: _resolved(v, named) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v, named) for v in value]
+    return value
+
+
+def __getattr__(name: str) -> Any:
+    requests = _table()["requests"]
+    if name in requests:
+        return copy.deepcopy(requests[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
