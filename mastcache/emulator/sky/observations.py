@@ -21,7 +21,7 @@ from mastcache.emulator.sky.geometry import (
     offset_position,
     random_point_on_sphere,
 )
-from mastcache.emulator.sky.missions import BACKGROUND_MIX, GALAXY_MIX, PROFILES, STAR_MIX
+from mastcache.emulator.sky.missions import mission_facts
 from mastcache.emulator.sky.synth import Target, synthesize
 
 BACKGROUND_COUNT: Final = 2000
@@ -158,7 +158,7 @@ def _cluster(rng: random.Random, obj: NamedObjectLike, serial: int) -> list[dict
 
 def _background(rng: random.Random, k: int, serial: int) -> dict[str, Any]:
     ra, dec = random_point_on_sphere(rng.random(), rng.random())
-    mission = rng_choice(rng, BACKGROUND_MIX)
+    mission = rng_choice(rng, mission_facts().background_mix)
     name = f"FIELD-{k:05d}"
     target = Target(name, None, catalog_id(name))
     return _observe(rng, mission, target, serial, (ra, dec))
@@ -167,7 +167,7 @@ def _background(rng: random.Random, k: int, serial: int) -> dict[str, Any]:
 def _observe(
     rng: random.Random, mission: str, target: Target, serial: int, aim: tuple[float, float]
 ) -> dict[str, Any]:
-    profile = PROFILES[mission]
+    profile = mission_facts().profiles[mission]
     r = profile.jitter_deg * math.sqrt(rng.random())
     angle = rng.uniform(0.0, 2.0 * math.pi)
     centre = offset_position(aim[0], aim[1], r * math.cos(angle), r * math.sin(angle))
@@ -176,7 +176,8 @@ def _observe(
 
 
 def _mission_mix(star: bool, ra: float, dec: float) -> dict[str, float]:
-    mix = dict(STAR_MIX if star else GALAXY_MIX)
+    facts = mission_facts()
+    mix = dict(facts.star_mix if star else facts.galaxy_mix)
     if star and 280.0 <= ra <= 302.0 and 36.0 <= dec <= 52.0:
         mix["Kepler"] = 4.0
     if star and abs(ecliptic_latitude(ra, dec)) < 12.0:

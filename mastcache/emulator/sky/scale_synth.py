@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from mastcache.emulator.sky.draws import Draws, FloatArray, IndexArray
 from mastcache.emulator.sky.geometry import region_strings
-from mastcache.emulator.sky.missions import PI_NAMES, PROPOSAL_TYPES, TITLES
+from mastcache.emulator.sky.missions import mission_facts
 from mastcache.emulator.sky.products import primary_uris
 from mastcache.emulator.sky.scale_ids import mission_ids, scale_names
 from mastcache.emulator.sky.scale_tables import ScaleTables, objects, scale_tables
@@ -96,14 +96,15 @@ def _times(t: ScaleTables, inst: IntArray, d: Draws, flags: Flags) -> Columns:
 
 def _proposal(d: Draws, flags: Flags) -> Columns:
     tess, none = flags["tess"], ~flags["proposal"]
-    pi = objects(PI_NAMES)[d.bits(PI) % np.uint64(len(PI_NAMES))]
+    facts = mission_facts()
+    pi = objects(facts.pi_names)[d.bits(PI) % np.uint64(len(facts.pi_names))]
     pi[tess] = "Ricker, George"
     numbers = 1000 + d.bits(PROPOSAL) % np.where(tess, np.uint64(7000), np.uint64(17000))
     ids = objects(list(map(str, numbers.tolist())))
     ids[tess] = "G0" + ids[tess]
-    kind = objects(PROPOSAL_TYPES)[d.bits(KIND) % np.uint64(len(PROPOSAL_TYPES))]
-    parts = [text.split("{t}") for text in TITLES]
-    chosen = d.bits(TITLE) % np.uint64(len(TITLES))
+    kind = objects(facts.proposal_types)[d.bits(KIND) % np.uint64(len(facts.proposal_types))]
+    parts = [text.split("{t}") for text in facts.titles]
+    chosen = d.bits(TITLE) % np.uint64(len(facts.titles))
     names = objects(scale_names(d.index.tolist()))
     title = objects([p[0] for p in parts])[chosen] + names + objects([p[1] for p in parts])[chosen]
     kind[~flags["typed"]] = None

@@ -7,28 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from mastcache.emulator.sky.missions import (
-    BANDS,
-    GALAXY_MIX,
-    PROFILES,
-    STAR_MIX,
-    Instrument,
-    MissionProfile,
-)
+from mastcache.emulator.sky.missions import Instrument, MissionProfile, mission_facts
 from mastcache.emulator.sky.synth import TESS_SECTOR_DAYS, TESS_START_MJD
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[np.object_]
-SCALE_MIX: Final[dict[str, float]] = {
-    k: STAR_MIX.get(k, 0.0) + GALAXY_MIX.get(k, 0.0) for k in set(STAR_MIX) | set(GALAXY_MIX)
-}
-MISSIONS: Final = tuple(sorted(SCALE_MIX))
 
 
 def objects(values: Sequence[Any]) -> ObjectArray:
@@ -87,15 +76,17 @@ class ScaleTables:
 @cache
 def scale_tables() -> ScaleTables:
     """The tables (built on first use)."""
-    profiles = tuple(PROFILES[m] for m in MISSIONS)
-    weights = np.cumsum([SCALE_MIX[m] for m in MISSIONS])
+    facts = mission_facts()
+    mix = _scale_mix()
+    profiles = tuple(facts.profiles[m] for m in mix)
+    weights = np.cumsum(list(mix.values()))
     flat = tuple((p.collection, inst) for p in profiles for inst in p.instruments)
     insts = [inst for _, inst in flat]
     offsets, start = [], 0
     for p in profiles:
         offsets.append(list(range(start, start + len(p.instruments))))
         start += len(p.instruments)
-    bands = [BANDS[f] for inst in insts for f in inst.filters]
+    bands = [facts.bands[f] for inst in insts for f in inst.filters]
     return ScaleTables(
         thresholds=weights[:-1] / weights[-1],
         profiles=profiles,
@@ -122,6 +113,13 @@ def scale_tables() -> ScaleTables:
             "em_max": np.array([b[1] for b in bands]),
         },
     )
+
+
+def _scale_mix() -> dict[str, float]:
+    """Each scaled mission's weight (star plus galaxy frequency), missions sorted by name."""
+    facts = mission_facts()
+    star, galaxy = facts.star_mix, facts.galaxy_mix
+    return {m: star.get(m, 0.0) + galaxy.get(m, 0.0) for m in sorted(set(star) | set(galaxy))}
 
 
 def _mission_flags(profiles: Sequence[MissionProfile]) -> dict[str, npt.NDArray[np.bool_]]:

@@ -14,14 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mastcache.emulator.sky.geometry import SQUARE, region_string
-from mastcache.emulator.sky.missions import (
-    BANDS,
-    PI_NAMES,
-    PROPOSAL_TYPES,
-    TITLES,
-    Instrument,
-    MissionProfile,
-)
+from mastcache.emulator.sky.missions import Instrument, MissionProfile, mission_facts
 from mastcache.emulator.sky.products import primary_uri
 
 NOW_MJD = 61000.0
@@ -65,7 +58,7 @@ def synthesize(
     row["instrument_name"] = draw.instrument.name
     row["project"] = rng.choice(profile.projects)
     row["filters"] = draw.filter
-    em_min, em_max, region = BANDS[draw.filter]
+    em_min, em_max, region = mission_facts().bands[draw.filter]
     row["wavelength_region"] = region
     row.update(_identity(rng, profile, draw, target))
     row["s_ra"], row["s_dec"] = round(centre[0], 9), round(centre[1], 9)
@@ -209,10 +202,11 @@ def _proposal(rng: random.Random, profile: MissionProfile, target: Target) -> Ro
     if not profile.has_proposal:
         return {"proposal_pi": None, "proposal_id": None, "proposal_type": None, "obs_title": None}
     mission = profile.collection
-    pi = "Ricker, George" if mission == "TESS" else rng.choice(PI_NAMES)
+    facts = mission_facts()
+    pi = "Ricker, George" if mission == "TESS" else rng.choice(facts.pi_names)
     pid = f"G0{rng.randint(1000, 7999)}" if mission == "TESS" else str(rng.randint(1000, 17999))
-    kind = rng.choice(PROPOSAL_TYPES) if mission in {"HST", "JWST", "HLA"} else None
-    title = rng.choice(TITLES).format(t=target.name) if profile.has_title else None
+    kind = rng.choice(facts.proposal_types) if mission in {"HST", "JWST", "HLA"} else None
+    title = rng.choice(facts.titles).format(t=target.name) if profile.has_title else None
     return {"proposal_pi": pi, "proposal_id": pid, "proposal_type": kind, "obs_title": title}
 
 
