@@ -21,8 +21,6 @@ __all__ = ["celestial_wcs", "render_image", "seeded_rng", "star_field"]
 
 FloatImage = npt.NDArray[np.float64]
 FIELD_STARS: Final = 6
-#: ``stretch`` values astrocut's img_cut accepts.
-STRETCHES: Final = ("asinh", "sinh", "sqrt", "log", "linear")
 
 
 def seeded_rng(seed: str) -> np.random.Generator:

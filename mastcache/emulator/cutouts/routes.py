@@ -26,6 +26,7 @@ from mastcache.emulator.cutouts.wire import (
 )
 from mastcache.emulator.reply import Reply
 from mastcache.emulator.request import Request
+from mastcache.mast.cutouts import IMAGE_FORMATS
 
 if TYPE_CHECKING:
     from mastcache.emulator.app import EmulatorApp
@@ -38,7 +39,6 @@ NO_SURVEY: Final = "No survey images found for input target. Cutout not performe
 NO_HAP: Final = "Missing HAP files for input target. Cutout not performed."
 ZIP_TYPE: Final = "application/zip"
 MOVING_TYPES: Final = ("majorbody", "smallbody")
-IMAGE_FORMATS: Final = ("fits", "jpg", "png")
 
 
 def match(path: str) -> dict[str, Handler] | None:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mastcache.emulator.sky.synth import TESS_SECTOR_DAYS, TESS_START_MJD
+from mastcache.mast.cutouts import TESS_PIXEL_ARCSEC
 
 __all__ = [
     "LAST_SECTOR",
@@ -34,7 +35,7 @@ __all__ = [
 
 #: The sky's TESS observations span sectors 1..83 (sky/missions.py: the eras end at MJD 60600).
 LAST_SECTOR: Final = int((60600.0 - TESS_START_MJD) / TESS_SECTOR_DAYS)
-PIXEL_DEG: Final = 21.0 / 3600.0
+PIXEL_DEG: Final = TESS_PIXEL_ARCSEC / 3600.0
 CCD_PIXELS: Final = 2048
 #: Columns 1-44 of a TESS CCD are serial-register columns, not sky.
 FIRST_COLUMN: Final = 45

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from mastcache.emulator.request import Request
+from mastcache.mast.cutouts import LIMITS, Limit
 
 __all__ = [
     "LIMITS",
     "BadCutoutRequest",
     "CutoutSize",
-    "Limit",
     "Params",
     "read_params",
     "zip_bytes",
@@ -33,22 +33,6 @@ ZIP_DATE: Final = (2020, 12, 1, 12, 41, 22)
 
 class BadCutoutRequest(ValueError):
     """A request MAST would refuse with HTTP 400; the message says what to send instead."""
-
-
-@dataclass(frozen=True)
-class Limit:
-    """The largest cutout a service makes: pixels per side, and the same as an angle."""
-
-    max_pixels: int
-    max_degrees: float
-
-
-#: Per service; the mastcache client checks the same numbers before sending anything.
-LIMITS: Final = {
-    "tesscut": Limit(100, 100 * 21.0 / 3600.0),
-    "zcut": Limit(2000, 60.0 / 3600.0),
-    "hapcut": Limit(1000, 120.0 / 3600.0),
-}
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Final
 
 from mastcache.emulator.cutouts.fields import HAP_SCALE, Field, fits_bytes, image_cutout
-from mastcache.emulator.cutouts.images import STRETCHES, render_image
+from mastcache.emulator.cutouts.images import render_image
 from mastcache.emulator.cutouts.wire import BadCutoutRequest, CutoutSize, Params, first
+from mastcache.mast.cutouts import STRETCHES
 
 __all__ = ["hap_members", "zcut_members"]
 
