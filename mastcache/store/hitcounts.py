@@ -165,13 +165,16 @@ def _is_gone(catalog: URL) -> bool:
 
 
 def _write(store: Store, tallies: dict[str, _Tally]) -> None:
-    """One transaction; the stats repository counts one at a time."""
+    """One transaction, one statement per key."""
     with store.unit_of_work() as uow:
         for key, tally in tallies.items():
-            for _ in range(tally.hits):
-                uow.stats.record_hit(key, tally.last_hit_at or utcnow())
-            for _ in range(tally.misses):
-                uow.stats.record_miss(key, tally.last_miss_at or utcnow())
+            uow.stats.add(
+                key,
+                hits=tally.hits,
+                misses=tally.misses,
+                last_hit_at=tally.last_hit_at or utcnow(),
+                last_miss_at=tally.last_miss_at or utcnow(),
+            )
 
 
 def _restore(store: Store, tallies: dict[str, _Tally], attempts: int) -> None:

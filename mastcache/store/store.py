@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mastcache.errors import CorruptEntryError, StoreError
 from mastcache.settings import Settings
 from mastcache.store import hitcounts, parquet
+from mastcache.store.catalogindex import CatalogIndex
 from mastcache.store.engine import READ_ONLY, make_engine
 from mastcache.store.files import HashMemo, sweep_temp_files
 from mastcache.store.hotcache import FileIdentity, hot_cache
@@ -71,6 +72,8 @@ class Store:
         readers = engine.execution_options(**{READ_ONLY: True})
         self._readers = sessionmaker(bind=readers, expire_on_commit=False, autobegin=False)
         self._memo = HashMemo()
+        #: plain-SQL reads of the hot path (SQLite catalogs): see store/catalogindex.py
+        self._index = CatalogIndex(engine.url)
         self.schema_revision = ""
 
     @property
@@ -105,6 +108,7 @@ class Store:
         return store
 
     def close(self) -> None:
+        self._index.close()
         self._engine.dispose()
 
     def __enter__(self) -> Store:
@@ -126,6 +130,8 @@ class Store:
     # ---- query results ---------------------------------------------------------------
 
     def get_query(self, key: str) -> QueryRecord | None:
+        if self._index.is_available:
+            return self._index.query(key)
         with self.unit_of_work(read_only=True) as uow:
             return uow.queries.get(key)
 
@@ -297,6 +303,8 @@ class Store:
     def get_resolution(
         self, name: str, resolver: str | None, resolve_all: bool, scope: str = "anonymous"
     ) -> ResolutionRecord | None:
+        if self._index.is_available:
+            return self._index.resolution(name, resolver, resolve_all, scope)
         with self.unit_of_work(read_only=True) as uow:
             return uow.resolutions.get(name, resolver, resolve_all, scope)
 
