@@ -46,8 +46,11 @@ _FAST_TYPES = (Column, MaskedColumn)
 
 
 def copy_table(table: Table) -> Table:
-    """A Table equal to ``table`` that shares no data, mask or meta with it."""
-    if type(table) is not Table or table.has_mixin_columns and not _plain(table):
+    """A Table equal to ``table`` that shares no data, mask or meta with it.
+
+    Unlike ``Table.copy()`` (astropy 8 resets it), ``table.masked`` is kept: a hit looks
+    exactly like the table that was stored."""
+    if type(table) is not Table or table.indices or not _plain(table):
         return table.copy(copy_data=True)
     columns = [copy_column(column) for column in table.columns.values()]
     new = Table(masked=table.masked)
