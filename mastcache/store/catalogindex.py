@@ -24,8 +24,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import URL
-
 from mastcache.store.engine import BUSY_TIMEOUT_S
 from mastcache.store.records import QueryRecord, ResolutionRecord
 
@@ -55,10 +53,10 @@ class _ThreadState:
 class CatalogIndex:
     """Fast, always-current reads of ``queries`` and ``resolutions`` rows (SQLite only)."""
 
-    def __init__(self, catalog: URL) -> None:
-        is_sqlite = catalog.get_backend_name() == "sqlite" and bool(catalog.database)
-        self.is_available = is_sqlite and catalog.database != ":memory:"
-        self._path = Path(catalog.database or "")
+    def __init__(self, path: Path | None) -> None:
+        """``path``: the SQLite catalog (engine.sqlite_catalog_path); None: not available."""
+        self.is_available = path is not None
+        self._path = Path(path or "")
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -97,6 +95,11 @@ class CatalogIndex:
             record.fetched_at,
             record.expires_at,
         )
+
+    def table_paths(self) -> set[str]:
+        """Every result file a ``queries`` row points to."""
+        rows = self._current().connection.execute("SELECT table_path FROM queries")
+        return {path for (path,) in rows}
 
     def close(self) -> None:
         """Close every thread's connection."""

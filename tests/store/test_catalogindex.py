@@ -16,7 +16,7 @@ from mastcache.settings import Settings
 from mastcache.store import Store
 from mastcache.store import catalogindex as catalogindex_module
 from mastcache.store.catalogindex import CatalogIndex
-from mastcache.store.engine import catalog_url
+from mastcache.store.engine import sqlite_catalog_path
 
 FETCHED = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=timezone.utc)
 
@@ -95,7 +95,7 @@ def test_remembering_is_bounded(
     store: Store, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(catalogindex_module, "MAX_REMEMBERED", 3)
-    index = CatalogIndex(catalog_url(store_settings))
+    index = CatalogIndex(sqlite_catalog_path(store_settings))
     for i in range(10):
         assert index.query(f"{i:064d}") is None
     assert len(index._current().remembered) <= 3
@@ -129,7 +129,7 @@ def fill(settings: Settings, entries: int) -> None:
     """``entries`` catalog rows written in one transaction (no result files needed)."""
     import sqlite3
 
-    connection = sqlite3.connect(str(catalog_url(settings).database))
+    connection = sqlite3.connect(str(sqlite_catalog_path(settings)))
     with connection:
         connection.executemany(
             "INSERT INTO queries (key, service, kind, params_json, scope, table_path, sha256, "
@@ -138,3 +138,28 @@ def fill(settings: Settings, entries: int) -> None:
             ((f"{i:064x}",) for i in range(entries)),
         )
     connection.close()
+
+
+def test_the_plain_head_is_alembics_and_a_current_catalog_opens_without_sqlalchemy(
+    store: Store, store_settings: Settings, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from mastcache.store.schema import head
+    from mastcache.store.schemacheck import known_head
+
+    assert known_head() == head()
+    put(store, "d" * 64)
+    script = (
+        "import sys; from mastcache.settings import Settings; from mastcache.store import Store\n"
+        f"s = Store.open(Settings.from_env({{}}, cache_dir={str(store_settings.cache_dir)!r}))\n"
+        f"r = s.get_query({'d' * 64!r}); t = s.read_table(r); s.record_hit(r.key)\n"
+        "assert len(t) == 3, t\n"
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'requests') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
+    assert store.query_stats("d" * 64).hits == 1  # written at the child's exit, by sqlite3

@@ -56,8 +56,8 @@ def test_the_copy_equals_table_copy(source: str) -> None:
     copied = copy_table(table)
     assert copied.masked == table.masked
     assert_same_columns(copied, table.copy(copy_data=True))
-    assert copied.pformat_all() == table.pformat_all()
-    assert copied[1:3].pformat_all() == table[1:3].pformat_all()
+    assert copied.pformat(max_lines=-1, max_width=-1) == table.pformat(max_lines=-1, max_width=-1)
+    assert copied[1:3].pformat(max_lines=-1, max_width=-1) == table[1:3].pformat(max_lines=-1, max_width=-1)
 
 
 def test_the_copy_shares_nothing_editable_with_the_original() -> None:
