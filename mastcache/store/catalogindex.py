@@ -25,20 +25,32 @@ from pathlib import Path
 from typing import Any
 
 from mastcache.store.engine import BUSY_TIMEOUT_S
-from mastcache.store.records import QueryRecord, ResolutionRecord
+from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
 
 __all__ = ["MAX_REMEMBERED", "CatalogIndex"]
 
 #: Records remembered per thread before the index starts afresh.
 MAX_REMEMBERED = 4096
 
-_QUERY_SQL = (
+_QUERY_ALL = (
     "SELECT key, service, kind, params_json, scope, table_path, sha256, nbytes, nrows, "
-    "fetched_at, expires_at FROM queries WHERE key = ?"
+    "fetched_at, expires_at FROM queries"
+)
+_QUERY_SQL = f"{_QUERY_ALL} WHERE key = ?"
+_RESOLUTION_ALL = (
+    "SELECT name, resolver, resolve_all, scope, entries_json, fetched_at, expires_at "
+    "FROM resolutions"
 )
 _RESOLUTION_SQL = (
-    "SELECT name, resolver, resolve_all, scope, entries_json, fetched_at, expires_at "
-    "FROM resolutions WHERE name = ? AND resolver = ? AND resolve_all = ? AND scope = ?"
+    f"{_RESOLUTION_ALL} WHERE name = ? AND resolver = ? AND resolve_all = ? AND scope = ?"
+)
+_PRODUCTS_ALL = (
+    "SELECT obsid, uri, filename, scope, size, checksum, product_group, product_type, "
+    "fetched_at, row_json FROM products ORDER BY obsid, id"
+)
+_FILES_ALL = (
+    "SELECT uri, sha256, size, local_path, status, downloaded_at, verified_at, scope "
+    "FROM files ORDER BY uri"
 )
 
 
@@ -100,6 +112,28 @@ class CatalogIndex:
         """Every result file a ``queries`` row points to."""
         rows = self._current().connection.execute("SELECT table_path FROM queries")
         return {path for (path,) in rows}
+
+    def everything(
+        self,
+    ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
+        """Every query, resolution, product and file record, read in one transaction and
+        ordered as the repositories' ``list()`` (what a SQL session builds its views from)."""
+        connection = self._current().connection
+        connection.execute("BEGIN")
+        try:
+            queries = [
+                _query_record(row)
+                for row in connection.execute(f"{_QUERY_ALL} ORDER BY fetched_at, key")
+            ]
+            resolutions = [
+                _resolution_record(row)
+                for row in connection.execute(f"{_RESOLUTION_ALL} ORDER BY name, id")
+            ]
+            products = [_product_record(row) for row in connection.execute(_PRODUCTS_ALL)]
+            files = [_file_record(row) for row in connection.execute(_FILES_ALL)]
+        finally:
+            connection.execute("COMMIT")
+        return queries, resolutions, products, files
 
     def close(self) -> None:
         """Close every thread's connection."""
@@ -179,4 +213,34 @@ def _resolution_record(row: tuple[Any, ...]) -> ResolutionRecord:
         entries=json.loads(entries_json),
         fetched_at=fetched_at,
         expires_at=_utc(row[6]),
+    )
+
+
+def _product_record(row: tuple[Any, ...]) -> ProductRecord:
+    obsid, uri, filename, scope, size, checksum, group, type_, fetched_at, row_json = row
+    return ProductRecord(
+        obsid=obsid,
+        uri=uri,
+        filename=filename,
+        scope=scope,
+        size=size,
+        checksum=checksum,
+        product_group=group,
+        product_type=type_,
+        fetched_at=_utc(fetched_at),
+        row=json.loads(row_json),
+    )
+
+
+def _file_record(row: tuple[Any, ...]) -> FileRecord:
+    uri, sha256, size, local_path, status, downloaded_at, verified_at, scope = row
+    return FileRecord(
+        uri=uri,
+        sha256=sha256,
+        size=size,
+        local_path=local_path,
+        status=status,
+        downloaded_at=_utc(downloaded_at),
+        verified_at=_utc(verified_at),
+        scope=scope,
     )

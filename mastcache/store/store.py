@@ -186,6 +186,20 @@ class Store:
         with self.unit_of_work(read_only=True) as uow:
             return uow.queries.get(key)
 
+    def everything(
+        self,
+    ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
+        """Every query, resolution, product and file record, from one read transaction."""
+        if self._index.is_available:
+            return self._index.everything()
+        with self.unit_of_work(read_only=True) as uow:
+            return (
+                uow.queries.list(),
+                uow.resolutions.list(),
+                list(uow.products.list()),
+                uow.files.list(),
+            )
+
     def list_queries(
         self, *, service: str | None = None, kind: str | None = None
     ) -> list[QueryRecord]:
