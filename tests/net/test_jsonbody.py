@@ -1,0 +1,56 @@
+"""JSON bodies decode to exactly what ``response.json()`` gives, fast path or not."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import requests
+
+from mastcache.net.jsonbody import decoded_json, loads_body
+
+
+def response(body: bytes, content_type: str = "application/json") -> requests.Response:
+    answer = requests.Response()
+    answer.status_code = 200
+    answer._content = body
+    answer.headers["Content-Type"] = content_type
+    answer.encoding = None
+    return answer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": [{"s_ra": 210.80242917, "n": -0, "x": 1e-320, "t": "M\\u00e9 \\ud83d\\ude00"}]}',
+        b'{"big": 123456789012345678901234567890, "ok": true}',  # beyond 64 bits
+        b'{"v": NaN, "w": -Infinity}',  # Python extensions
+        b'{"lone": "\\ud800"}',  # a lone surrogate
+        b'\xef\xbb\xbf{"bom": 1}',  # a UTF-8 byte order mark
+        b'{"dup": 1, "dup": 2, "f": 0.1, "g": 2.5e+300, "h": [1.0, 1]}',
+    ],
+)
+def test_bodies_decode_as_response_json_does(body: bytes) -> None:
+    expected = response(body).json()
+    got = loads_body(response(body))
+    assert repr(got) == repr(expected)
+    assert all(type(a) is type(b) for a, b in zip(_leaves(got), _leaves(expected), strict=True))
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def test_invalid_json_raises_every_time_and_a_body_is_decoded_once() -> None:
+    bad = response(b"<html>maintenance</html>", "text/html")
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            decoded_json(bad)
+    good = response(b'{"a": [1, 2]}')
+    assert decoded_json(good) is decoded_json(good)
+    nan = loads_body(response(b"[NaN]"))[0]
+    assert math.isnan(nan)
