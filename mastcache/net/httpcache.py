@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -235,6 +236,12 @@ class ScrubbingSQLiteCache(SQLiteCache):
         return row is not None
 
 
+def _serializer() -> str:
+    """JSON on disk either way; orjson (when installed) writes and reads a ~10 MB page entry
+    several times faster than the standard library, and each reads the other's entries."""
+    return "orjson" if find_spec("orjson") is not None else "json"
+
+
 def make_session(
     settings: Settings, *, scope: str = "anonymous", policy: RefreshPolicy | None = None
 ) -> CachedSession:
@@ -248,7 +255,7 @@ def make_session(
         settings.cache_dir / HTTP_CACHE_FILE,
         busy_timeout=_BUSY_TIMEOUT_MS,
         wal=True,
-        serializer="json",
+        serializer=_serializer(),
     )
     return CachedSession(
         backend=backend,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import requests
+from requests_cache.serializers import init_serializer
 
 from mastcache.net.jsonbody import decoded_json, loads_body
 
@@ -54,3 +56,27 @@ def test_invalid_json_raises_every_time_and_a_body_is_decoded_once() -> None:
     assert decoded_json(good) is decoded_json(good)
     nan = loads_body(response(b"[NaN]"))[0]
     assert math.isnan(nan)
+
+
+def test_http_cache_entries_written_by_either_json_serializer_are_read(tmp_path: Path) -> None:
+    """Switching to orjson on disk keeps every page an older mastcache cached."""
+    from mastcache.emulator import serve
+    from mastcache.net import httpcache
+    from mastcache.settings import Settings
+
+    settings = Settings.from_env({}, cache_dir=tmp_path)
+    with serve(host="127.0.0.1", port=0) as base_url:
+        url = f"{base_url}/api/v0/invoke"
+        body = (
+            'request={"service": "Mast.Caom.Cone", "params": {"ra": 10.68, "dec": 41.27, '
+            '"radius": 0.1}, "format": "json", "pagesize": 50, "page": 1}'
+        )
+        headers = {"Content-type": "application/x-www-form-urlencoded"}
+        for first, second in (("json", "orjson"), ("orjson", "json")):
+            for name in (first, second):
+                session = httpcache.make_session(settings.new(cache_dir=tmp_path / first))
+                session.cache.serializer = init_serializer(name, decode_content=False)
+                answer = session.post(url, data=body, headers=headers)
+                assert answer.status_code == 200
+                assert getattr(answer, "from_cache", False) is (name == second)
+                session.close()
