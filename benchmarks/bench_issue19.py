@@ -192,9 +192,7 @@ class Report:
 
     def row(self, label: str, ours: float, ref: float, ratio: float, goal: str) -> None:
         met = _met(ratio, goal)
-        self.lines.append(
-            f"{label:<58}{ours:>10.4f}{ref:>10.4f}{ratio:>9.2f}  {goal:<7} {met}"
-        )
+        self.lines.append(f"{label:<58}{ours:>10.4f}{ref:>10.4f}{ratio:>9.2f}  {goal:<7} {met}")
         print(self.lines[-1], flush=True)
 
 
