@@ -35,6 +35,14 @@ COMMANDS: dict[str, str] = {
     "sql": "mastcache.cli.sql:sql",
 }
 
+# commands that read or write cached tables (pyarrow): see cli/lean.py
+TABLE_COMMANDS = frozenset(
+    {"cache", "demo", "download", "products", "query", "resolve", "snapshot", "sql"}
+)
+
+# ... and those that open pyarrow datasets (DuckDB views), which probe for pandas again
+DATASET_COMMANDS = {"sql": ("pyarrow.dataset",), "snapshot": ("pyarrow.dataset",)}
+
 # one-line help, so `mastcache --help` need not import every command module
 SUMMARIES: dict[str, str] = {
     "auth": "Log in to MAST with a token, log out, show the session.",
@@ -127,6 +135,10 @@ def cli(
     """
     from mastcache.runtime import configure
 
+    if ctx.invoked_subcommand in TABLE_COMMANDS:
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe(*DATASET_COMMANDS.get(ctx.invoked_subcommand, ()))
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     changes: dict[str, Any] = {}

@@ -27,7 +27,7 @@ from requests.adapters import HTTPAdapter
 from mastcache._version import __version__
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
 from mastcache.net.endpoints import Endpoints
-from mastcache.net.httpcache import decoded_json
+from mastcache.net.jsonbody import decoded_json
 from mastcache.settings import Settings
 
 __all__ = [
