@@ -20,11 +20,10 @@ imported here, and mastcache, the emulator and astroquery load on first use by a
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -224,7 +223,7 @@ def _import_astroquery_mast(url: str) -> None:
     mast_config["server"] = url
     mast_config["catalogs_server"] = url
     astroquery.cache_conf.cache_active = False
-    import astroquery.mast  # noqa: F401  (fixes its URLs now, at the emulator's)
+    import astroquery.mast  # fixes its URLs now, at the emulator's
 
 
 # -- the snapshot marker ---------------------------------------------------------------------
@@ -353,24 +352,7 @@ def _transparent(stack: ExitStack) -> bool:
     return True
 
 
-class SocketBlockedError(OSError):
-    """A replayed test tried to open a network connection."""
+def _sockets_blocked() -> AbstractContextManager[None]:
+    from mastcache.testing.sockets import blocked
 
-
-@contextmanager
-def _sockets_blocked() -> Iterator[None]:
-    """No socket may connect anywhere for the block (the snapshot is the whole world)."""
-    original = socket.socket.connect
-
-    def refuse(self: socket.socket, address: Any) -> Any:
-        if self.family == getattr(socket, "AF_UNIX", None):
-            return original(self, address)
-        raise SocketBlockedError(
-            f"a test replaying a MAST snapshot tried to connect to {address!r}; "
-            "snapshots are served offline (add missing calls with --mast-record=new)"
-        )
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "connect", refuse)
-        patch.setattr(socket.socket, "connect_ex", refuse)
-        yield
+    return blocked()

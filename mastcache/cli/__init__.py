@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "products": "mastcache.cli.products:products",
     "query": "mastcache.cli.query:query",
     "resolve": "mastcache.cli.query:resolve",
+    "run": "mastcache.cli.run:run",
     "snapshot": "mastcache.cli.snapshot:snapshot",
     "sql": "mastcache.cli.sql:sql",
 }
@@ -45,6 +46,7 @@ SUMMARIES: dict[str, str] = {
     "products": "List the products of observations.",
     "query": "Query observations by region, object or criteria.",
     "resolve": "Resolve object names to sky positions.",
+    "run": "Record a command's MAST calls into a snapshot, or replay them offline.",
     "snapshot": "Create, verify, restore and list reproducible snapshots.",
     "sql": "Run a read-only SQL query over everything cached.",
 }

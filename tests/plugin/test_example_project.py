@@ -27,6 +27,7 @@ def project(tmp_path: Path) -> Path:
 
 def run_pytest(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """``python -m pytest -p mastcache.pytest_plugin`` in ``project``, with its own ini."""
+    (project / ".config").mkdir(exist_ok=True)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("MASTCACHE_", "EXAMPLE_"))}
     environ.update(env, PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=str(project / ".config"))
     command = [sys.executable, "-m", "pytest", "-p", "mastcache.pytest_plugin"]
