@@ -47,7 +47,7 @@ SUMMARIES: dict[str, str] = {
     "query": "Query observations by region, object or criteria.",
     "resolve": "Resolve object names to sky positions.",
     "run": "Record a command's MAST calls into a snapshot, or replay them offline.",
-    "snapshot": "Create, verify, restore and list reproducible snapshots.",
+    "snapshot": "Create, verify, restore, list and diff reproducible snapshots.",
     "sql": "Run a read-only SQL query over everything cached.",
 }
 
