@@ -9,7 +9,8 @@
         table = mastcache.Observations.query_object("M101", radius="0.1 deg")
 
 ``create`` snapshots chosen cache entries, ``restore`` imports a snapshot into the cache,
-``list_snapshots`` lists them, ``diff`` reports how MAST (or another snapshot) drifted. DESIGN.md section 7; the format is in docs/snapshots.md.
+``list_snapshots`` lists them, ``diff`` reports how MAST (or another snapshot) drifted.
+DESIGN.md section 7; the format is in docs/snapshots.md.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Order of operations: verify the snapshot; for each query, read its table from the bundle
 and get today's answer, either from MAST (the current settings' server, past the result
 store and the HTTP cache; no result is stored) or from the same key in ``against``, another
-snapshot; compare them on the result kind's natural key (:mod:`.drift`). Queries that cannot be asked again as they
-were (a single page, extra request options, a login, cutouts) are reported as skipped.
+snapshot; compare them on the result kind's natural key (:mod:`.drift`). Queries that
+cannot be asked again as they were (one page, extra request options, a login, cutouts) are
+reported as skipped.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class DriftReport:
         header = ("STATUS", "ROWS", "+ADDED", "-REMOVED", "~CHANGED", "COLUMNS CHANGED", "QUERY")
         rows = [header] + [_line(q) for q in self.queries]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-        lines = ["  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]) for r in rows]
+        lines = ["  ".join([*(r[i].ljust(w) for i, w in enumerate(widths)), r[-1]]) for r in rows]
         return "\n".join([*lines, self.summary()])
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,8 +135,10 @@ def diff(
     return DriftReport(path, where, drifts)
 
 
-def _drift(entry: QueryEntry, reader: BundleReader, manifest: Manifest, answer: Answer) -> QueryDrift:
-    base = {"key": entry.key, "service": entry.service, "kind": entry.kind}
+def _drift(
+    entry: QueryEntry, reader: BundleReader, manifest: Manifest, answer: Answer
+) -> QueryDrift:
+    base: dict[str, Any] = {"key": entry.key, "service": entry.service, "kind": entry.kind}
     base["params"] = dict(entry.params)
     reason = _why_not_reasked(entry)
     if reason:
@@ -197,7 +200,7 @@ def _mast_answers(settings: Settings) -> Iterator[Answer]:
 
 
 def _ask_mast(gateway: MastGateway, entry: QueryEntry) -> Table:
-    """Today's answer, asked exactly as the client asked it, past the result store and the HTTP cache."""
+    """Today's answer, asked as the client asked it, past the result store and HTTP cache."""
     from mastcache.gateways.services import ServiceGateway
     from mastcache.mast.tables import search_table
     from mastcache.transparent.portal import config_name

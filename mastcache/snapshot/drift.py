@@ -165,8 +165,7 @@ def _column_values(table: Table, name: str) -> list[Any]:
     mask = np.ma.getmaskarray(column) if getattr(column, "mask", None) is not None else None
     plain = np.ma.getdata(column).tolist()
     return [
-        None if mask is not None and mask[i] else _canonical(value)
-        for i, value in enumerate(plain)
+        None if mask is not None and mask[i] else _canonical(value) for i, value in enumerate(plain)
     ]
 
 
