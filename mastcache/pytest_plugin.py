@@ -9,7 +9,8 @@ imported here, and mastcache, the emulator and astroquery load on first use by a
   URLs at import), mastcache and stock astroquery pointed at it, a fresh empty cache. Yields
   the base URL (a ``str`` whose ``.requests`` is the emulator's request log).
 - marker ``@pytest.mark.mast_snapshot("FILE.mastsnap")``: the test is served from that
-  snapshot, offline, sockets blocked; stock astroquery goes through ``mastcache.install()``.
+  snapshot, offline, connections beyond loopback refused; stock astroquery goes through
+  ``mastcache.install()``.
 - option ``--mast-record=none|once|new|all`` (vcrpy's modes): ``none`` replays only (a call
   the snapshot cannot answer fails, naming it); ``once`` records when the file is missing;
   ``new`` replays and adds calls the snapshot lacks; ``all`` records everything again.

@@ -11,8 +11,9 @@ process those start, calls :func:`activate` at startup when ``MASTCACHE_RUN_HOOK
 - both: once stock ``astroquery.mast`` is imported, ``mastcache.install()`` routes it through
   mastcache (and a replay hands it the snapshot's column configurations).
 
-The sitecustomize then runs the one it shadows, if any. Imports nothing heavy until the
-watched modules are imported by the program itself.
+The sitecustomize then runs the one it shadows, if any (with or without the hook). The hook
+costs each process an ``import mastcache`` at startup; archives, stores and astroquery load
+only when the program itself imports them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ ASTROQUERY_LINE = "#astroquery"
 
 #: The ``sitecustomize.py`` that ``mastcache run`` writes into its private folder.
 SITECUSTOMIZE = '''"""Written by `mastcache run`: record or replay this process's MAST calls."""
+import importlib.machinery
+import importlib.util
 import os
 import sys
 
@@ -56,14 +59,21 @@ def _mastcache_run_hook():
         return
     try:
         from mastcache.testing import runhook
+        runhook.activate()
     except Exception as exc:  # never stop the user's program from starting
         sys.stderr.write("mastcache run: cannot record/replay in this process: %s\\n" % exc)
-        return
-    runhook.activate()
-    runhook.run_shadowed_sitecustomize(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run_shadowed_sitecustomize():
+    here = os.path.dirname(os.path.abspath(__file__))
+    folders = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", folders)
+    if spec is not None and spec.loader is not None:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
 
 
 _mastcache_run_hook()
+_run_shadowed_sitecustomize()
 '''
 
 
@@ -188,13 +198,3 @@ def read_journal(folder: Path) -> tuple[list[str], bool]:
             elif line:
                 keys.setdefault(line)
     return list(keys), used_astroquery
-
-
-def run_shadowed_sitecustomize(own_folder: str) -> None:
-    """Run the ``sitecustomize`` that ``mastcache run``'s own one hides on ``sys.path``."""
-    folders = [p for p in sys.path if os.path.abspath(p or ".") != own_folder]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", folders)
-    if spec is None or spec.loader is None:
-        return
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
