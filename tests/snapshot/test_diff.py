@@ -16,7 +16,7 @@ import pytest
 from astropy.table import Table, vstack
 
 from mastcache import snapshot
-from mastcache.emulator import EmulatorServer
+from mastcache.emulator import EmulatorServer, start
 from mastcache.settings import Settings
 from mastcache.snapshot import DriftReport, QueryDrift
 from mastcache.store import Store
@@ -159,3 +159,37 @@ def test_cli_missing_snapshot_is_one_line(tmp_path: Path) -> None:
     result = run_cli("snapshot", "diff", "absent.mastsnap", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: snapshot absent.mastsnap does not exist"
+
+
+def record_today(tmp_path: Path) -> Path:
+    """M101's observations and all their products, recorded from today's sky."""
+    from mastcache import Observations, runtime
+
+    with start("127.0.0.1", 0) as today:
+        runtime.configure(mast_url=today.url, cache_dir=tmp_path / "today", mode="cache-first")
+        try:
+            with snapshot.record("today", output_dir=tmp_path):
+                found = Observations.query_object("M101", radius="0.05 deg")
+                Observations.get_product_list(found)
+        finally:
+            runtime.reset()
+    return tmp_path / "today.mastsnap"
+
+
+def test_a_moved_sky_drifts_in_every_way(tmp_path: Path) -> None:
+    """The emulator one epoch later: new visits, withdrawn observations, revised metadata
+    and reprocessed products are all found, through the Python API and the CLI."""
+    bundle = record_today(tmp_path)
+    with start("127.0.0.1", 0, sky_epoch=1) as later:
+        settings = Settings.from_env({}, cache_dir=tmp_path / "cache", mast_url=later.url)
+        report = snapshot.diff(bundle, settings=settings)
+        result = run_cli("--mast-url", later.url, "snapshot", "diff", str(bundle),
+                         "--format", "json", cwd=tmp_path)  # fmt: skip
+    queries = by_service(report)
+    cone = queries["Mast.Caom.Cone"]
+    assert cone.added and cone.removed and cone.changed
+    assert set(cone.changed_columns) <= {"t_obs_release", "srcDen"}
+    assert queries["Mast.Caom.Products"].changed_columns.keys() == {"prvversion"}
+    assert report.has_drift and report.summary().startswith("drift")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["counts"] == report.counts()

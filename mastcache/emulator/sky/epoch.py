@@ -4,7 +4,8 @@ Epoch 0 is today's sky, untouched: every byte the emulator serves stays the same
 epoch applies one more year of archive life to every named object's cluster of observations,
 drawn from a generator seeded by (seed, epoch step, target), so the same epoch is always the
 same sky: a new visit is added, an observation is withdrawn, one has its metadata revised
-(release date, source density), and one has its products reprocessed (a new ``prvversion``).
+(release date, source density), and a quarter have their products reprocessed (a new
+``prvversion``).
 A snapshot of epoch 0 diffed against epoch N therefore drifts in every way ``snapshot diff``
 reports. Background fields (single observations) are left alone.
 """
@@ -56,8 +57,9 @@ def _one_epoch(
         added.append(_new_visit(rng.choice(ordered), step, next_obsid))
         next_obsid += 1
         _revise(rng.choice(ordered), step)
-        obsid = int(rng.choice(ordered)["obsid"])
-        reprocessed[obsid] = reprocessed.get(obsid, 0) + 1
+        for row in rng.sample(ordered, max(1, len(ordered) // 4)):
+            obsid = int(row["obsid"])
+            reprocessed[obsid] = reprocessed.get(obsid, 0) + 1
         if len(ordered) > 2:
             withdrawn.add(int(rng.choice(ordered)["obsid"]))
     kept = [row for row in rows if int(row["obsid"]) not in withdrawn]
