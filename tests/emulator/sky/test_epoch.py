@@ -30,7 +30,10 @@ REQUESTS: list[dict[str, Any]] = [
     },
     {
         "service": "Mast.Caom.Filtered",
-        "params": {"columns": "*", "filters": [{"paramName": "obs_collection", "values": ["JWST"]}]},
+        "params": {
+            "columns": "*",
+            "filters": [{"paramName": "obs_collection", "values": ["JWST"]}],
+        },
     },
 ]
 
