@@ -5,6 +5,9 @@ reprocessed products)."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,7 +42,7 @@ REQUESTS: list[dict[str, Any]] = [
 
 
 def ask(server: EmulatorServer, request: dict[str, Any]) -> bytes:
-    body = {"request": json.dumps({**request, "format": "json", "pagesize": 5000, "page": 1})}
+    body = {"request": json.dumps({**request, "format": "json", "pagesize": 5000})}
     response = requests.post(f"{server.url}/api/v0/invoke", data=body, timeout=60)
     response.raise_for_status()
     return response.content
@@ -119,3 +122,19 @@ def test_the_epoch_must_be_in_range() -> None:
     with pytest.raises(ConfigurationError, match="sky_epoch=-1"):
         EmulatorConfig(sky_epoch=-1)
     assert EmulatorConfig().new(sky_epoch="3").sky_epoch == 3
+
+
+def test_emulator_serve_sky_epoch(epoch1: EmulatorServer) -> None:
+    command = [sys.executable, "-m", "mastcache", "emulator", "serve", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--sky-epoch", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        body = {"request": json.dumps({**REQUESTS[0], "format": "json", "pagesize": 5000})}
+        served = requests.post(f"{url}/api/v0/invoke", data=body, timeout=60)
+        assert served.content == ask(epoch1, REQUESTS[0])
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
