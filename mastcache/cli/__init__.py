@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "products": "mastcache.cli.products:products",
     "query": "mastcache.cli.query:query",
     "resolve": "mastcache.cli.query:resolve",
+    "run": "mastcache.cli.run:run",
     "snapshot": "mastcache.cli.snapshot:snapshot",
     "sql": "mastcache.cli.sql:sql",
 }
@@ -55,7 +56,8 @@ SUMMARIES: dict[str, str] = {
     "products": "List the products of observations.",
     "query": "Query observations by region, object or criteria.",
     "resolve": "Resolve object names to sky positions.",
-    "snapshot": "Create, verify, restore and list reproducible snapshots.",
+    "run": "Record a command's MAST calls into a snapshot, or replay them offline.",
+    "snapshot": "Create, verify, restore, list and diff reproducible snapshots.",
     "sql": "Run a read-only SQL query over everything cached.",
 }
 
