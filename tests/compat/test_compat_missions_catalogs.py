@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
-from compat.test_compat_observations import assert_tables_equal
+from tablecompare import assert_tables_equal
 
 from mastcache import runtime
 from mastcache.client import CatalogsClass, MastMissionsClass
