@@ -1,18 +1,48 @@
 """Shared fixtures: a cache directory, the MAST emulator on 127.0.0.1, settings pointing at it,
 and stock astroquery.mast pointed at its own emulator (MAST_PROTOCOL.md section 0).
+
+The session refuses to test a mastcache that is not this checkout's code (tests/checkout.py),
+points worker subprocesses at the same code, and with CI=true turns every skip into a failure.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+from checkout import REPO_ROOT, mismatch
+from resources import in_ci
 
+import mastcache
 from mastcache.emulator import EmulatorServer, start
 from mastcache.settings import Settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a stale or foreign mastcache; make subprocesses import the one tested here."""
+    imported = Path(mastcache.__file__).resolve().parent
+    problem = mismatch(imported, REPO_ROOT / "mastcache")
+    if problem is not None:
+        raise pytest.UsageError(problem)
+    if imported.parent == REPO_ROOT:  # the checkout: workers must not find another copy first
+        paths = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With CI=true nothing is skipped: a test either runs or is deselected by a marker."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: a skip is a failure here ({reason})"
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from mastcache.store import Store
 
 __all__ = ["ALLOWED", "Outcome", "contract", "expected_values", "run_cells"]
 
+#: A ``slow`` fault answers after SLOW_DELAY s; its cells time out after SLOW_TIMEOUT s (a
+#: retry's healthy answer must still fit in SLOW_TIMEOUT on a loaded machine).
+SLOW_DELAY, SLOW_TIMEOUT = 6.0, 4.0
 #: docs/reliability.md: what each scenario must give.
 SCENARIO_CONTRACT = {"transient": "correct", "persistent": "error", "stale": "stale"}
 #: The error class a persistent fault must end in (query routes; downloads report
@@ -91,18 +94,19 @@ def contract(route: str, kind: str, scenario: str) -> str:
 
 def fault_rule(route: str, kind: str, scenario: str, retry_after: int) -> FaultRule:
     """One fault: the first request only (transient) or every request (persistent, stale)."""
-    delay = {"slow": 3.0, "trickle": 0.001}.get(kind)  # slow: beyond the 2 s timeout
+    delay = {"slow": SLOW_DELAY, "trickle": 0.001}.get(kind)  # slow: beyond SLOW_TIMEOUT
     count = 1 if scenario == "transient" else None
     return FaultRule(route, kind, count=count, retry_after=retry_after, delay=delay)
 
 
 def cell_settings(folder: Path, url: str, kind: str, scenario: str) -> Settings:
     """One or two retries; a stale cell's entries expire as soon as stored. The timeout is
-    short (2 s) only where the fault is a slow answer (3 s): elsewhere a generous one keeps
-    a loaded machine from turning, say, a persistent 500 into a timeout."""
+    short only where the fault is a slow answer (SLOW_TIMEOUT < SLOW_DELAY): elsewhere a
+    generous one keeps a loaded machine (8 cells at once on 2 CPUs) from turning, say, a
+    persistent 500 into a timeout."""
     ttls = {ttl: 0.0 for ttl in TTL_KINDS} if scenario == "stale" else {}
     retries = 2 if scenario == "transient" else 1
-    timeout = 2.0 if kind == "slow" else 30.0
+    timeout = SLOW_TIMEOUT if kind == "slow" else 30.0
     return Settings.from_env({}, cache_dir=folder / "cache", mast_url=url,
                              request_timeout=timeout, max_retries=retries,
                              ttl_overrides=ttls)  # fmt: skip
