@@ -26,6 +26,7 @@ from reliability.tabledigest import describe_difference, table_digest
 
 from mastcache import snapshot
 from mastcache.emulator import EmulatorServer, start
+from mastcache.errors import MastCacheError
 from mastcache.settings import Settings
 from mastcache.store import Store
 from mastcache.store.files import TEMP_PREFIX
@@ -245,7 +246,10 @@ def stored_state(settings: Settings, ref: Reference) -> tuple[set[str], list[str
             if expected is None:
                 wrong.append(f"query {found.key[:12]} is not one the work makes")
                 continue
-            difference = describe_difference(store.read_table(found), expected)
+            try:
+                difference = describe_difference(store.read_table(found), expected)
+            except MastCacheError as exc:  # a stored entry that cannot be read is a finding
+                difference = f"{type(exc).__name__}: {exc}"
             (wrong.append(f"query {found.key[:12]}: {difference}") if difference
              else complete.add(found.key))  # fmt: skip
     for uri, sha256 in stored_files(settings).items():
