@@ -19,15 +19,32 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 INSTALLED_ENV = "MASTCACHE_TEST_INSTALLED"
 
 
-def source_digest(package: Path) -> str:
-    """sha256 over every ``*.py`` file of ``package`` (relative path and bytes, sorted)."""
+#: Folders of the checkout that a wheel installs inside the package (pyproject package-dir).
+REMAPPED = {"_migrations": "migrations"}
+
+
+def source_digest(package: Path, *, checkout: bool = False) -> str:
+    """sha256 over every ``*.py`` file of ``package`` (relative path and bytes, sorted). For
+    the ``checkout`` package, folders a wheel remaps into it (migrations/) count as there."""
+    files = _sources(package)
+    if checkout:
+        for inside, outside in REMAPPED.items():
+            remapped = _sources(package.parent / outside)
+            files.update({f"{inside}/{name}": sha for name, sha in remapped.items()})
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py"), key=lambda p: p.relative_to(package).as_posix()):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for relative in sorted(files):
+        digest.update(relative.encode() + b"\0" + files[relative])
     return digest.hexdigest()
+
+
+def _sources(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).digest()
+        for path in folder.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
 
 
 def mismatch(imported: Path, checkout: Path, environ: dict[str, str] | None = None) -> str | None:
@@ -40,7 +57,7 @@ def mismatch(imported: Path, checkout: Path, environ: dict[str, str] | None = No
     imported, checkout = imported.resolve(), checkout.resolve()
     if imported == checkout or environ.get(INSTALLED_ENV):
         return None
-    if source_digest(imported) == source_digest(checkout):
+    if source_digest(imported) == source_digest(checkout, checkout=True):
         return None
     return (
         f"the tests import mastcache from {imported}, which differs from this checkout's "

@@ -13,8 +13,11 @@ import mastcache
 
 
 def _copy(tmp_path: Path) -> Path:
+    """The package as a wheel installs it: migrations/ inside it as _migrations/."""
     copy = tmp_path / "site-packages" / "mastcache"
-    shutil.copytree(REPO_ROOT / "mastcache", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO_ROOT / "mastcache", copy, ignore=ignore)
+    shutil.copytree(REPO_ROOT / "migrations", copy / "_migrations", ignore=ignore)
     return copy
 
 
@@ -25,6 +28,9 @@ def test_the_checkout_and_a_byte_identical_install_are_accepted(tmp_path: Path) 
     (copy / "__pycache__").mkdir(exist_ok=True)
     (copy / "__pycache__" / "stale.cpython-311.pyc").write_bytes(b"\0")  # bytecode is ignored
     assert mismatch(copy, checkout, {}) is None
+    migration = next((copy / "_migrations" / "versions").glob("0001*.py"))
+    migration.write_text(migration.read_text() + "\n# edited\n")
+    assert mismatch(copy, checkout, {}) is not None  # the migrations are sources too
 
 
 def test_a_stale_install_is_refused_with_the_fix(tmp_path: Path) -> None:
@@ -37,7 +43,8 @@ def test_a_stale_install_is_refused_with_the_fix(tmp_path: Path) -> None:
     assert "pip install -e ." in problem and "\n" not in problem
     assert mismatch(copy, checkout, {INSTALLED_ENV: "1"}) is None  # a wheel, on purpose
     (copy / "keys.py").unlink()
-    assert source_digest(copy) != source_digest(checkout)  # a missing module counts too
+    assert mismatch(copy, checkout, {}) is not None  # a missing module counts too
+    assert source_digest(copy) != source_digest(checkout, checkout=True)
 
 
 def test_worker_subprocesses_import_the_tested_code() -> None:
