@@ -16,11 +16,16 @@ from typing import Any
 
 import pytest
 from checkout import REPO_ROOT, mismatch
+from hypothesis import settings as hypothesis_settings
 from resources import in_ci
 
 import mastcache
 from mastcache.emulator import EmulatorServer, start
 from mastcache.settings import Settings
+
+#: HYPOTHESIS_PROFILE=mutation: fewer examples per property, for mutation runs (docs/testing.md)
+hypothesis_settings.register_profile("mutation", max_examples=30, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
