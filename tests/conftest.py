@@ -39,6 +39,29 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
 
 
+#: Heavy tests in folders whose files this list does not edit (the reliability suite marks its
+#: own with @pytest.mark.heavy): each is expensive (a JVM, a wheel build, several processes
+#: hammering one cache). CI runs them; the inner loop skips them with -m "not heavy".
+HEAVY = {
+    "tests/team/test_team_dataset.py::test_spark_and_duckdb_read_the_dataset_like_mastcache_sql":
+        "starts Spark (a JVM)",
+    "tests/team/test_team_sharing.py::test_four_processes_hundred_queries_each":
+        "four processes, 400 queries on one team cache",
+    "tests/store/test_migrations.py::test_installed_wheel_runs_the_migrations":
+        "builds and installs a wheel",
+    "tests/store/test_store.py::test_four_processes_never_see_database_is_locked":
+        "four processes hammering one catalog",
+    "tests/net/test_httpcache.py::test_concurrent_processes_lose_no_writes":
+        "processes hammering one HTTP cache",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("[", 1)[0] in HEAVY:
+            item.add_marker(pytest.mark.heavy)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """With CI=true nothing is skipped: a test either runs or is deselected by a marker."""

@@ -61,6 +61,7 @@ def matrix_cells() -> list[tuple[str, str, str]]:
     return cells
 
 
+@pytest.mark.heavy
 def test_every_route_under_every_fault(tmp_path: Path, zygote: Zygote) -> None:
     """First request fails (retries recover); every request fails (one clear error, nothing
     stored, a fault-free retry works); an expired entry and every request failing (the
