@@ -16,6 +16,7 @@ from mastcache.errors import InvalidQueryError
 from mastcache.keys import (
     VOLATILE_FIELDS,
     canonical_json,
+    canonical_value,
     normalize_params,
     query_key,
     resolution_key,
@@ -383,3 +384,70 @@ def test_golden_resolution_keys(args: tuple[str, str | None, bool], key: str) ->
 def test_golden_keys_are_distinct_where_the_requests_differ() -> None:
     keys = [key for *_, key in GOLDEN_QUERY_KEYS]
     assert len(set(keys)) == len(keys) - 1  # only the volatile-fields twin repeats a key
+
+
+# -- edges found by mutation testing (docs/testing.md) ------------------------------------
+
+
+def test_negative_infinity_has_its_own_pinned_key() -> None:
+    assert canonical_value(-float("inf")) == {"$float": "-inf"}
+    assert canonical_value(float("inf")) == {"$float": "inf"}
+    assert query_key("S", {"a": -float("inf")}) == (
+        "7c9a4bdfc82ebac66ee3cf7ddade55b98805497289b5813f33eda9ef054ac623"
+    )
+
+
+def test_large_integers_keep_every_digit() -> None:
+    big = 2**53 + 1  # not representable as a float
+    assert canonical_value(big) == big
+    assert query_key("S", {"obsid": big}) != query_key("S", {"obsid": 2**53})
+    assert canonical_value(np.int64(big)) == big
+
+
+def test_numpy_arrays_are_keyed_by_their_contents() -> None:
+    assert canonical_value(np.array([1, 2.5])) == [1, 2.5]
+    assert query_key("S", {"a": np.array([1, 2])}) == query_key("S", {"a": [1, 2]})
+    assert query_key("S", {"a": np.array([1, 2])}) != query_key("S", {"a": np.array([2, 1])})
+
+
+def test_a_custom_drop_set_applies_at_every_depth() -> None:
+    drop = frozenset({"noise"})
+    nested = {"a": [{"noise": 1, "b": 2}], "c": {"noise": 3}, "d": np.array([{"noise": 4}])}
+    assert canonical_value(nested, drop) == {"a": [{"b": 2}], "c": {}, "d": [{}]}
+
+
+def test_unsupported_values_and_names_are_refused_with_the_whole_message() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        canonical_value({"a": {1, 2}})
+    assert str(caught.value) == (
+        "cannot build a cache key from set value {1, 2}: expected str, number, bool, None, "
+        "or lists and dicts of those"
+    )
+    with pytest.raises(InvalidQueryError) as caught:
+        canonical_value({3: "a"})
+    assert str(caught.value) == (
+        "cannot build a cache key: parameter name 3 is not a string; "
+        "MAST parameter names are strings"
+    )
+
+
+def test_empty_obsid_entries_are_ignored() -> None:
+    service = "Mast.Caom.Products"
+    assert normalize_params(service, {"obsid": "2,,1,"}) == {"obsid": "1,2"}
+
+
+def test_filters_without_a_list_of_values_are_kept_as_they_are() -> None:
+    service = "Mast.Caom.Filtered"
+    entry = {"paramName": "target_name", "values": "ba"}
+    assert normalize_params(service, {"filters": [entry]}) == {"filters": [entry]}
+    assert normalize_params(service, {"filters": ["raw"]}) == {"filters": ["raw"]}
+
+
+def test_only_portal_filtered_services_treat_filters_as_a_set() -> None:
+    one = [{"paramName": "a", "values": [1]}, {"paramName": "b", "values": [2]}]
+    two = list(reversed(one))
+    assert query_key("Mast.Caom.Filtered", {"filters": one}) == query_key(
+        "Mast.Caom.Filtered", {"filters": two}
+    )
+    for service in ("Other.Filtered", "Mast.Caom.Cone"):
+        assert query_key(service, {"filters": one}) != query_key(service, {"filters": two})
