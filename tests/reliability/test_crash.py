@@ -178,6 +178,7 @@ def kill_at_write(worker: ForkedWorker, phase: str, watched: Path) -> list[str]:
     while tree_state(watched) == before and f"end {phase}" not in worker.lines:
         if time.monotonic() > deadline or not worker.is_alive():
             break
+        time.sleep(0.0002)  # a write takes milliseconds: poll often, but leave the CPU
     worker.kill()
     return worker.lines
 
