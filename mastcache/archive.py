@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from mastcache.errors import CacheMissError, CorruptEntryError, StaleResultWarning, TransportError
 from mastcache.keys import canonical_json, normalize_params, query_key, resolution_key
 from mastcache.policy import Decision, Entry, RefreshPolicy, decide, expires_at
+from mastcache.provenance import table_provenance
 from mastcache.runtime import cache_source, effective_mode
 from mastcache.store.hotcache import hot_cache
 from mastcache.store.records import QueryRecord, utcnow
@@ -409,7 +410,7 @@ class Archive:
 
 
 def _stamp_table(table: Table, provenance: Provenance) -> Table:
-    table.meta[PROVENANCE_META] = provenance.as_meta()
+    table.meta[PROVENANCE_META] = table_provenance(provenance.as_meta())
     return table
 
 
