@@ -1,6 +1,8 @@
 """A lightkurve session through ``mastcache.install()``, run in its own process.
 
 ``python lk_session.py SERVER_URL CACHE_DIR DOWNLOAD_DIR MODE OUT.json``
+(SERVER_URL ``-``: the real MAST archive, for the live profile; then only MODE ``offline``
+refuses connects.)
 
 Stock astroquery is pointed at SERVER_URL before it is imported (as the ``astroquery_mast``
 fixture does: config ``server`` plus ``HTTP_PROXY`` for the resolver's fixed host), then
@@ -35,14 +37,15 @@ TESSCUT_TARGET = "TIC 261136679"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def _guard_sockets(offline: bool) -> list[str]:
-    """Refuse (and record) connects beyond loopback; every connect when ``offline``."""
+def _guard_sockets(offline: bool, anywhere: bool = False) -> list[str]:
+    """Refuse (and record) connects beyond loopback (unless ``anywhere``); every connect
+    when ``offline``."""
     attempts: list[str] = []
     original = socket.socket.connect
 
     def connect(self: socket.socket, address: Any) -> None:
         host = address[0] if isinstance(address, tuple) else str(address)
-        if offline or host not in LOOPBACK:
+        if offline or not (anywhere or host in LOOPBACK):
             attempts.append(f"{host}:{address[1] if isinstance(address, tuple) else ''}")
             raise OSError(f"network disabled in the lightkurve worker (tried {address!r})")
         original(self, address)
@@ -176,16 +179,22 @@ def _shown(value: Any) -> Any:
 
 
 def main(server: str, cache_dir: str, download_dir: str, mode: str, out: str) -> None:
-    os.environ.update(
-        MASTCACHE_DIR=cache_dir,
-        MASTCACHE_MODE=mode,
-        HTTP_PROXY=server,
-        http_proxy=server,
-        NO_PROXY="127.0.0.1,localhost,::1",
-        no_proxy="127.0.0.1,localhost,::1",
-    )
-    attempts = _guard_sockets(offline=mode == "offline")
-    _point_astroquery(server)
+    os.environ.update(MASTCACHE_DIR=cache_dir, MASTCACHE_MODE=mode)
+    real = server == "-"
+    if not real:
+        os.environ.update(
+            HTTP_PROXY=server,
+            http_proxy=server,
+            NO_PROXY="127.0.0.1,localhost,::1",
+            no_proxy="127.0.0.1,localhost,::1",
+        )
+    attempts = _guard_sockets(offline=mode == "offline", anywhere=real)
+    if real:
+        import astroquery
+
+        astroquery.cache_conf.cache_active = False
+    else:
+        _point_astroquery(server)
     import mastcache
 
     assert "astroquery.mast" not in sys.modules

@@ -9,6 +9,7 @@ request reaching the (stopped) emulator.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -122,3 +123,19 @@ def test_offline_replay_gives_the_same_answers_without_a_request(sessions: dict[
         assert again["ok"] == outcome["ok"], (name, again)
         if outcome["ok"]:
             assert again["value"] == outcome["value"], name
+
+
+@pytest.mark.remote
+@pytest.mark.skipif(
+    os.environ.get("MASTCACHE_REMOTE") != "1", reason="live MAST profile: set MASTCACHE_REMOTE=1"
+)
+def test_live_mast_every_step_works_and_replays_offline(tmp_path: Path) -> None:
+    """The same session against the real archive (see tests/compat/test_remote.py)."""
+    online = _run("-", tmp_path / "cache", tmp_path / "online", "cache-first", tmp_path / "on.json")
+    offline = _run("-", tmp_path / "cache", tmp_path / "offline", "offline", tmp_path / "off.json")
+    failed = {name: o["error"] for name, o in online["steps"].items() if not o["ok"]}
+    assert failed == {}
+    assert offline["connect_attempts"] == []
+    for name, outcome in online["steps"].items():
+        again = offline["steps"][name]
+        assert (again["ok"], again.get("value")) == (outcome["ok"], outcome.get("value")), name
