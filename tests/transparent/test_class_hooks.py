@@ -84,8 +84,14 @@ def test_a_subclass_made_by_a_client_library_is_covered(astroquery_mast: ModuleT
 
 
 def test_user_made_tesscut_is_cached_and_an_offline_miss_names_the_call(
-    astroquery_mast: ModuleType, astroquery_emulator: EmulatorServer, cache_dir: Path
+    astroquery_mast: ModuleType,
+    astroquery_emulator: EmulatorServer,
+    cache_dir: Path,
+    tmp_path: Path,
 ) -> None:
+    """lightkurve's pattern: a fresh TesscutClass() for the sectors, another for the files."""
+    import hashlib
+
     from astropy.coordinates import SkyCoord
 
     made_before = astroquery_mast.TesscutClass()
@@ -93,11 +99,22 @@ def test_user_made_tesscut_is_cached_and_an_offline_miss_names_the_call(
     settings = Settings.from_env({}, cache_dir=cache_dir)
     with runtime.using_settings(settings), installed():
         online = made_before.get_sectors(coordinates=target)
-    assert len(online) > 0
+        sector = int(online["sector"][0])
+        files = astroquery_mast.TesscutClass().download_cutouts(
+            coordinates=target, size=5, sector=sector, path=str(tmp_path / "online")
+        )
+    assert len(online) > 0 and len(files) == 1
+    digest = hashlib.sha256(Path(str(files["Local Path"][0])).read_bytes()).hexdigest()
     before = len(astroquery_emulator.requests)
     with runtime.using_settings(settings.new(mode="offline")), installed():
         again = astroquery_mast.TesscutClass().get_sectors(coordinates=target)
         assert list(again["sectorName"]) == list(online["sectorName"])
+        replayed = astroquery_mast.TesscutClass().download_cutouts(
+            coordinates=target, size=5, sector=sector, path=str(tmp_path / "offline")
+        )
+        path = Path(str(replayed["Local Path"][0]))
+        assert path.is_relative_to(tmp_path / "offline")
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
         with pytest.raises(CacheMissError, match=r"offline mode: POST .*/tesscut/api/v0\.1/sector"):
             astroquery_mast.TesscutClass().get_sectors(
                 coordinates=SkyCoord(10.0, -30.0, unit="deg")
