@@ -25,6 +25,7 @@ from requests.structures import CaseInsensitiveDict
 from mastcache import runtime
 from mastcache.client.core import ANONYMOUS
 from mastcache.errors import CacheMissError, HTTPStatusError, MastCacheError
+from mastcache.policy import FileDecision, decide_file
 from mastcache.products import FileFetcher, FileWanted
 from mastcache.store.blobs import local_blob
 from mastcache.transparent.services import TransparentServices
@@ -81,16 +82,22 @@ def answer_download(
 
 
 def _stored_file(services: TransparentServices, uri: str, url: str) -> Path:
+    """The stored copy of ``uri``, fetched first when the file policy says so."""
     mode = runtime.effective_mode()
-    with services.active() as active:
-        store = active.archive.store
-        fetcher = FileFetcher(store, active.gateway.transport)
-        record = None if mode == "refresh" else fetcher.usable_record(uri)
-        if record is None:
-            if mode == "offline":
-                raise _miss(uri)
-            record = fetcher.fetch(_wanted(services, uri, url), trust_recorded=mode != "refresh")
-        path = local_blob(store, record)
+    with services.active() as context:
+        fetcher = FileFetcher(context.store, context.files)
+        stored = fetcher.usable_record(uri)
+        decision = decide_file(mode, stored=stored is not None)
+        if decision is FileDecision.MISS_ERROR:
+            raise _miss(uri)
+        record = stored
+        if decision is not FileDecision.SERVE_STORED or record is None:
+            record = fetcher.fetch(
+                _wanted(services, uri, url),
+                replace=decision is FileDecision.REFETCH,
+                reuse_stored=stored is None,
+            )
+        path = local_blob(context.store, record)
     if path is None:
         raise _miss(uri)
     return path
@@ -100,7 +107,7 @@ def _wanted(services: TransparentServices, uri: str, url: str) -> FileWanted:
     """The file with MAST's size and checksum when a stored product list names it."""
     base = url.split("?", 1)[0]
     target = f"{base}?uri={quote(uri, safe=':/')}"
-    with services.active() as active, active.archive.store.unit_of_work(read_only=True) as uow:
+    with services.active() as context, context.store.unit_of_work(read_only=True) as uow:
         known = uow.products.for_uri(uri, ANONYMOUS)
     if known is None:
         return FileWanted(uri, target)
