@@ -23,6 +23,7 @@ __all__ = ["cli", "main"]
 COMMANDS: dict[str, str] = {
     "auth": "mastcache.cli.auth:auth",
     "cache": "mastcache.cli.cache:cache",
+    "coverage": "mastcache.cli.coverage:coverage",
     "db": "mastcache.cli.db:db",
     "demo": "mastcache.cli.demo:demo",
     "download": "mastcache.cli.products:download",
@@ -37,7 +38,8 @@ COMMANDS: dict[str, str] = {
 # one-line help, so `mastcache --help` need not import every command module
 SUMMARIES: dict[str, str] = {
     "auth": "Log in to MAST with a token, log out, show the session.",
-    "cache": "Inspect and maintain the cache: stats, verify, prune, clear.",
+    "cache": "Inspect and maintain the cache: stats, verify, prune, clear, map.",
+    "coverage": "Sky coverage of the cached observations as a MOC (--moc FILE).",
     "db": "Manage the cache catalog schema: upgrade, current.",
     "demo": "Run a realistic session against the bundled emulator, cold, warm and offline.",
     "download": "Download the products of observations into a directory.",
