@@ -24,11 +24,6 @@ pytest.importorskip("lightkurve", reason="pip install 'lightkurve==2.6.0' (the t
 
 WORKER = Path(__file__).with_name("lk_session.py")
 MISSIONS = ("kepler", "k2", "tess")
-#: Until the emulator's sky has TESS full-frame-image observations, search_tesscut finds no
-#: sector; strict, so it is noticed the moment it passes.
-EMULATOR_PRODUCTS = pytest.mark.xfail(
-    strict=True, reason="the emulator's sky has no TESS FFI observations yet (#17)"
-)
 #: Steps that need downloaded products lightkurve can read.
 PRODUCT_STEPS = ("download", "download_all", "read", "flatten", "fold", "bin")
 
@@ -80,7 +75,6 @@ def test_searches_find_kepler_k2_and_tess_products(sessions: dict[str, Any], mis
         assert outcome["warnings"] == [], outcome
 
 
-@EMULATOR_PRODUCTS
 def test_search_tesscut_finds_sectors(sessions: dict[str, Any]) -> None:
     outcome = _step(sessions["online"], "tesscut.search_tesscut")
     assert outcome["ok"], outcome
@@ -96,7 +90,6 @@ def test_products_download_and_analyse(sessions: dict[str, Any], mission: str) -
     assert curve["type"].endswith("LightCurve") and curve["n"] > 100
 
 
-@EMULATOR_PRODUCTS
 def test_tesscut_downloads_and_makes_a_light_curve(sessions: dict[str, Any]) -> None:
     for name in ("download", "to_lightcurve"):
         outcome = _step(sessions["online"], f"tesscut.{name}")
