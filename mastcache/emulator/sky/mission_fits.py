@@ -134,7 +134,7 @@ def mission_fits_bytes(filename: str) -> bytes | None:
         table = _curve_table(product, time, rng)
     hdus = fits.HDUList([primary, table, _aperture(product, ra, dec)])
     out = io.BytesIO()
-    hdus.writeto(out, checksum=True)
+    hdus.writeto(out)  # no CHECKSUM: astropy dates its comment, and bytes must not vary
     if filename.endswith(".gz"):  # the archive's target pixel files are gzipped FITS
         return gzip.compress(out.getvalue(), compresslevel=6, mtime=0)
     return out.getvalue()
