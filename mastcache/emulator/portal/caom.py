@@ -24,6 +24,7 @@ from mastcache.emulator.sky.columns import (
     SELECTED_FIELD,
 )
 from mastcache.emulator.sky.epoch import reprocess
+from mastcache.emulator.sky.ffi import ffi_rows
 from mastcache.emulator.sky.observations import Sky, sky_for_seed
 from mastcache.emulator.sky.products import products_for
 from mastcache.emulator.sky.scale import Cone, ScaleRows, scale_observation
@@ -99,6 +100,12 @@ class CaomQueries:
             row = sky.row(match.index)
             if all(f.matches(row) for f in filters):
                 rows.append(_decorate(row, match.distance))
+        if fields is POSITION_FIELDS and _asks_for_tess(filters):
+            rows += [
+                _decorate(row, 0.0)
+                for row in ffi_rows(cone.ra, cone.dec, cone.radius)
+                if _passes(row, filters)
+            ]
         return from_list(fields, rows)
 
     def _everywhere(self, filters: list[ColumnFilter]) -> ResultSet:
@@ -135,6 +142,12 @@ class CaomQueries:
                 yield from batch.rows()
 
         return ResultSet(fields, scale.count, read, batches)
+
+
+def _asks_for_tess(filters: list[ColumnFilter]) -> bool:
+    """A Filtered.Position query restricted to TESS also finds its full-frame images, as
+    lightkurve's ``search_tesscut`` expects (sky/ffi.py)."""
+    return any(f.column in ("project", "obs_collection") and "tess" in f.values for f in filters)
 
 
 def _passes(row: Mapping[str, Any], filters: list[ColumnFilter]) -> bool:
