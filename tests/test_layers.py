@@ -24,22 +24,29 @@ ALLOWED: dict[str, set[str]] = {
     "net": CORE | {"_version", "keys", "policy"},  # the HTTP cache keys and expires by policy
     "auth": CORE | {"net"},
     "gateways": CORE | {"mast", "net"},
-    "archive": CORE | {"keys", "policy", "runtime", "store"},
+    "provenance": set(),
+    "archive": CORE | {"keys", "policy", "provenance", "runtime", "store"},
     "products": CORE | {"archive", "gateways", "net", "policy", "store"},
     "sqlview": CORE | {"auth", "runtime", "store"},  # views show the active account's scope
     "maintenance": CORE | {"net", "products", "sqlview", "store"},
-    "snapshot": CORE | {"_version", "archive", "keys", "runtime", "store"},
-    "skycoverage": CORE | {"sqlview"},
+    # diff asks MAST again through the gateways and types Search API answers with mast/
+    "snapshot": CORE | {"_version", "archive", "gateways", "keys", "mast", "runtime", "store"},
+    "skycoverage": CORE | {"sqlview", "store"},  # exports through store.files.export_atomic
     # the facade: asks the archive, the products layer and the gateways; the context builds
     # the transport and rules.py writes user files with the store's atomic writer
     "client": CORE
     | {"archive", "auth", "gateways", "keys", "mast", "net", "policy", "products", "runtime"}
     | {"store"},
-    "transparent": CORE | {"client", "mast", "net", "runtime"},
+    # stock astroquery's downloads go to the product store, decided by the file policy
+    "transparent": CORE | {"client", "mast", "net", "policy", "products", "runtime", "store"},
+    # record/replay for users' own tests and scripts (pytest plugin, `mastcache run`)
+    "testing": CORE | {"archive", "client", "mast", "runtime", "snapshot", "store", "transparent"},
+    "pytest_plugin": CORE
+    | {"archive", "emulator", "runtime", "snapshot", "store", "testing", "transparent"},
     "demo": {"archive", "client", "emulator", "runtime", "settings", "snapshot", "sqlview"},
     "cli": CORE
     | {"_version", "auth", "client", "demo", "emulator", "maintenance", "runtime"}
-    | {"skycoverage", "snapshot", "sqlview", "store"},
+    | {"skycoverage", "snapshot", "sqlview", "store", "testing"},
     "__main__": {"cli"},
     "mastcache": CORE
     | {"_version", "client", "runtime", "skycoverage", "snapshot", "sqlview", "transparent"},

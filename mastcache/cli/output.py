@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -124,37 +122,13 @@ def emit_table(table: Any, fmt: str = "table", output: str | None = None) -> Non
 
 def write_atomic_file(output: str, write: Callable[[str], None]) -> None:
     """Run ``write(temp_path)`` beside ``output``, then rename; any failure is one line."""
-    from mastcache.errors import StoreError
+    from mastcache.store.files import export_atomic
 
-    target = Path(output)
-    try:
-        handle, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.",
-            suffix=".tmp",
-            dir=target.parent if str(target.parent) else ".",
-        )
-        os.close(handle)
-    except OSError as exc:
-        raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    try:
-        write(temp)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, target)
-    except OSError as exc:
-        raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    export_atomic(output, write)
 
 
 def _write_bytes(path: str, data: bytes) -> None:
     Path(path).write_bytes(data)
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 def _parquet_writer(table: Any) -> Callable[[str], None]:

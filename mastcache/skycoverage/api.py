@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mastcache.errors import ConfigurationError, StoreError
+from mastcache.errors import ConfigurationError
 from mastcache.settings import Settings
 from mastcache.skycoverage.moc import DEFAULT_ORDER, footprints_moc
 from mastcache.skycoverage.regions import Circle, Footprint, parse_region
@@ -20,6 +19,7 @@ from mastcache.skycoverage.selection import (
     as_tuple,
     select_observations,
 )
+from mastcache.store.files import export_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -226,25 +226,4 @@ def to_mjd(value: Any) -> float | None:
 
 def write_moc(moc: Any, path: Path) -> Path:
     """``moc`` as a MOC FITS file at ``path``: temp file in place, then rename."""
-    path = Path(path)
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    os.close(handle)
-    try:
-        moc.save(temp, format="fits", overwrite=True)
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; a MOC file is for sharing
-        os.replace(temp, path)
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    return path
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+    return export_atomic(path, lambda temp: moc.save(temp, format="fits", overwrite=True))

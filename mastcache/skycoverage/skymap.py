@@ -8,15 +8,14 @@ cached footprint touches it. The map says so in its footnote.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mastcache.errors import ConfigurationError, StoreError
+from mastcache.errors import ConfigurationError
 from mastcache.skycoverage.extras import require
+from mastcache.store.files import export_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -183,22 +182,9 @@ def save_map(coverage: CacheCoverage, path: str, **options: Any) -> Path:
     target = Path(path)
     fmt = image_format(path)
     figure = draw_map(coverage, **options)
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                        dir=target.parent or Path("."))  # fmt: skip
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            figure.savefig(stream, format=fmt, metadata=_metadata(fmt))
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    return target
+    return export_atomic(
+        target, lambda temp: figure.savefig(temp, format=fmt, metadata=_metadata(fmt))
+    )
 
 
 def image_format(path: str) -> str:

@@ -202,8 +202,8 @@ def _mast_answers(settings: Settings) -> Iterator[Answer]:
 def _ask_mast(gateway: MastGateway, entry: QueryEntry) -> Table:
     """Today's answer, asked as the client asked it, past the result store and HTTP cache."""
     from mastcache.gateways.services import ServiceGateway
+    from mastcache.mast.columns import config_name
     from mastcache.mast.tables import search_table
-    from mastcache.transparent.portal import config_name
 
     service, params = entry.service, dict(entry.params)
     head, _, rest = service.partition("/")

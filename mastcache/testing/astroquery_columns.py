@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from mastcache.client.core import COLUMNS_CONFIG
 from mastcache.client.mast import MastClass
 from mastcache.errors import MastCacheError
-from mastcache.transparent.portal import config_name
+from mastcache.mast.columns import config_name
 
 __all__ = ["portal_services", "prefill_astroquery", "store_column_configs"]
 
