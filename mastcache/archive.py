@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from mastcache.errors import CacheMissError, CorruptEntryError, StaleResultWarning, TransportError
+from mastcache.errors import (
+    CacheMissError,
+    CacheWriteWarning,
+    CorruptEntryError,
+    ReadOnlyCacheError,
+    StaleResultWarning,
+    TransportError,
+)
 from mastcache.keys import canonical_json, normalize_params, query_key, resolution_key
 from mastcache.policy import Decision, Entry, RefreshPolicy, decide, expires_at
 from mastcache.runtime import cache_source, effective_mode
@@ -392,7 +399,10 @@ class Archive:
         value = fetch()
         fetched_at = self.clock()
         expiry = expires_at(slot.kind, fetched_at, self.policy)
-        slot.write(value, fetched_at, expiry)
+        try:
+            slot.write(value, fetched_at, expiry)
+        except ReadOnlyCacheError as exc:  # serve the fresh answer, unstored (issue #18)
+            warnings.warn(f"{exc}. This result was not stored.", CacheWriteWarning, stacklevel=2)
         return value, Provenance(slot.key, "network", fetched_at, expiry)
 
     def _fetch_else_stale(self, slot: _Slot[T], fetch: Callable[[], T]) -> tuple[T, Provenance]:

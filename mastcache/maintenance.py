@@ -17,12 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mastcache.settings import Settings
 from mastcache.sqlview.lock import CacheLock
 from mastcache.store import FileRecord, QueryRecord, Store
-from mastcache.store.blobs import remove_blob
+from mastcache.store.blobs import blob_problem, remove_blob
 from mastcache.store.records import utcnow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.products.verify import FileProblem
 
 __all__ = [
     "CacheStats",
@@ -162,18 +166,35 @@ def verify_cache(settings: Settings) -> list[VerifyProblem]:
                 path = Path(store.objects.location(record.table_path))
                 problems.append(VerifyProblem("query", record.key, path, problem))
         # product files: rehashed, and marked corrupt so their next download re-fetches them
+        # (a read-only cache is only checked: nothing can be marked in it)
+        found_files = _check_files(store) if store.read_only else verify_files(store)
         problems.extend(
             VerifyProblem(
                 "file", found.uri, Path(store.objects.location(found.local_path)), found.detail
             )
-            for found in verify_files(store)
+            for found in found_files
         )
+    return problems
+
+
+def _check_files(store: Store) -> list[FileProblem]:
+    """The problems of every finished product file, without recording anything."""
+    from mastcache.products.verify import FileProblem
+
+    with store.unit_of_work(read_only=True) as uow:
+        records = [r for r in uow.files.list() if r.status in ("complete", "corrupt")]
+    problems = []
+    for record in records:
+        found = blob_problem(store, record)
+        if found is not None:
+            problems.append(FileProblem(record.uri, record.local_path, found[0], found[1]))
     return problems
 
 
 @contextmanager
 def _exclusive(settings: Settings, wait: float) -> Iterator[Store]:
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.cache_dir.is_dir():
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
     with CacheLock(settings.cache_dir).exclusive(wait), Store.open(settings) as store:
         yield store
 

@@ -10,12 +10,16 @@ transactions (:data:`READ_ONLY`) take no lock on either backend.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
+from mastcache.access import is_read_only_dir
 from mastcache.settings import Settings
 
 __all__ = [
@@ -24,8 +28,10 @@ __all__ = [
     "READ_ONLY",
     "WRITER_LOCK_ID",
     "catalog_url",
+    "is_read_only_dir",
     "is_sqlite",
     "make_engine",
+    "sqlite_read_only",
 ]
 
 CATALOG_FILENAME = "catalog.sqlite"
@@ -44,10 +50,27 @@ def catalog_url(settings: Settings) -> URL:
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
+def sqlite_read_only(settings: Settings) -> bool:
+    """Whether the SQLite catalog must be opened read-only: its folder or the file itself
+    cannot be written by this process. Always False in team mode (PostgreSQL)."""
+    if settings.catalog_url:
+        return False
+    folder = Path(settings.cache_dir)
+    catalog = folder / CATALOG_FILENAME
+    if is_read_only_dir(folder):
+        return True
+    return catalog.is_file() and not os.access(catalog, os.W_OK)
+
+
 def make_engine(settings: Settings) -> Engine:
-    """A new engine on the catalog; the caller disposes of it."""
+    """A new engine on the catalog; the caller disposes of it.
+
+    A catalog this process cannot write is opened read-only (:func:`_read_only_sqlite`).
+    """
     url = catalog_url(settings)
     if url.get_backend_name() == "sqlite":
+        if sqlite_read_only(settings):
+            return _read_only_sqlite(Path(url.database or ""))
         return _configure_sqlite(
             create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
         )
@@ -100,6 +123,45 @@ def _configure_sqlite(engine: Engine) -> Engine:
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
     return engine
+
+
+def _read_only_sqlite(path: Path) -> Engine:
+    """An engine that never writes the catalog nor creates a file beside it.
+
+    A WAL catalog needs its ``-shm`` index. If a writer elsewhere has one open (the ``-shm``
+    file exists), ``mode=ro`` reads through it and sees that writer's commits. Without one
+    (a closed catalog: fully checkpointed, no ``-wal``), SQLite cannot create the index in a
+    folder it cannot write, so the file is opened ``immutable=1``: no locks, no ``-shm``.
+    That is exact for a read-only mount or a cache nobody writes; a writer that starts later
+    is not seen by this (short-lived) reader, which is the price of not writing at all.
+    """
+    shm = path.with_name(path.name + "-shm")
+    query = "mode=ro" if shm.exists() else "mode=ro&immutable=1"
+    uri = f"file:{quote(str(path))}?{query}"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        )
+
+    engine = create_engine("sqlite+pysqlite://", creator=connect)
+    event.listen(engine, "connect", _on_read_only_connect)
+    event.listen(engine, "begin", _on_read_only_begin)
+    return engine
+
+
+def _on_read_only_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA query_only = ON")
+    finally:
+        cursor.close()
+
+
+def _on_read_only_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:

@@ -27,10 +27,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mastcache.errors import CorruptEntryError, StoreError
+from mastcache.errors import CorruptEntryError, ReadOnlyCacheError, StoreError
 from mastcache.settings import Settings
 from mastcache.store import hitcounts, parquet
-from mastcache.store.engine import READ_ONLY, make_engine
+from mastcache.store.engine import (
+    CATALOG_FILENAME,
+    READ_ONLY,
+    catalog_url,
+    make_engine,
+    sqlite_read_only,
+)
 from mastcache.store.files import HashMemo, sweep_temp_files
 from mastcache.store.hotcache import FileIdentity, hot_cache
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
@@ -44,7 +50,7 @@ from mastcache.store.records import (
     as_utc,
     utcnow,
 )
-from mastcache.store.schema import ensure_current
+from mastcache.store.schema import ensure_current, ensure_current_read_only
 from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
@@ -72,6 +78,9 @@ class Store:
         self._readers = sessionmaker(bind=readers, expire_on_commit=False, autobegin=False)
         self._memo = HashMemo()
         self.schema_revision = ""
+        #: The catalog and folder cannot be written by this process (see store/engine.py):
+        #: everything can be read; any write raises ReadOnlyCacheError; nothing is swept.
+        self.read_only = False
 
     @property
     def shares_files(self) -> bool:
@@ -87,18 +96,23 @@ class Store:
         Orphans of killed writers (temp files, unreferenced results) are swept.
         """
         _make_cache_dir(Path(settings.cache_dir))
+        read_only = sqlite_read_only(settings)
+        if read_only:
+            _require_catalog(Path(settings.cache_dir))
         engine = make_engine(settings)
         try:
             store = cls(settings, engine)
-            store.schema_revision = ensure_current(engine)
-            store.sweep_orphans()
+            store.read_only = read_only
+            if read_only:
+                store.schema_revision = ensure_current_read_only(
+                    engine, str(Path(settings.cache_dir) / CATALOG_FILENAME)
+                )
+            else:
+                store.schema_revision = ensure_current(engine)
+                store.sweep_orphans()
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(
-                f"cannot open the cache catalog {engine.url.render_as_string(hide_password=True)}"
-                f": {getattr(exc, 'orig', None) or exc}; if the file is damaged, move the cache "
-                "directory aside (or set MASTCACHE_DIR elsewhere) and fetch again"
-            ) from exc
+            raise _open_failure(settings, exc) from exc
         except BaseException:
             engine.dispose()
             raise
@@ -120,8 +134,18 @@ class Store:
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A transaction over every repository; writers take the lock at the start."""
+        if not read_only and self.read_only:
+            raise self.read_only_error()
         sessions: sessionmaker[Session] = self._readers if read_only else self._writers
         return UnitOfWork(sessions, where=f"the cache catalog in {self.root}")
+
+    def read_only_error(self, action: str = "store anything in it") -> ReadOnlyCacheError:
+        """The one-line error of a write to a cache this process may only read."""
+        return ReadOnlyCacheError(
+            f"the cache {self.root} is read-only for this process, so mastcache cannot "
+            f"{action}; it can still serve what is stored (offline, SQL, stats, snapshots); "
+            "to store new results use a writable --cache-dir / MASTCACHE_DIR"
+        )
 
     # ---- query results ---------------------------------------------------------------
 
@@ -171,6 +195,8 @@ class Store:
         """Step 1 of :meth:`put_query`: the Parquet file alone. Returns
         ``(table_path relative to the cache dir, sha256, nbytes)``; nothing is served
         from it until :meth:`commit_query` records it."""
+        if self.read_only:
+            raise self.read_only_error()
         folder = table_folder((provenance or {}).get("service"))
         directory = self.root / (folder if self._direct else STAGING_DIR)
         # unique per write, not only per content: a concurrent delete of the previous row of
@@ -228,19 +254,23 @@ class Store:
                 uow.after_commit(lambda: self._remove(record.table_path))
 
     def record_hit(self, key: str) -> None:
-        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit)."""
-        hitcounts.count(self, key, hit=True)
+        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit).
+        A read-only cache counts nothing."""
+        if not self.read_only:
+            hitcounts.count(self, key, hit=True)
 
     def record_miss(self, key: str) -> None:
         """Count a miss; written in batches like :meth:`record_hit`."""
-        hitcounts.count(self, key, hit=False)
+        if not self.read_only:
+            hitcounts.count(self, key, hit=False)
 
     def query_stats(self, key: str | None = None) -> QueryStats:
         """Hit/miss counters of ``key``, or totals over every key when ``key`` is None.
 
         Counts of this process not yet written are written first, so they are included.
         """
-        hitcounts.flush_cache(self)
+        if not self.read_only:
+            hitcounts.flush_cache(self)
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
@@ -350,6 +380,8 @@ class Store:
 
     def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
         """Remove temp files and unreferenced result files older than ``older_than`` s."""
+        if self.read_only:
+            return 0
         removed = sweep_temp_files(self.tables_dir, older_than=older_than)
         removed += sweep_temp_files(self.products_dir, older_than=older_than)
         removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
@@ -370,7 +402,36 @@ class Store:
         return removed
 
 
+def _require_catalog(root: Path) -> None:
+    if not (root / CATALOG_FILENAME).is_file():
+        raise ReadOnlyCacheError(
+            f"the cache directory {root} is read-only for this process and holds no mastcache "
+            f"catalog ({CATALOG_FILENAME}); point --cache-dir / MASTCACHE_DIR at a prepared "
+            "cache or at a writable directory"
+        )
+
+
+def _open_failure(settings: Settings, exc: SQLAlchemyError) -> StoreError:
+    """The one-line error of a catalog that could not be opened, blaming the right thing."""
+    url = catalog_url(settings)
+    where = url.render_as_string(hide_password=True)
+    reason = getattr(exc, "orig", None) or exc
+    path = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+    if path is not None and path.exists() and not os.access(path, os.R_OK):
+        return StoreError(
+            f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
+            "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"
+        )
+    return StoreError(
+        f"cannot open the cache catalog {where}: {reason}; run `mastcache cache verify` to "
+        "check it; if the file is damaged, move the cache directory aside (or set "
+        "MASTCACHE_DIR elsewhere) and fetch again"
+    )
+
+
 def _make_cache_dir(path: Path) -> None:
+    if path.is_dir():
+        return
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
