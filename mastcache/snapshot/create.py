@@ -137,7 +137,8 @@ def create_from(store: Store, path: Path, selection: Selection) -> SnapshotInfo:
         __version__,
         store.schema_revision,
     )
-    store.put_snapshot(record)
+    if not store.read_only:  # a read-only cache cannot list it in `snapshot list`
+        store.put_snapshot(record)
     return _info(path, sha256, size, manifest, chosen)
 
 
