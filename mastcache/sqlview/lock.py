@@ -19,8 +19,8 @@ from pathlib import Path
 
 import filelock
 
-from mastcache.errors import ReadOnlyCacheError, StoreError
 from mastcache.access import is_read_only_dir
+from mastcache.errors import ReadOnlyCacheError, StoreError
 
 __all__ = ["LOCK_FILENAME", "CacheLock"]
 

@@ -140,9 +140,7 @@ def _read_only_sqlite(path: Path) -> Engine:
     uri = f"file:{quote(str(path))}?{query}"
 
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(
-            uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
-        )
+        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
 
     engine = create_engine("sqlite+pysqlite://", creator=connect)
     event.listen(engine, "connect", _on_read_only_connect)
