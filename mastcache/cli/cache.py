@@ -122,8 +122,9 @@ def clear(yes: bool) -> None:
     from mastcache.maintenance import clear_cache
 
     settings = _settings()
-    if not yes:
-        click.confirm(f"Remove everything cached in {settings.cache_dir}?", abort=True)
+    if not yes and not click.confirm(f"Remove everything cached in {settings.cache_dir}?"):
+        click.echo("cache clear cancelled: nothing was removed", err=True)
+        raise click.exceptions.Exit(1)
     report = clear_cache(settings)
     click.echo(
         f"removed {len(report.queries)} results, {report.resolutions} resolutions and "

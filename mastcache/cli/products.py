@@ -25,6 +25,18 @@ def _filters(mrp_only: bool, product_type: tuple[str, ...], extension: tuple[str
     return filters
 
 
+def _make_download_dir(directory: str) -> None:
+    """Create ``--dir`` first, so a folder that cannot be made fails before any work."""
+    from pathlib import Path
+
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"{directory!r} cannot be created: {exc.strerror or exc}", param_hint="'--dir'"
+        ) from None
+
+
 _MRP = click.option("--mrp-only", is_flag=True, help="Only Minimum Recommended Products.")
 _TYPE = click.option(
     "--product-type",
@@ -110,6 +122,7 @@ def download(
     """
     from mastcache.client import Observations
 
+    _make_download_dir(directory)
     manifest = Observations.download_products(
         list(obsids),
         download_dir=directory,
