@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,16 @@ def parse_size(text: str) -> int:
     binary = "i" in unit
     factor = 1024 ** "bkmgt".index(unit[0]) if binary else _UNITS[unit.rstrip("b")[:1]]
     return int(float(match.group(1)) * factor)
+
+
+def _age(text: str, parse: Callable[[str], float]) -> timedelta:
+    """``--older-than``: a finite age ('30d', '12h'); 'never' would prune nothing."""
+    seconds = parse(text)
+    if seconds == float("inf"):
+        raise click.BadParameter(
+            f"{text!r} is not an age: expected e.g. 30d, 12h or 2w", param_hint="'--older-than'"
+        )
+    return timedelta(seconds=seconds)
 
 
 def _human(nbytes: float) -> str:
@@ -102,7 +113,7 @@ def prune(expired: bool, older_than: str | None, max_size: str | None, dry_run: 
 
     if not (expired or older_than or max_size):
         raise click.UsageError("say what to prune: --expired, --older-than AGE or --max-size SIZE")
-    age = timedelta(seconds=parse_duration(older_than)) if older_than else None
+    age = _age(older_than, parse_duration) if older_than else None
     budget = parse_size(max_size) if max_size else None
     report = prune_cache(
         _settings(), expired=expired, older_than=age, max_bytes=budget, dry_run=dry_run
