@@ -121,7 +121,7 @@ def invoke(args: list[str], place: dict[str, str], url: str, cache: Path) -> Out
 def assert_one_line(outcome: Outcome, fragment: str) -> None:
     assert outcome.code != 0, outcome
     assert "Traceback" not in outcome.stderr, outcome.stderr
-    assert "unexpected" not in outcome.stderr, outcome.stderr  # an unforeseen error = a bug
+    assert "error: unexpected " not in outcome.stderr, outcome.stderr  # an unforeseen error = a bug
     assert len(outcome.lines) == 1, outcome.stderr
     assert fragment in outcome.lines[0], outcome.lines[0]
     assert "<Quantity" not in outcome.stderr and "Errno" not in outcome.stderr
