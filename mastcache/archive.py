@@ -263,7 +263,9 @@ def _offline_miss(slot: _Slot[Any]) -> CacheMissError:
     return CacheMissError(
         f"offline mode: {slot.describe()} is not in the cache (key {slot.key}). "
         "Re-run without offline mode (unset MASTCACHE_MODE=offline, drop --mode offline, "
-        "or pass mode='cache-first') to fetch it from MAST, or restore a snapshot that holds it."
+        "or pass mode='cache-first') to fetch it from MAST, or restore a snapshot that holds it.",
+        what=slot.describe(),
+        key=slot.key,
     )
 
 

@@ -86,7 +86,16 @@ class RemoteServiceError(MastCacheError):
 
 
 class CacheMissError(MastCacheError, LookupError):
-    """Offline mode (or a snapshot replay) and the answer is not stored."""
+    """Offline mode (or a snapshot replay) and the answer is not stored.
+
+    ``what`` describes the missing call and ``key`` is its cache key, when known, so a
+    snapshot replay can say what the snapshot lacks.
+    """
+
+    def __init__(self, message: str, *, what: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.what = what
+        self.key = key
 
 
 class TransportError(MastCacheError, ConnectionError):
