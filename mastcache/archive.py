@@ -36,7 +36,15 @@ from mastcache.errors import (
     TransportError,
 )
 from mastcache.keys import canonical_json, normalize_params, query_key, resolution_key
-from mastcache.policy import Decision, Entry, RefreshPolicy, decide, expires_at
+from mastcache.policy import (
+    Decision,
+    Entry,
+    RefreshPolicy,
+    decide,
+    decide_uncached,
+    expires_at,
+    offline_miss,
+)
 from mastcache.runtime import cache_source, effective_mode
 from mastcache.store.hotcache import hot_cache
 from mastcache.store.records import QueryRecord, utcnow
@@ -351,11 +359,8 @@ class Archive:
         return self.policy.new(mode=effective_mode(mode))
 
     def _uncached(self, spec: QuerySpec, fetch: Callable[[], Table], mode: str | None) -> Table:
-        if self.policy_for(mode).mode == "offline":
-            raise CacheMissError(
-                f"offline mode: {spec.describe()} is a {spec.kind} call, which is never "
-                "cached; re-run without offline mode to ask MAST"
-            )
+        if decide_uncached(self.policy_for(mode).mode) is Decision.MISS_ERROR:
+            raise offline_miss(spec.describe(), f"a {spec.kind} call, which is never cached")
         fetched_at = self.clock()
         return _stamp_table(fetch(), Provenance(spec.key, "network", fetched_at, fetched_at))
 

@@ -18,6 +18,34 @@ readable, a *corrupt* entry is known to be unreadable)::
 ``refresh`` replaces what is stored but, with stale-if-error, keeps serving the old result
 when MAST cannot be reached. ``offline`` never touches the network and serves expired
 entries as they are (an archive replayed a year later is expired by design).
+
+Files (product downloads, cutout zips, HSC spectra): :func:`decide_file`. A stored file is
+content-addressed and was verified (size, MAST's checksum or sha256) when it was stored, so
+fetching the same bytes again only costs time. The metadata that says which bytes are
+wanted (product lists, cutout queries) follows the table above; for the bytes::
+
+    mode         not stored   stored                  stored, MAST confirms it [2]
+    cache-first  FETCH        SERVE_STORED            SERVE_STORED
+    online       FETCH        FETCH                   SERVE_STORED
+    refresh      REFETCH      REFETCH                 REFETCH
+    offline      MISS_ERROR   SERVE_STORED            SERVE_STORED
+    cache=False  like refresh, except offline, where it is MISS_ERROR [3]
+
+    [2] MAST's product row (as just re-read in this mode) gives a size and a checksum, and
+        the stored file has that size and that checksum (sha256 compared with the catalog;
+        md5/sha1 computed from the local copy). Without a checksum there is no proof, so
+        ``online`` fetches.
+    [3] astroquery's ``cache=False`` says "do not use the stored copy".
+
+``FETCH`` checks new bytes against MAST's checksum, else the sha256 recorded for the URI (a
+different body is refused, naming ``mode='refresh'``); ``REFETCH`` accepts MAST's current
+bytes as the new content of the URI. So ``online`` re-asks MAST what the file is and reuses
+the bytes only when MAST vouches for them; ``refresh`` is the lever that replaces them.
+
+Calls that are never cached (curl scripts, bundle requests, whoami-bound calls):
+:func:`decide_uncached`. Offline and not stored is always :class:`CacheMissError` naming the
+call (:func:`offline_miss`), whatever the kind: queries, resolutions, products, cutouts,
+spectra, bundles and scripts.
 """
 
 from __future__ import annotations
@@ -31,7 +59,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from mastcache.errors import ConfigurationError
+from mastcache.errors import CacheMissError, ConfigurationError
 from mastcache.settings import MODES, TTL_KINDS, Mode, Settings
 
 __all__ = [
@@ -40,9 +68,13 @@ __all__ = [
     "Decision",
     "Entry",
     "EntryState",
+    "FileDecision",
     "RefreshPolicy",
     "decide",
+    "decide_file",
+    "decide_uncached",
     "expires_at",
+    "offline_miss",
 ]
 
 _DAY = 86400.0
@@ -194,3 +226,48 @@ def decide(entry: EntryState | None, policy: RefreshPolicy, now: datetime) -> De
     if _is_expired(entry, now):
         return _fetch_keeping(policy)
     return Decision.SERVE_CACHE
+
+
+class FileDecision(enum.Enum):
+    """What to do for one file-shaped result (see the module's file table)."""
+
+    SERVE_STORED = "serve-stored"
+    #: Fetch; new bytes are checked against MAST's checksum, else the recorded sha256.
+    FETCH = "fetch"
+    #: Fetch and accept MAST's current bytes as the URI's new content.
+    REFETCH = "refetch"
+    #: Offline and not stored: raise (or report) a CacheMissError naming the file.
+    MISS_ERROR = "miss-error"
+
+
+def decide_file(
+    mode: str, *, stored: bool, confirmed: bool = False, reuse: bool = True
+) -> FileDecision:
+    """What to do for one file in ``mode`` (pure).
+
+    ``stored``: a complete, readable copy is in the store (for this scope); ``confirmed``:
+    MAST's current size and checksum match that copy; ``reuse``: astroquery's ``cache``.
+    """
+    usable = stored and reuse
+    if mode == "offline":
+        return FileDecision.SERVE_STORED if usable else FileDecision.MISS_ERROR
+    if mode == "refresh" or not reuse:
+        return FileDecision.REFETCH
+    if not usable:
+        return FileDecision.FETCH
+    if mode == "online" and not confirmed:
+        return FileDecision.FETCH
+    return FileDecision.SERVE_STORED
+
+
+def decide_uncached(mode: str) -> Decision:
+    """A call whose answer is never stored: FETCH, or MISS_ERROR offline (pure)."""
+    return Decision.MISS_ERROR if mode == "offline" else Decision.FETCH
+
+
+def offline_miss(what: str, why: str = "not in the cache") -> CacheMissError:
+    """The one offline error: ``what`` (the call or file) is ``why``, and how to get it."""
+    return CacheMissError(
+        f"offline mode: {what} is {why}; re-run without offline mode (unset "
+        "MASTCACHE_MODE=offline, drop --mode offline, or pass another mode=) to fetch it"
+    )

@@ -10,14 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from mastcache.errors import ConfigurationError
+from mastcache.errors import CacheMissError, ConfigurationError
 from mastcache.policy import (
     DEFAULT_TTLS,
     Decision,
     Entry,
+    FileDecision,
     RefreshPolicy,
     decide,
+    decide_file,
+    decide_uncached,
     expires_at,
+    offline_miss,
 )
 from mastcache.settings import MODES, Settings
 
@@ -157,3 +161,57 @@ def test_from_settings(tmp_path: Path) -> None:
     assert policy.ttl("observations") == 12 * 3600
     assert policy.ttl("cutouts") == 2 * 86400
     assert policy.ttl("products") == 7 * 86400
+
+
+# -- files -------------------------------------------------------------------------------------
+
+SS, FF, RF, MM = (
+    FileDecision.SERVE_STORED,
+    FileDecision.FETCH,
+    FileDecision.REFETCH,
+    FileDecision.MISS_ERROR,
+)
+
+#: (mode, reuse=cache) -> decisions for: not stored, stored, stored and confirmed by MAST.
+FILE_TABLE: dict[tuple[str, bool], tuple[FileDecision, FileDecision, FileDecision]] = {
+    ("cache-first", True): (FF, SS, SS),
+    ("online", True): (FF, FF, SS),
+    ("refresh", True): (RF, RF, RF),
+    ("offline", True): (MM, SS, SS),
+    ("cache-first", False): (RF, RF, RF),
+    ("online", False): (RF, RF, RF),
+    ("refresh", False): (RF, RF, RF),
+    ("offline", False): (MM, MM, MM),
+}
+
+
+@pytest.mark.parametrize(("mode", "reuse"), sorted(FILE_TABLE))
+def test_file_decision_table(mode: str, reuse: bool) -> None:
+    absent, stored, confirmed = FILE_TABLE[(mode, reuse)]
+    assert decide_file(mode, stored=False, reuse=reuse) is absent
+    assert decide_file(mode, stored=True, reuse=reuse) is stored
+    assert decide_file(mode, stored=True, confirmed=True, reuse=reuse) is confirmed
+
+
+def test_file_table_covers_every_mode() -> None:
+    assert {mode for mode, _ in FILE_TABLE} == set(MODES)
+
+
+def test_confirmation_without_a_stored_copy_changes_nothing() -> None:
+    for mode in MODES:
+        assert decide_file(mode, stored=False, confirmed=True) is decide_file(mode, stored=False)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("cache-first", F), ("online", F), ("refresh", F), ("offline", M)],
+)
+def test_uncached_calls_fetch_except_offline(mode: str, expected: Decision) -> None:
+    assert decide_uncached(mode) is expected
+
+
+def test_offline_miss_is_a_cache_miss_naming_the_call_and_the_way_out() -> None:
+    error = offline_miss("the curl script of 3 products (Download/bundle.sh)", "never cached")
+    assert isinstance(error, CacheMissError)
+    assert str(error).startswith("offline mode: the curl script of 3 products")
+    assert "never cached" in str(error) and "without offline mode" in str(error)

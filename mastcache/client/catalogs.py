@@ -22,8 +22,8 @@ from mastcache.client.coordinates import cone_params, parse_coordinates, parse_r
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.hsc_spectra import HscSpectraMixin
 from mastcache.client.missions import column_table
+from mastcache.client.rules import LOCATION
 from mastcache.errors import InputWarning, InvalidQueryError, MaxResultsWarning, NoResultsWarning
-from mastcache.gateways.services import ServiceGateway
 from mastcache.mast.tables import search_table
 
 __all__ = ["CatalogsClass"]
@@ -194,21 +194,13 @@ class CatalogsClass(HscSpectraMixin, MastClient):
         radius = parse_radius(criteria.pop("radius", _DEFAULT_RADIUS))
         if not (objectname or coordinates):
             return {}, criteria
-        if objectname and coordinates:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if objectname:
+        if LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             coord = self._resolve_position(objectname, resolver, mode)
         else:
-            coord = self._location(coordinates, resolver, mode)
+            coord = self._location(coordinates, mode)
         return cone_params(coord, radius), criteria
 
-    def _location(self, coordinates: Any, resolver: str | None, mode: str | None) -> SkyCoord:
-        if resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=5,
-            )
+    def _location(self, coordinates: Any, mode: str | None) -> SkyCoord:
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 
     def _filters(
@@ -245,7 +237,7 @@ class CatalogsClass(HscSpectraMixin, MastClient):
         body = panstarrs.request_body(params, page=page, pagesize=pagesize)
 
         def fetch() -> Table:
-            gateway = ServiceGateway(self._services().gateway.transport)
+            gateway = self.context().services
             refresh = bypasses_http_cache(mode)
             answer = gateway.panstarrs(release, table_name, body, force_refresh=refresh)
             return search_table(answer, "data")
@@ -274,7 +266,7 @@ class CatalogsClass(HscSpectraMixin, MastClient):
             return known
 
         def fetch() -> Table:
-            gateway = ServiceGateway(self._services().gateway.transport)
+            gateway = self.context().services
             rows = gateway.panstarrs_columns(
                 release, table, force_refresh=bypasses_http_cache(mode)
             )

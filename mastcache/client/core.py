@@ -19,7 +19,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from astropy.coordinates import SkyCoord
@@ -34,43 +33,24 @@ from mastcache.auth.account import (
     print_info,
 )
 from mastcache.auth.tokens import TOKEN_PAGE, SecretToken, choose_token, keep_token
+from mastcache.client.context import ClientContext
 from mastcache.client.resolution import resolve_names, wire_options
 from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
 from mastcache.keys import canonical_json, canonical_value
 from mastcache.mast.resolver import skycoords
-from mastcache.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.archive import Archive, QuerySpec
-    from mastcache.gateways.portal import MastGateway
+    from mastcache.archive import QuerySpec
 
-__all__ = ["ANONYMOUS", "MastClient"]
+__all__ = ["ANONYMOUS", "ClientContext", "MastClient"]
 
 log = logging.getLogger(__name__)
 #: How many services (one per settings value in use) a client keeps open.
 _KEPT_SERVICES = 4
 #: Pseudo-service under which column configurations are cached (one row per column).
 COLUMNS_CONFIG = "Mast.Portal.ColumnsConfig"
-
-
-@dataclass(frozen=True)
-class _Services:
-    """Everything one settings value needs to answer calls."""
-
-    settings: Settings
-    source: str
-    gateway: MastGateway
-    archive: Archive
-    #: The identity scope every query, resolution, manifest and file of these services uses.
-    scope: str = ANONYMOUS
-    #: Column configurations already read, per service (astroquery also keeps them for the
-    #: life of the process); refresh and online calls read them again.
-    column_configs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-
-    def close(self) -> None:
-        """Release the store and the HTTP session."""
-        self.archive.close()
-        self.gateway.transport.close()
+#: The former private name of :class:`ClientContext` (kept for mastcache.transparent).
+_Services = ClientContext
 
 
 class MastClient:
@@ -82,7 +62,7 @@ class MastClient:
 
     def __init__(self, mast_token: str | None = None) -> None:
         self._lock = threading.Lock()
-        self._built: list[_Services] = []
+        self._built: list[ClientContext] = []
         self._login: MastSession | None = None
         self._checked_at = 0.0  # time.monotonic() of the last whoami that accepted the token
         if mast_token:
@@ -182,9 +162,9 @@ class MastClient:
         self._ask_whoami(login)
         self._checked_at = time.monotonic()
 
-    def _services(self) -> _Services:
-        """The services for the current settings, built on first use after ``configure()``
-        or a snapshot replay (whose stored results are labelled ``snapshot``).
+    def context(self) -> ClientContext:
+        """The collaborators for the current settings and identity, built on first use after
+        ``configure()`` or a snapshot replay (whose stored results are labelled ``snapshot``).
 
         A few recent ones are kept rather than closed at once: another thread (or a replay
         block) may still be using them.
@@ -201,25 +181,14 @@ class MastClient:
                     scope,
                 ):
                     return services
-            services = self._build(settings, source, login)
+            services = ClientContext.build(settings, source, login)
             self._built.append(services)
             if len(self._built) > _KEPT_SERVICES:
                 self._built.pop(0).close()
             return services
 
-    @staticmethod
-    def _build(settings: Settings, source: str, login: MastSession | None) -> _Services:
-        from mastcache.archive import Archive
-        from mastcache.auth.account import set_token_cookie
-        from mastcache.gateways.portal import MastGateway
-        from mastcache.net.transport import Transport
-
-        scope = login.scope if login else ANONYMOUS
-        transport = Transport(settings, scope=scope)
-        if login is not None:
-            set_token_cookie(transport.session, login.token, transport.endpoints.server)
-        archive = Archive.from_settings(settings)
-        return _Services(settings, source, MastGateway(transport), archive, scope)
+    #: The former name of :meth:`context` (mastcache.transparent uses it).
+    _services = context
 
     # -- public, shared by every MAST client ------------------------------------------------
 
@@ -258,7 +227,7 @@ class MastClient:
         mode = runtime.effective_mode(mode)
 
         def fetch() -> Table:
-            gateway = self._services().gateway
+            gateway = self.context().gateway
             return _quietly(
                 lambda: gateway.portal_table(
                     service,
@@ -292,7 +261,7 @@ class MastClient:
     ) -> Table:
         """``archive.table`` for one query; ``extra`` are top-level request fields."""
         mode = runtime.effective_mode(mode)
-        services = self._services()
+        services = self.context()
         size = pagesize or services.settings.pagesize
         spec = _spec(
             service, params, kind, page=page, pagesize=size, extra=extra, scope=services.scope
@@ -303,7 +272,7 @@ class MastClient:
     def _column_config(self, service: str, mode: str | None) -> dict[str, dict[str, Any]]:
         """The columns configuration of ``service``, cached like any query (offline-ready)."""
         mode = runtime.effective_mode(mode)
-        services = self._services()
+        services = self.context()
         known = services.column_configs.get(service)
         if known is not None and not bypasses_http_cache(mode):
             return known
@@ -322,7 +291,7 @@ class MastClient:
         """astroquery's ``resolve_object`` result; each name persisted through the archive."""
         mode = runtime.effective_mode(mode)
         options = wire_options(names, resolver, resolve_all)
-        services = self._services()
+        services = self.context()
         entries = resolve_names(
             names, options, services.archive, services.gateway, mode=mode, scope=services.scope
         )

@@ -3,7 +3,7 @@
 
 Same names, signatures, defaults, warnings and returns as astroquery (lists of HDULists;
 ``Local Path`` manifests), plus ``mode=`` on every call and ``link=`` on downloads. Each
-cutout is stored as a product (:mod:`mastcache.client.cutouts_store`), so asking again, or
+cutout is stored as a product (:mod:`mastcache.products.cutouts`), so asking again, or
 offline, is served from the store; sector and survey lookups are cached queries. Bad input
 (sizes beyond the services' limits, malformed sizes or units, impossible sectors) raises
 InvalidQueryError before anything is sent.
@@ -21,15 +21,12 @@ from astropy.utils.decorators import deprecated_renamed_argument
 
 from mastcache.client.cutouts_base import (
     CutoutClient,
-    form_sender,
-    get_sender,
     lookup_params,
-    post_lookup,
 )
 from mastcache.client.cutouts_deep import HapcutClass, ZcutClass
 from mastcache.client.cutouts_request import parse_sectors, parse_size
-from mastcache.client.cutouts_store import CutoutQuery
 from mastcache.errors import InvalidQueryError, NoResultsWarning
+from mastcache.products.cutouts import CutoutQuery
 
 __all__ = ["HapcutClass", "TesscutClass", "ZcutClass"]
 
@@ -66,8 +63,7 @@ class TesscutClass(CutoutClient):
             params, key = lookup_params(coord, radius)
             path = "sector"
         service = "Tesscut.MovingTarget.Sector" if moving_target else "Tesscut.Sector"
-        send = post_lookup(f"{self._base_url()}/{path}", params)
-        table = self._lookup(service, key, send, _sector_table, mode)
+        table = self._lookup(service, key, (path, params), _sector_table, mode)
         if len(table) == 0:
             _warn("Coordinates are not in any TESS sector.")
         return table
@@ -121,11 +117,10 @@ class TesscutClass(CutoutClient):
             coord = self._position(coordinates, objectname, resolver, mode)
             params.update({"ra": coord.ra.deg, "dec": coord.dec.deg})
             key.update(self._position_key(coord))
-        path = "moving_target/astrocut" if moving_target else "astrocut"
-        url = f"{self._base_url()}/{path}"
-        send = get_sender(url, params) if download else form_sender(url, params)
+        route = "moving_target/astrocut" if moving_target else "astrocut"
+        request = self._request(route, "get" if download else "form", params)
         service = "Tesscut.MovingTarget.Astrocut" if moving_target else "Tesscut.Astrocut"
-        return CutoutQuery(service, key, send, "tesscut")
+        return CutoutQuery(service, key, request)
 
 
 def _sector_key(sectors: int | list[int] | None) -> list[int]:

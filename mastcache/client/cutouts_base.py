@@ -1,5 +1,6 @@
-"""What Tesscut, Zcut and Hapcut share: reading the target, sending a cutout request, turning
-a stored cutout into astroquery's returns (a list of HDULists, a ``Local Path`` manifest).
+"""What Tesscut, Zcut and Hapcut share: reading the target, sending a cutout request (as data,
+through :class:`~mastcache.gateways.files.FileGateway`), turning a stored cutout into
+astroquery's returns (a list of HDULists, a ``Local Path`` manifest).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
+from typing import Any
 
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
@@ -20,55 +21,13 @@ from mastcache import runtime
 from mastcache.client.coordinates import parse_coordinates, parse_radius
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.cutouts_request import position_key
-from mastcache.client.cutouts_store import CutoutQuery, CutoutResult, CutoutStore, Send
-from mastcache.errors import InputWarning, InvalidQueryError, NoResultsWarning
+from mastcache.client.rules import CUTOUT_LOCATION, write_file
+from mastcache.errors import NoResultsWarning
+from mastcache.gateways.files import CutoutRequest
+from mastcache.products.cutouts import CutoutQuery, CutoutResult
 from mastcache.products.placement import check_link_kind, place_file
-from mastcache.store.files import write_atomic
 
-if TYPE_CHECKING:  # pragma: no cover
-    import requests
-
-    from mastcache.net.transport import Transport
-
-__all__ = [
-    "CutoutClient",
-    "LookupSend",
-    "form_sender",
-    "get_sender",
-    "json_sender",
-    "lookup_params",
-    "post_lookup",
-]
-
-FORM_HEADERS: Final = {
-    "Content-Type": "application/x-www-form-urlencoded",
-    "Accept": "application/json",
-}
-JSON_HEADERS: Final = {"Content-Type": "application/json", "Accept": "application/json"}
-#: A lookup request: (transport, force_refresh) -> response.
-LookupSend = Callable[["Transport", bool], "requests.Response"]
-
-
-def form_sender(url: str, params: Mapping[str, Any]) -> Send:
-    """POST a form as astroquery's ServiceAPI does; uncached (the product store keeps it)."""
-    data = dict(params)
-    return lambda transport: transport.request(
-        "POST", url, data=data, headers=FORM_HEADERS, cached=False
-    )
-
-
-def json_sender(url: str, body: Mapping[str, Any]) -> Send:
-    """POST a JSON body (HAPcut's get_cutouts)."""
-    document = dict(body)
-    return lambda transport: transport.request(
-        "POST", url, json=document, headers=JSON_HEADERS, cached=False
-    )
-
-
-def get_sender(url: str, params: Mapping[str, Any]) -> Send:
-    """GET with astroquery's hand-built query string (``key=value`` joined, not encoded)."""
-    target = f"{url}?" + "&".join(f"{key}={value}" for key, value in params.items())
-    return lambda transport: transport.request("GET", target, cached=False)
+__all__ = ["CutoutClient", "CutoutRequest", "lookup_params"]
 
 
 class CutoutClient(MastClient):
@@ -76,48 +35,44 @@ class CutoutClient(MastClient):
 
     service_name = "tesscut"
 
-    def _base_url(self) -> str:
-        return self._services().gateway.transport.endpoints.cutout_service(self.service_name)
+    def _request(self, route: str, encoding: str, params: Mapping[str, Any]) -> CutoutRequest:
+        """A cutout request to this client's service (``encoding``: form, json or get)."""
+        assert encoding in ("form", "json", "get")
+        return CutoutRequest(self.service_name, route, encoding, dict(params))  # type: ignore[arg-type]
 
     def _position(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
         """astroquery's ``parse_input_location``, names resolved through the cache."""
-        if objectname and coordinates is not None:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if not objectname and coordinates is None:
-            raise InvalidQueryError("One of objectname and coordinates must be specified.")
-        if not objectname and resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=4,
-            )
-        if objectname:
+        if CUTOUT_LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(str(objectname), resolver, mode)
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 
     def _lookup(
         self,
         service: str,
-        params: Mapping[str, Any],
-        send: LookupSend,
+        key: Mapping[str, Any],
+        lookup: tuple[str, Mapping[str, Any]],
         to_table: Callable[[Any], Table],
         mode: str | None,
     ) -> Table:
-        """A sector or survey lookup through the archive (kind ``cutouts``: never expires)."""
+        """A sector or survey lookup through the archive (kind ``cutouts``: never expires);
+        ``lookup`` is the route of this client's service and its form parameters."""
         mode = runtime.effective_mode(mode)
-        transport = self._services().gateway.transport
+        route, params = lookup
 
         def fetch() -> Table:
-            response = send(transport, bypasses_http_cache(mode))
-            return to_table(transport.json(response))
+            files = self.context().files
+            refresh = bypasses_http_cache(mode)
+            return to_table(
+                files.cutout_lookup(self.service_name, route, params, force_refresh=refresh)
+            )
 
-        return self._cached_table(service, params, "cutouts", fetch, mode)
+        return self._cached_table(service, key, "cutouts", fetch, mode)
 
     def _result(self, query: CutoutQuery, mode: str | None) -> CutoutResult:
         mode = runtime.effective_mode(mode)
-        return CutoutStore(self._services()).fetch(query, mode)
+        return self.context().cutouts().fetch(query, mode)
 
     def _hdulists(self, query: CutoutQuery, mode: str | None) -> list[fits.HDUList]:
         """astroquery's get_cutouts return: one HDUList per file, ``filename`` set to its name."""
@@ -160,9 +115,7 @@ class CutoutClient(MastClient):
 
 
 def _extract(folder: str, name: str, data: bytes) -> str:
-    target = folder + name
-    write_atomic(Path(target), lambda out: _write(out, data))
-    return target
+    return write_file(folder + name, data)
 
 
 def lookup_params(coord: SkyCoord, radius: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -171,13 +124,3 @@ def lookup_params(coord: SkyCoord, radius: Any) -> tuple[dict[str, Any], dict[st
     wire = {"ra": coord.ra.deg, "dec": coord.dec.deg, "radius": angle.deg}
     key = {**position_key(float(coord.ra.deg), float(coord.dec.deg)), "radius": float(angle.deg)}
     return wire, key
-
-
-def post_lookup(url: str, params: Mapping[str, Any]) -> LookupSend:
-    """A lookup sender: form POST through the HTTP cache (``force_refresh`` when online)."""
-    data = dict(params)
-    return lambda transport, refresh: transport.post_form(url, data, force_refresh=refresh)
-
-
-def _write(out: BinaryIO, data: bytes) -> None:
-    out.write(data)

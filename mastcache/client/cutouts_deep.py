@@ -13,15 +13,11 @@ from astropy.table import Table
 
 from mastcache.client.cutouts_base import (
     CutoutClient,
-    form_sender,
-    get_sender,
-    json_sender,
     lookup_params,
-    post_lookup,
 )
 from mastcache.client.cutouts_request import image_params, parse_size
-from mastcache.client.cutouts_store import CutoutQuery
 from mastcache.errors import InvalidQueryError, NoResultsWarning
+from mastcache.products.cutouts import CutoutQuery
 
 __all__ = ["HapcutClass", "ZcutClass"]
 
@@ -43,8 +39,7 @@ class ZcutClass(CutoutClient):
         """The deep-field surveys available at a position (a list of names)."""
         coord = self._position(coordinates, None, None, mode)
         params, key = lookup_params(coord, radius)
-        send = post_lookup(f"{self._base_url()}/survey", params)
-        table = self._lookup("Zcut.Survey", key, send, _survey_table, mode)
+        table = self._lookup("Zcut.Survey", key, ("survey", params), _survey_table, mode)
         surveys = [str(name) for name in table["survey"]]
         if not surveys:
             warnings.warn(
@@ -85,14 +80,13 @@ class ZcutClass(CutoutClient):
         key = {**self._position_key(coord), **cutout_size.key(), "survey": survey or ""}
         key["format"] = cutout_format.lower()
         key["image"] = {name: str(value) for name, value in chosen.items()}
-        url = f"{self._base_url()}/astrocut"
         ra, dec, only = coord.ra.deg, coord.dec.deg, {"survey": survey} if survey else {}
         if download:  # astroquery's GET order: ra, dec, y, x, units, [survey], format, options
             wire = {"ra": ra, "dec": dec, "y": cutout_size.y, "x": cutout_size.x}
             wire.update({"units": cutout_size.units, **only, "format": cutout_format, **chosen})
-            return CutoutQuery("Zcut.Astrocut", key, get_sender(url, wire), "zcut")
+            return CutoutQuery("Zcut.Astrocut", key, self._request("astrocut", "get", wire))
         form = {**cutout_size.wire(), "ra": ra, "dec": dec, **only}
-        return CutoutQuery("Zcut.Astrocut", key, form_sender(url, form), "zcut")
+        return CutoutQuery("Zcut.Astrocut", key, self._request("astrocut", "form", form))
 
 
 class HapcutClass(CutoutClient):
@@ -120,14 +114,13 @@ class HapcutClass(CutoutClient):
         coord = self._position(coordinates, None, None, mode)
         cutout_size = parse_size(size, "hapcut")
         key = {**self._position_key(coord), **cutout_size.key()}
-        url = f"{self._base_url()}/astrocut"
         ra, dec = coord.ra.deg, coord.dec.deg
         if download:
             wire = {"ra": ra, "dec": dec, **cutout_size.wire()}
-            return CutoutQuery("Hapcut.Astrocut", key, get_sender(url, wire), "hapcut")
+            return CutoutQuery("Hapcut.Astrocut", key, self._request("astrocut", "get", wire))
         body: dict[str, Any] = {"x": float(cutout_size.x), "y": float(cutout_size.y)}
         body.update({"units": cutout_size.units, "ra": float(ra), "dec": float(dec)})
-        return CutoutQuery("Hapcut.Astrocut", key, json_sender(url, body), "hapcut")
+        return CutoutQuery("Hapcut.Astrocut", key, self._request("astrocut", "json", body))
 
 
 def _survey_table(document: Any) -> Table:

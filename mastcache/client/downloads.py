@@ -5,19 +5,17 @@ offline-capable. Each method also takes ``mode=`` and ``link=`` ("hard", "copy",
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import quote, urlencode
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from astropy.table import Row, Table, vstack
 
 from mastcache import runtime
+from mastcache.client.rules import file_target, unique_products, write_file
 from mastcache.errors import (
     InputWarning,
     InvalidQueryError,
@@ -25,21 +23,19 @@ from mastcache.errors import (
     NoResultsWarning,
     RemoteServiceError,
 )
+from mastcache.policy import Decision, decide_uncached, offline_miss
 from mastcache.products import cloud
-from mastcache.products.engine import DownloadEngine, ProductRequest
+from mastcache.products.engine import ProductRequest
 from mastcache.products.fetch import FileWanted
 from mastcache.products.manifests import product_checksum, product_size, record_manifest, row_dict
 from mastcache.products.outcome import manifest_table
-from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, layout_path, safe_filename
+from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, layout_path
 from mastcache.products.placement import check_link_kind
-from mastcache.store.files import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.client.core import _Services
+    from mastcache.client.context import ClientContext
 
 __all__ = ["DownloadsMixin"]
-
-log = logging.getLogger("mastcache")
 
 _CLOUD_OFF = (
     "Please enable anonymous cloud access by calling `enable_cloud_dataset` method. "
@@ -53,7 +49,7 @@ class DownloadsMixin:
 
     if TYPE_CHECKING:  # provided by ObservationsClass / MastClient
 
-        def _services(self) -> _Services: ...
+        def context(self) -> ClientContext: ...
         def get_product_list(
             self, observations: Any, *, verbose: bool = False, mode: str | None = None
         ) -> Table: ...
@@ -94,9 +90,9 @@ class DownloadsMixin:
         cloud copies hold the same bytes, which mastcache fetches from MAST.
         """
         mode = runtime.effective_mode(mode)
-        kind = check_link_kind(link)
+        check_link_kind(link)
         table = self._products_table(products, mode)
-        table = _unique(self.filter_products(table, mrp_only=mrp_only, **filters))
+        table = unique_products(self.filter_products(table, mrp_only=mrp_only, **filters))
         if not len(table):
             warnings.warn("No products to download.", NoResultsWarning, stacklevel=2)
             return None
@@ -105,11 +101,11 @@ class DownloadsMixin:
             if flat:
                 warnings.warn("flat=True has no effect on curl downloads.", InputWarning, 2)
             return self._curl_script(table, folder, mode)
-        services = self._services()
-        record_manifest(services.archive.store, table)
+        context = self.context()
+        record_manifest(context.store, table, context.scope)
         base_dir = folder if flat else os.path.join(folder, LAYOUT_ROOT)
-        requests = [_row_request(row, services, base_dir, flat, folder) for row in table]
-        engine = self._engine(mode, kind, verbose)
+        requests = [_row_request(row, context, base_dir, flat, folder) for row in table]
+        engine = context.engine(mode, link, verbose=verbose)
         return manifest_table(engine.run(requests, cache=cache))
 
     def download_file(
@@ -126,22 +122,22 @@ class DownloadsMixin:
     ) -> tuple[str, str | None, str | None]:
         """Download one file by its dataURI; returns astroquery's ``(status, msg, url)``."""
         mode = runtime.effective_mode(mode)
-        services = self._services()
-        base = base_url or services.gateway.transport.endpoints.download_file
+        context = self.context()
+        base = base_url or context.endpoints.download_file
         data_url = f"{base}?uri={uri}"
         try:
-            target = _file_target(uri, local_path)
+            target = file_target(uri, local_path)
         except UnsafePathError as exc:
             return "ERROR", str(exc), data_url
-        wanted = self._wanted_by_uri(uri, f"{base}?uri={quote(uri, safe=':/')}")
+        wanted = self._wanted_by_uri(uri, context.endpoints.download_url(uri, base))
         request = ProductRequest(wanted, target, data_url)
-        outcome = self._engine(mode, check_link_kind(link), verbose).run([request], cache=cache)[0]
+        outcome = context.engine(mode, link, verbose=verbose).run([request], cache=cache)[0]
         return outcome.status, outcome.message, outcome.url
 
     def _wanted_by_uri(self, uri: str, url: str) -> FileWanted:
         """The file to fetch, with MAST's size and checksum when a stored product list names
         ``uri`` (so a wrong body is refused even when HEAD and GET agree on it)."""
-        store = self._services().archive.store
+        store = self.context().store
         with store.unit_of_work(read_only=True) as uow:
             known = uow.products.for_uri(uri, self.scope)
         if known is None:
@@ -199,13 +195,6 @@ class DownloadsMixin:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _engine(self, mode: str, link: Any, verbose: bool) -> DownloadEngine:
-        services = self._services()
-        shown = services.settings.progress if verbose else False
-        return DownloadEngine(
-            services.archive.store, services.gateway.transport, mode=mode, link=link, progress=shown
-        )
-
     def _products_table(self, products: Any, mode: str) -> Table:
         """A product Table from a Table, a Row, or one or more obsids (astroquery's rules)."""
         if isinstance(products, Row):
@@ -227,24 +216,18 @@ class DownloadsMixin:
         status, message = "COMPLETE", None
         try:
             script = self._bundle_script([str(uri) for uri in products["dataURI"]], mode)
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            write_atomic(Path(path), lambda out: _write(out, script))
+            write_file(path, script)
         except MastCacheError as exc:
             status, message = "ERROR", f"Curl could not be downloaded: {exc}"
         return Table({"Local Path": [path], "Status": [status], "Message": [message]})
 
     def _bundle_script(self, uris: Sequence[str], mode: str) -> bytes:
-        if mode == "offline":
-            raise RemoteServiceError(
-                "offline mode: the curl script comes from MAST (Download/bundle.sh) and is not "
-                "cached; run again without offline mode"
+        if decide_uncached(mode) is Decision.MISS_ERROR:
+            raise offline_miss(
+                f"the curl script of {len(uris)} products (Download/bundle.sh)",
+                "made by MAST and never cached",
             )
-        transport = self._services().gateway.transport
-        body = urlencode([("uri", uri) for uri in uris])
-        headers = {"Content-type": "application/x-www-form-urlencoded"}
-        url = transport.endpoints.download_bundle
-        response = transport.request("POST", url, data=body, headers=headers, cached=False)
-        return response.content
+        return self.context().files.bundle_script(uris)
 
     def _require_cloud(self) -> None:
         if not self.cloud_dataset_enabled:
@@ -289,10 +272,10 @@ class DownloadsMixin:
     def _cloud_uri_list(
         self, uris: Sequence[str], include_bucket: bool, full_url: bool, verbose: bool
     ) -> list[str | None]:
-        transport = self._services().gateway.transport
+        files = self.context().files
         found: list[str | None] = []
         for chunk in cloud.chunks(uris):
-            answer = transport.json(transport.get(transport.endpoints.path_lookup, {"uri": chunk}))
+            answer = files.path_lookup(chunk)
             for uri in chunk:
                 path = cloud.bucket_path(uri, answer)
                 if path is None and verbose:
@@ -307,33 +290,13 @@ class DownloadsMixin:
         return found
 
 
-def _write(out: BinaryIO, data: bytes) -> None:
-    out.write(data)
-
-
-def _unique(products: Table) -> Table:
-    """astroquery's remove_duplicate_products: the first row of each dataURI, in order."""
-    if not len(products):
-        return products
-    _, first = np.unique(np.asarray(products["dataURI"]), return_index=True)
-    unique: Table = products[np.sort(first)]
-    if len(unique) < len(products):
-        log.info(
-            "%d of %d products were duplicates. Only returning %d unique product(s).",
-            len(products) - len(unique),
-            len(products),
-            len(unique),
-        )
-    return unique
-
-
 def _row_request(
-    row: Row, services: _Services, base_dir: str, flat: bool, root: str
+    row: Row, context: ClientContext, base_dir: str, flat: bool, root: str
 ) -> ProductRequest:
     """The request for one product row; an unsafe name makes a refused request."""
     values = row_dict(row)
     uri = str(values.get("dataURI") or "")
-    endpoints = services.gateway.transport.endpoints
+    endpoints = context.endpoints
     wanted = FileWanted(
         uri, endpoints.download_url(uri), product_size(values), product_checksum(values)
     )
@@ -349,17 +312,3 @@ def _row_request(
     except UnsafePathError as exc:
         return ProductRequest(wanted, "", data_url, refusal=str(exc))
     return ProductRequest(wanted, local, data_url, root=root)
-
-
-def _file_target(uri: str, local_path: str | os.PathLike[str] | None) -> str:
-    """astroquery's download_file destination: a file path, or a folder plus the URI's name."""
-    if "\x00" in uri:
-        raise UnsafePathError(f"refused the URI {uri!r}: it contains a NUL byte")
-    filename = safe_filename(os.path.basename(uri), "file name of the URI")
-    if not local_path:
-        return filename
-    path = Path(local_path)
-    if path.suffix:
-        return os.fspath(local_path)
-    path.mkdir(parents=True, exist_ok=True)
-    return os.fspath(path / filename)

@@ -2,7 +2,9 @@
 for them (astroquery 0.4.11, collections.py; MAST_PROTOCOL.md section 1.8).
 
 Spectra go through the product store and download engine (resumable, verified, offline from
-the store). With ``MASTCACHE_MAST_URL`` set, the HLA paths are asked of that server too.
+the store). The HLA host is in :class:`~mastcache.net.endpoints.Endpoints` (with
+``MASTCACHE_MAST_URL`` set, the HLA paths are asked of that server too); the curl script is
+fetched through :class:`~mastcache.gateways.files.FileGateway`.
 """
 
 from __future__ import annotations
@@ -10,37 +12,29 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from astropy.table import Row, Table
 
 from mastcache import runtime
+from mastcache.client.rules import write_file
 from mastcache.errors import MastCacheError
-from mastcache.net.endpoints import MAST_SERVER, Endpoints
-from mastcache.products.engine import DownloadEngine, ProductRequest
+from mastcache.net.endpoints import HLA_SERVER, Endpoints
+from mastcache.policy import Decision, decide_uncached, offline_miss
+from mastcache.products.engine import ProductRequest
 from mastcache.products.fetch import FileWanted
 from mastcache.products.outcome import manifest_table
 from mastcache.products.paths import UnsafePathError, safe_filename
-from mastcache.products.placement import check_link_kind
-from mastcache.store.files import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.client.core import _Services
+    from mastcache.client.context import ClientContext
 
 __all__ = ["HLA_SERVER", "HscSpectraMixin", "spectrum_url"]
 
-#: The Hubble Legacy Archive host astroquery fetches spectra from (fixed in astroquery).
-HLA_SERVER = "https://hla.stsci.edu"
-
 
 def spectrum_url(endpoints: Endpoints, spectrum: Mapping[str, Any] | Row) -> str:
-    """Where one HSC spectrum is: HLA ``getdata.cgi`` (types 0-1) or ``ecfproxy`` (2+)."""
-    host = HLA_SERVER if endpoints.server == MAST_SERVER else endpoints.server
-    dataset = spectrum["DatasetName"]
-    if spectrum["SpectrumType"] < 2:
-        return f"{host}/cgi-bin/getdata.cgi?config=ops&dataset={dataset}"
-    return f"{host}/cgi-bin/ecfproxy?file_id={dataset}.fits"
+    """Where one HSC spectrum is (:meth:`Endpoints.hsc_spectrum`)."""
+    return endpoints.hsc_spectrum(spectrum["DatasetName"], int(spectrum["SpectrumType"]))
 
 
 class HscSpectraMixin:
@@ -48,7 +42,7 @@ class HscSpectraMixin:
 
     if TYPE_CHECKING:  # provided by MastClient
 
-        def _services(self) -> _Services: ...
+        def context(self) -> ClientContext: ...
 
     def download_hsc_spectra(
         self,
@@ -70,17 +64,11 @@ class HscSpectraMixin:
         base_dir = folder.rstrip("/") + "/mastDownload/HSC"
         os.makedirs(base_dir, exist_ok=True)
         requests = [self._spectrum_request(row, base_dir) for row in rows]
-        services = self._services()
-        engine = DownloadEngine(
-            services.archive.store,
-            services.gateway.transport,
-            mode=mode,
-            link=check_link_kind(link),
-        )
+        engine = self.context().engine(mode, link)
         return manifest_table(engine.run(requests, cache=cache))
 
     def _spectrum_request(self, spectrum: Row, base_dir: str) -> ProductRequest:
-        url = spectrum_url(self._services().gateway.transport.endpoints, spectrum)
+        url = spectrum_url(self.context().endpoints, spectrum)
         wanted = FileWanted(_spectrum_identity(spectrum), url)
         try:
             name = safe_filename(f"{spectrum['DatasetName']}.fits", "spectrum file name")
@@ -110,12 +98,12 @@ class HscSpectraMixin:
         )
 
     def _bundle_answer(self, rows: list[Row], bundle: str, mode: str) -> dict[str, Any]:
-        if mode == "offline":
-            raise MastCacheError(
-                "offline mode: the curl script is made by MAST (Mast.Bundle.Request) and is "
-                "not cached; run again without offline mode"
+        if decide_uncached(mode) is Decision.MISS_ERROR:
+            raise offline_miss(
+                f"the curl script of {len(rows)} HSC spectra (Mast.Bundle.Request)",
+                "made by MAST and never cached",
             )
-        endpoints = self._services().gateway.transport.endpoints
+        endpoints = self.context().endpoints
         params = {
             "urlList": ",".join(spectrum_url(endpoints, row) for row in rows),
             "filename": bundle,
@@ -124,19 +112,12 @@ class HscSpectraMixin:
             "productTypeList": ["spectrum"] * len(rows),
             "extension": "curl",
         }
-        return self._services().gateway.portal_json("Mast.Bundle.Request", params)
+        return self.context().gateway.portal_json("Mast.Bundle.Request", params)
 
     def _save_script(self, url: str, local_path: str) -> None:
-        transport = self._services().gateway.transport
-        response = transport.request("GET", url, cached=False)
-        Path(local_path).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(Path(local_path), lambda out: _write(out, response.content))
+        write_file(local_path, self.context().files.script(url))
 
 
 def _spectrum_identity(spectrum: Row) -> str:
     """The store's name for a spectrum: stable whichever server it was fetched from."""
     return f"hla:{spectrum['DatasetName']}.fits#type{int(spectrum['SpectrumType'])}"
-
-
-def _write(out: BinaryIO, data: bytes) -> None:
-    out.write(data)

@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import numpy as np
 from astropy.table import Column, Row, Table, vstack
@@ -24,17 +23,16 @@ from mastcache.auth.account import ANONYMOUS
 from mastcache.auth.tokens import TOKEN_PAGE
 from mastcache.client.core import bypasses_http_cache
 from mastcache.client.products import column_filter_mask
+from mastcache.client.rules import file_target, unique_products
 from mastcache.errors import InvalidQueryError, NoResultsWarning
 from mastcache.products.engine import DownloadEngine, ProductRequest
 from mastcache.products.fetch import FileWanted
 from mastcache.products.manifests import product_size, row_dict
 from mastcache.products.outcome import DownloadOutcome, manifest_table
 from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, safe_component, safe_filename
-from mastcache.products.placement import check_link_kind
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.client.core import _Services
-    from mastcache.gateways.services import ServiceGateway
+    from mastcache.client.context import ClientContext
 
 __all__ = ["MissionProductsMixin"]
 
@@ -53,8 +51,7 @@ class MissionProductsMixin:
     if TYPE_CHECKING:  # provided by MastMissionsClass / MastClient
         mission: str
 
-        def _services(self) -> _Services: ...
-        def _service_gateway(self) -> ServiceGateway: ...
+        def context(self) -> ClientContext: ...
         def get_dataset_kwd(self) -> str | None: ...
         def _cached_table(self, *args: Any, **kwargs: Any) -> Table: ...
         @property
@@ -70,7 +67,7 @@ class MissionProductsMixin:
 
         def fetch() -> Table:
             refresh = bypasses_http_cache(mode)
-            gateway = self._service_gateway()
+            gateway = self.context().services
             products = []
             for start in range(0, len(ids), _BATCH):
                 body = {"dataset_ids": ids[start : start + _BATCH]}
@@ -88,7 +85,7 @@ class MissionProductsMixin:
                 f"cannot list products: the mission {self.mission!r} has no known dataset id "
                 "column; pass dataset ids as strings instead of a Table or Row"
             )
-        unique = _unique_by(products, "filename")
+        unique = unique_products(products, "filename")
         if len(unique) < len(products):
             log.info("To return all products, use `MastMissions.get_product_list`")
         return unique
@@ -122,7 +119,7 @@ class MissionProductsMixin:
     ) -> tuple[str, str | None, str | None]:
         """Download one product by its URI; returns astroquery's ``(status, msg, url)``."""
         try:
-            target = _file_target(uri, local_path)
+            target = file_target(uri, local_path, style="missions")
         except UnsafePathError as exc:
             return "ERROR", str(exc), self._product_url(uri, escaped=False)
         request = self._request(uri, target, None, None)
@@ -146,7 +143,9 @@ class MissionProductsMixin:
         ``<download_dir>/mastDownload/<mission>/<dataset>/`` (or flat); returns the manifest
         (Local Path, Status, Message, URL)."""
         table = self._products_table(products, mode)
-        table = _unique_by(self.filter_products(table, extension=extension, **filters), "filename")
+        table = unique_products(
+            self.filter_products(table, extension=extension, **filters), "filename"
+        )
         if not len(table):
             warnings.warn("No products to download.", NoResultsWarning, stacklevel=2)
             return None
@@ -198,13 +197,8 @@ class MissionProductsMixin:
 
     def _product_url(self, uri: str, *, escaped: bool) -> str:
         """Where a product is fetched (quoted) or reported (as given), per mission."""
-        endpoints = self._services().gateway.transport.endpoints
-        if self.mission in _RETRIEVE_MISSIONS:
-            base = f"{endpoints.search_api(self.mission)}/retrieve_product"
-            keyword = "product_name"
-        else:
-            base, keyword = endpoints.download_file, "uri"
-        return f"{base}?{keyword}={quote(uri, safe='') if escaped else uri}"
+        mission = self.mission if self.mission in _RETRIEVE_MISSIONS else None
+        return self.context().endpoints.mission_product_url(mission, uri, escaped=escaped)
 
     def _request(
         self, uri: str, local_path: str, size: int | None, root: str | None
@@ -243,15 +237,7 @@ class MissionProductsMixin:
         return outcomes
 
     def _engine(self, mode: str | None, link: str, verbose: bool) -> DownloadEngine:
-        services = self._services()
-        shown = services.settings.progress if verbose else False
-        return DownloadEngine(
-            services.archive.store,
-            services.gateway.transport,
-            mode=runtime.effective_mode(mode),
-            link=check_link_kind(link),
-            progress=shown,
-        )
+        return self.context().engine(runtime.effective_mode(mode), link, verbose=verbose)
 
 
 def _unauthorized_message(url: str | None, authenticated: bool) -> str:
@@ -275,34 +261,7 @@ def _column_values(datasets: Table | Row, keyword: str) -> list[Any]:
     return values
 
 
-def _unique_by(products: Table, column: str) -> Table:
-    """astroquery's remove_duplicate_products: the first row of each value, in order."""
-    if not len(products):
-        return products
-    _, first = np.unique(np.asarray(products[column]), return_index=True)
-    unique: Table = products[np.sort(first)]
-    removed = len(products) - len(unique)
-    if removed:
-        log.info(
-            "%d of %d products were duplicates. Only returning %d unique product(s).",
-            removed,
-            len(products),
-            len(unique),
-        )
-    return unique
-
-
 def _ends_with(name: Any, endings: Sequence[str]) -> bool:
     if isinstance(name, np.ma.core.MaskedConstant):
         return False
     return any(str(name).endswith(ending) for ending in endings)
-
-
-def _file_target(uri: str, local_path: str | os.PathLike[str] | None) -> str:
-    """astroquery's destination: the given file, or a folder plus the URI's file name."""
-    filename = safe_filename(Path(uri).name, "file name of the URI")
-    path = Path(local_path or filename)
-    if not path.suffix:
-        path = path / filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return os.fspath(path)

@@ -22,14 +22,13 @@ from mastcache import runtime
 from mastcache.client.coordinates import parse_coordinates, parse_radius
 from mastcache.client.core import MastClient, bypasses_http_cache
 from mastcache.client.mission_products import MissionProductsMixin
+from mastcache.client.rules import LOCATION
 from mastcache.errors import (
-    InputWarning,
     InvalidQueryError,
     MaxResultsWarning,
     NoResultsWarning,
     ProtocolError,
 )
-from mastcache.gateways.services import ServiceGateway
 from mastcache.mast.tables import search_table
 
 __all__ = ["DATASET_KEYWORDS", "MastMissionsClass", "column_table"]
@@ -206,7 +205,7 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
 
         def fetch() -> Table:
             refresh = bypasses_http_cache(mode)
-            rows = self._service_gateway().mission_columns(mission, force_refresh=refresh)
+            rows = self.context().services.mission_columns(mission, force_refresh=refresh)
             return column_table(rows, "qual_type", f"mission {mission}")
 
         table = self._cached_table(_COLUMN_LIST, {"mission": mission}, "raw", fetch, mode)
@@ -222,16 +221,13 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _service_gateway(self) -> ServiceGateway:
-        return ServiceGateway(self._services().gateway.transport)
-
     def _search(self, body: dict[str, Any], mode: str | None) -> Table:
         """One Search API query through the archive, with astroquery's warnings."""
         mode = runtime.effective_mode(mode)
         mission = self.mission
 
         def fetch() -> Table:
-            gateway = self._service_gateway()
+            gateway = self.context().services
             answer = gateway.mission_search(mission, body, force_refresh=bypasses_http_cache(mode))
             return search_table(answer, "results")
 
@@ -265,16 +261,8 @@ class MastMissionsClass(MissionProductsMixin, MastClient):
     def _input_location(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
-        if objectname and coordinates:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if objectname:
+        if LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(objectname, resolver, mode)
-        if resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=4,
-            )
         return parse_coordinates(coordinates, lambda n: self._resolve_position(n, None, mode))
 
 

@@ -7,7 +7,6 @@ query method also takes ``mode=`` (cache-first, online, refresh, offline) for th
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +24,8 @@ from mastcache.client.coordinates import (
 )
 from mastcache.client.core import MastClient
 from mastcache.client.downloads import DownloadsMixin
-from mastcache.errors import InputWarning, InvalidQueryError, ProtocolError, RemoteServiceError
+from mastcache.client.rules import OBSERVATIONS_LOCATION
+from mastcache.errors import InvalidQueryError, ProtocolError, RemoteServiceError
 
 __all__ = ["ObservationsClass"]
 
@@ -216,7 +216,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
         ids = product_rules.observation_ids(observations)
         params = {"obsid": ",".join(ids)}
         table = self._portal_table(self._caom_products, params, kind="products", mode=mode)
-        services = self._services()
+        services = self.context()
         record_manifest(services.archive.store, table, services.scope)
         return table
 
@@ -282,16 +282,8 @@ class ObservationsClass(DownloadsMixin, MastClient):
     def _input_location(
         self, coordinates: Any, objectname: Any, resolver: str | None, mode: str | None
     ) -> SkyCoord:
-        if coordinates is not None and objectname is not None:
-            raise InvalidQueryError("Only one of objectname and coordinates may be specified.")
-        if objectname is not None:
+        if OBSERVATIONS_LOCATION.by_name(coordinates, objectname, resolver, stacklevel=4):
             return self._resolve_position(_object_name(objectname), resolver, mode)
-        if resolver:
-            warnings.warn(
-                "Resolver is only used when resolving object names and will be ignored.",
-                InputWarning,
-                stacklevel=4,
-            )
         return self._coordinates(coordinates, mode)
 
     def _count(
@@ -321,7 +313,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
 
     def _missions_table(self, mode: str | None) -> Table:
         def fetch() -> Table:
-            services = self._services()
+            services = self.context()
             response = services.gateway.portal_json(
                 self._caom_all,
                 {},

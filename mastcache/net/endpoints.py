@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-__all__ = ["MAST_SERVER", "Endpoints"]
+__all__ = ["HLA_SERVER", "MAST_SERVER", "Endpoints"]
 
 MAST_SERVER = "https://mast.stsci.edu"
 _CATALOGS_SERVER = "https://catalogs.mast.stsci.edu"
 _RESOLVER_URL = "http://mastresolver.stsci.edu/Santa-war/query"
+#: The Hubble Legacy Archive host astroquery fetches HSC spectra from (fixed in astroquery).
+HLA_SERVER = "https://hla.stsci.edu"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Endpoints:
     server: str = MAST_SERVER
     catalogs_server: str = _CATALOGS_SERVER
     resolver: str = _RESOLVER_URL
+    #: The HLA (HSC spectra); with ``mast_url`` set, that server answers its paths too.
+    hla_server: str = HLA_SERVER
 
     @classmethod
     def for_base_url(cls, base_url: str | None) -> Endpoints:
@@ -30,7 +34,9 @@ class Endpoints:
         if base_url is None:
             return cls()
         base = base_url.rstrip("/")
-        return cls(server=base, catalogs_server=base, resolver=f"{base}/Santa-war/query")
+        return cls(
+            server=base, catalogs_server=base, resolver=f"{base}/Santa-war/query", hla_server=base
+        )
 
     @property
     def portal_invoke(self) -> str:
@@ -56,9 +62,20 @@ class Endpoints:
     def whoami(self) -> str:
         return f"{self.server}/whoami"
 
-    def download_url(self, uri: str) -> str:
-        """The GET URL of one ``mast:`` product URI, quoted as astroquery quotes it."""
-        return f"{self.download_file}?uri={quote(uri, safe=':/')}"
+    def download_url(self, uri: str, base: str | None = None) -> str:
+        """The GET URL of one ``mast:`` product URI, quoted as astroquery quotes it
+        (``base``: the caller's own ``Download/file`` URL, astroquery's ``base_url``)."""
+        return f"{base or self.download_file}?uri={quote(uri, safe=':/')}"
+
+    def mission_product_url(self, mission: str | None, name: str, *, escaped: bool) -> str:
+        """A Search API mission file: ``retrieve_product?product_name=`` of ``mission``, or
+        ``Download/file?uri=`` when ``mission`` is None; quoted for a request (``escaped``),
+        as given for astroquery's printed URL."""
+        if mission is None:
+            base, keyword = self.download_file, "uri"
+        else:
+            base, keyword = f"{self.search_api(mission)}/retrieve_product", "product_name"
+        return f"{base}?{keyword}={quote(name, safe='') if escaped else name}"
 
     def panstarrs(self, release: str, table: str) -> str:
         return f"{self.catalogs_server}/api/v0.1/panstarrs/{release}/{table}.json"
@@ -76,3 +93,13 @@ class Endpoints:
     def cutout_service(self, name: str) -> str:
         """Base of ``tesscut``, ``zcut`` or ``hapcut``."""
         return f"{self.server}/{name}/api/v0.1"
+
+    def cutout_url(self, name: str, path: str) -> str:
+        """One cutout service route: ``astrocut``, ``sector``, ``moving_target/astrocut``..."""
+        return f"{self.cutout_service(name)}/{path}"
+
+    def hsc_spectrum(self, dataset: object, spectrum_type: int) -> str:
+        """Where one HSC spectrum is: HLA ``getdata.cgi`` (types 0-1) or ``ecfproxy`` (2+)."""
+        if spectrum_type < 2:
+            return f"{self.hla_server}/cgi-bin/getdata.cgi?config=ops&dataset={dataset}"
+        return f"{self.hla_server}/cgi-bin/ecfproxy?file_id={dataset}.fits"

@@ -1,7 +1,7 @@
 """Cloud URIs of MAST products (MAST_PROTOCOL.md section 2): MAST's ``path_lookup`` answer
 rewritten as astroquery 0.4.11 rewrites it, then put in the public bucket ``stpubdata``.
 
-Pure functions; the lookup itself goes through the transport in ``client/downloads.py``.
+Pure functions; the lookup itself is :meth:`mastcache.gateways.files.FileGateway.path_lookup`.
 """
 
 from __future__ import annotations

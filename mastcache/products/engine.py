@@ -4,9 +4,12 @@ there, fetched (resumable, verified) when it is not, then placed in the user's f
 For each :class:`ProductRequest`, in a bounded thread pool (``settings.max_parallel``):
 
 1. a row refused for an unsafe name is reported ERROR, and nothing is written;
-2. a ``complete`` file already in the store is used with no network at all;
-3. otherwise, offline mode reports ERROR naming offline mode; any other mode fetches it
-   (:class:`~mastcache.products.fetch.FileFetcher`);
+2. :func:`mastcache.policy.decide_file` says what to do with the stored copy, if any (its
+   table: cache-first serves it, online serves it only when MAST's size and checksum
+   confirm it, refresh and ``cache=False`` fetch again, offline serves it or reports the
+   miss); a stored copy is used with no network at all;
+3. a fetch goes through :class:`~mastcache.products.fetch.FileFetcher` (resumable,
+   verified, then the one blob writer of :mod:`mastcache.store.blobs`);
 4. the stored file is linked (or copied) to the row's local path, atomically.
 
 Every failure becomes that row's ERROR with a message; no row is ever silently skipped.
@@ -21,13 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mastcache.errors import MastCacheError
-from mastcache.net.transport import Transport
-from mastcache.products.fetch import FileFetcher, FileWanted
+from mastcache.gateways.files import FileGateway
+from mastcache.policy import FileDecision, decide_file, offline_miss
+from mastcache.products.fetch import FileFetcher, FileWanted, mast_confirms
 from mastcache.products.outcome import DownloadOutcome
 from mastcache.products.paths import check_inside
 from mastcache.products.placement import LinkKind, place_file
 from mastcache.products.progress import DownloadProgress
 from mastcache.store import Store
+from mastcache.store.blobs import local_blob
 from mastcache.store.records import FileRecord
 
 __all__ = ["DownloadEngine", "ProductRequest"]
@@ -48,12 +53,12 @@ class ProductRequest:
 
 
 class DownloadEngine:
-    """Delivers products through one store and one transport, in ``mode``."""
+    """Delivers products through one store and one file gateway, in ``mode``."""
 
     def __init__(
         self,
         store: Store,
-        transport: Transport,
+        gateway: FileGateway,
         *,
         mode: str,
         link: LinkKind = "hard",
@@ -61,7 +66,7 @@ class DownloadEngine:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
-        self.transport = transport
+        self.gateway = gateway
         self.mode = mode
         self.link = link
         self._progress = progress
@@ -74,9 +79,9 @@ class DownloadEngine:
         total = sum(r.wanted.size or 0 for r in requests if r.refusal is None)
         with DownloadProgress(total, len(requests), shown=self._progress) as progress:
             fetcher = FileFetcher(
-                self.store, self.transport, on_bytes=progress.add_bytes, sleep=self._sleep
+                self.store, self.gateway, on_bytes=progress.add_bytes, sleep=self._sleep
             )
-            workers = max(1, min(self.transport.settings.max_parallel, len(requests)))
+            workers = max(1, min(self.gateway.settings.max_parallel, len(requests)))
             with ThreadPoolExecutor(workers, thread_name_prefix="mastcache-download") as pool:
                 return list(
                     pool.map(lambda r: self._deliver(r, fetcher, progress, cache), requests)
@@ -102,14 +107,30 @@ class DownloadEngine:
         self, request: ProductRequest, fetcher: FileFetcher, progress: DownloadProgress, cache: bool
     ) -> tuple[FileRecord | None, str | None]:
         """The stored record (source ``cache``), a fetched one (``network``), or None offline."""
-        reuse = cache and self.mode != "refresh"
-        stored = fetcher.usable_record(request.wanted.uri) if reuse else None
-        if stored is not None:
+        stored = fetcher.usable_record(request.wanted.uri) if cache else None
+        decision = decide_file(
+            self.mode,
+            stored=stored is not None,
+            confirmed=stored is not None and self._confirmed(request.wanted, stored),
+            reuse=cache,
+        )
+        if decision is FileDecision.SERVE_STORED and stored is not None:
             progress.add_bytes(request.wanted.size or 0)
             return stored, "cache"
-        if self.mode == "offline":
+        if decision is FileDecision.MISS_ERROR:
             return None, None
-        return fetcher.fetch(request.wanted, trust_recorded=reuse), "network"
+        replace = decision is FileDecision.REFETCH
+        # A copy stored meanwhile by another thread serves a fetch decided for a missing
+        # file; a copy that was there and still made the policy fetch does not.
+        fetched = fetcher.fetch(request.wanted, replace=replace, reuse_stored=stored is None)
+        return fetched, "network"
+
+    def _confirmed(self, wanted: FileWanted, stored: FileRecord) -> bool:
+        """Only ``online`` asks whether MAST vouches for the stored bytes (it may hash them)."""
+        if self.mode != "online":
+            return False
+        path = local_blob(self.store, stored)
+        return path is not None and mast_confirms(wanted, stored, path)
 
     def _place(self, record: FileRecord, request: ProductRequest) -> None:
         dest = Path(request.local_path)
@@ -120,7 +141,4 @@ class DownloadEngine:
 
 
 def _offline(request: ProductRequest) -> str:
-    return (
-        f"offline mode: {request.wanted.uri} is not in the cache, so it was not downloaded; "
-        "run again without offline mode (MASTCACHE_MODE / --mode / mode=) to fetch it"
-    )
+    return str(offline_miss(request.wanted.uri, "not in the cache, so it was not downloaded"))

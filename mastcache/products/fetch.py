@@ -36,11 +36,12 @@ from mastcache.errors import (
     StorageFullError,
     TransportError,
 )
-from mastcache.net.transport import Stream, Transport
-from mastcache.products.paths import blob_relpath, partial_path
+from mastcache.gateways.files import FileGateway
+from mastcache.net.transport import Stream
+from mastcache.products.paths import partial_path
 from mastcache.store import Store
-from mastcache.store.blobs import local_blob, publish_blob
-from mastcache.store.files import CHUNK_SIZE, fsync_directory
+from mastcache.store.blobs import commit_blob, local_blob
+from mastcache.store.files import CHUNK_SIZE
 from mastcache.store.records import FileRecord, utcnow
 
 __all__ = ["FileFetcher", "FileWanted", "SizeMismatchError"]
@@ -83,54 +84,60 @@ class _Digests:
 
 
 class FileFetcher:
-    """Downloads files into one store over one transport (thread-safe; one lock per URI)."""
+    """Downloads files into one store through one file gateway (thread-safe; a lock per URI)."""
 
     def __init__(
         self,
         store: Store,
-        transport: Transport,
+        gateway: FileGateway,
         *,
         on_bytes: Callable[[int], None] = lambda n: None,
         sleep: Callable[[float], None] = time.sleep,
         backoff: float = 0.5,
     ) -> None:
         self.store = store
-        self.transport = transport
+        self.gateway = gateway
         self._on_bytes = on_bytes
         self._sleep = sleep
         self._backoff = backoff
 
-    def fetch(self, wanted: FileWanted, *, trust_recorded: bool = True) -> FileRecord:
+    def fetch(
+        self, wanted: FileWanted, *, replace: bool = False, reuse_stored: bool = True
+    ) -> FileRecord:
         """The ``complete`` record of ``wanted`` after fetching and verifying it.
 
-        ``trust_recorded=False`` (refresh) accepts new content for a URI fetched before.
+        Without ``replace`` (policy FETCH) new bytes must match the sha256 recorded for the
+        URI when MAST gives no checksum, and with ``reuse_stored`` a copy another thread
+        stored meanwhile is used; ``replace`` (policy REFETCH) always fetches and accepts
+        MAST's current content.
         """
         _check_checksum(wanted)
         partial = partial_path(self.store.products_dir, wanted.uri)
         partial.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(partial) + ".lock"):
-            done = self.usable_record(wanted.uri)
-            if done is not None and trust_recorded:
+            reuse = reuse_stored and not replace
+            done = self.usable_record(wanted.uri) if reuse else None
+            if done is not None:
                 return done
-            previous = self.store.get_file(wanted.uri)
-            recorded = previous.sha256 if previous and trust_recorded else None
+            previous = None if replace else self.store.get_file(wanted.uri)
+            recorded = previous.sha256 if previous else None
             return self._fetch_locked(wanted, partial, recorded or None)
 
     def usable_record(self, uri: str) -> FileRecord | None:
         """The ``complete`` record of ``uri`` whose file is in place with its size, if this
-        transport's identity scope may be served it (its own scope, or an anonymous file)."""
+        gateway's identity scope may be served it (its own scope, or an anonymous file)."""
         record = self.store.get_file(uri)
         if record is None or record.status != "complete" or not record.local_path:
             return None
-        if record.scope not in ("anonymous", self.transport.scope):
+        if record.scope not in ("anonymous", self.gateway.scope):
             return None
         return record if local_blob(self.store, record) is not None else None
 
     # -- one file -----------------------------------------------------------------------
 
     def _fetch_locked(self, wanted: FileWanted, partial: Path, recorded: str | None) -> FileRecord:
-        size = wanted.size or self._head_size(wanted.url)
-        attempts = self.transport.settings.max_retries + 1
+        size = wanted.size or self.gateway.head_size(wanted.url)
+        attempts = self.gateway.settings.max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
                 digests = self._download(wanted, partial, size)
@@ -141,14 +148,8 @@ class FileFetcher:
                     raise _failed(wanted, attempt, exc) from exc
                 self._sleep(self._delay(attempt))
                 if isinstance(exc, SizeMismatchError) and not wanted.size:
-                    size = self._head_size(wanted.url)  # the HEAD may have been the one wrong
+                    size = self.gateway.head_size(wanted.url)  # the HEAD may have been wrong
         return self._commit(wanted, partial, size, digests, recorded)
-
-    def _head_size(self, url: str) -> int | None:
-        response = self.transport.head(url)
-        length = response.headers.get("Content-Length", "")
-        response.close()
-        return int(length) if length.isdigit() else None
 
     def _download(self, wanted: FileWanted, partial: Path, size: int | None) -> _Digests:
         """Bring ``partial`` to the whole body; returns its digests."""
@@ -157,7 +158,7 @@ class FileFetcher:
         if size and have == size:  # a size of 0 never skips the GET: no partial file exists
             _hash_prefix(partial, have, digests)
             return digests
-        with self.transport.stream_get(wanted.url, offset=have) as stream:
+        with self.gateway.stream(wanted.url, offset=have) as stream:
             _check_total(wanted, stream.total_size, size)
             with _disk_full_as_error(partial, wanted.uri):
                 written = self._write_body(stream, partial, digests)
@@ -197,7 +198,7 @@ class FileFetcher:
             relative = partial.relative_to(self.store.root).as_posix()
             self.store.put_file(
                 FileRecord(
-                    wanted.uri, "", have, relative, "partial", utcnow(), scope=self.transport.scope
+                    wanted.uri, "", have, relative, "partial", utcnow(), scope=self.gateway.scope
                 )
             )
 
@@ -221,17 +222,9 @@ class FileFetcher:
         if problem is not None:
             partial.unlink(missing_ok=True)
             raise DownloadError(f"{wanted.uri}: {problem}; the file was discarded, not stored")
-        relative = blob_relpath(sha256)
-        blob = self.store.root / relative
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(partial, 0o444)
-        os.replace(partial, blob)
-        fsync_directory(blob.parent)
-        publish_blob(self.store, blob, relative, sha256, nbytes)  # team mode: before the row
-        record = FileRecord(
-            wanted.uri, sha256, nbytes, relative, "complete", utcnow(), scope=self.transport.scope
+        return commit_blob(
+            self.store, partial, wanted.uri, sha256, nbytes, scope=self.gateway.scope
         )
-        return self.store.put_file(record)
 
 
 @contextmanager
@@ -331,3 +324,22 @@ def _failed(wanted: FileWanted, attempts: int, exc: Exception) -> DownloadError:
         return exc
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     return DownloadError(f"{wanted.uri}: download failed{tries}: {exc}")
+
+
+def mast_confirms(wanted: FileWanted, record: FileRecord, path: Path) -> bool:
+    """Whether MAST's size and checksum for ``wanted`` vouch for the stored copy at ``path``
+    (policy's "confirmed"): both must be given and match; md5/sha1 are computed from the
+    local copy, a sha256 is compared with the catalog's."""
+    if wanted.size is None or wanted.checksum is None or wanted.size != record.size:
+        return False
+    algorithm, _, value = wanted.checksum.partition(":")
+    algorithm, value = algorithm.lower(), value.strip().lower()
+    if algorithm == "sha256":
+        return value == record.sha256
+    if algorithm not in _HASHES:
+        return False
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest() == value

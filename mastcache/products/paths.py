@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from mastcache.errors import DownloadError
+from mastcache.store.blobs import blob_relpath
 
 __all__ = [
     "LAYOUT_ROOT",
@@ -88,13 +89,6 @@ def check_inside(path: Path, root: Path) -> None:
         raise _refuse(
             "file", str(path), f"its folder resolves to {real_parent}, outside {real_root}"
         )
-
-
-def blob_relpath(sha256: str) -> str:
-    """A verified file's path in the store, relative to the cache dir (POSIX separators)."""
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-    return str(PurePosixPath("products", sha256[:2], sha256))
 
 
 def partial_path(products_dir: Path, uri: str) -> Path:

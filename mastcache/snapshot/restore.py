@@ -41,7 +41,7 @@ from mastcache.store import (
     SnapshotRecord,
     Store,
 )
-from mastcache.store.blobs import publish_blob, remove_blob
+from mastcache.store.blobs import blob_relpath, publish_blob, remove_blob
 from mastcache.store.files import TEMP_PREFIX, sha256_file, write_atomic_named
 from mastcache.store.objectstore import table_folder
 from mastcache.store.unit_of_work import UnitOfWork
@@ -283,9 +283,9 @@ def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _P
         existing = store.get_file(entry.uri)
         if existing is not None and _holds(store, existing, entry):
             continue
-        directory = store.products_dir / entry.sha256[:2]
-        path = _stage(reader, manifest, entry.member, directory, lambda sha: sha, plan)
-        local = path.relative_to(store.root).as_posix()
+        local = blob_relpath(entry.sha256)  # the store's content address, as every writer's
+        blob = store.root / local
+        path = _stage(reader, manifest, entry.member, blob.parent, _named(blob.name), plan)
         if store.shares_files and not store.objects.exists(local):
             publish_blob(store, path, local, entry.sha256, entry.size)
             plan.published.append(local)
@@ -293,6 +293,11 @@ def _plan_files(store: Store, reader: BundleReader, manifest: Manifest, plan: _P
         plan.files.append(
             FileRecord(entry.uri, entry.sha256, entry.size, local, "complete", scope=scope)
         )
+
+
+def _named(name: str) -> Callable[[str], str]:
+    """A staged member's final name, whatever its digest (a wrong digest is refused)."""
+    return lambda _sha: name
 
 
 def _file_scopes(reader: BundleReader, manifest: Manifest) -> dict[str, str]:

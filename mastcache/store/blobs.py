@@ -6,19 +6,95 @@ mode (DESIGN.md section 10) it is an object in the team store, and each machine 
 copy at the same relative path under its own cache directory, which is what gets linked or
 copied to the user's folder. Publication follows the rule of results: upload, read back and
 verify (size and sha256), and only then commit the FileRecord.
+
+This module is the one blob writer: every file-shaped result (product downloads, cutout
+zips, HSC spectra, snapshot restores) lands through :func:`commit_blob` (a verified local
+file) or :func:`write_blob` (bytes in memory). Both rename into ``products/<sha[:2]>/<sha>``
+read-only and fsync, publish to the team store (team mode), and only then record the
+``files`` row with its identity scope. :func:`place_blob` does the first two steps for a
+caller that commits its rows in its own transaction (snapshot restore).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
-from mastcache.store.files import TEMP_PREFIX, fsync_directory, sha256_file
-from mastcache.store.records import FileRecord
+from mastcache.errors import StoreError
+from mastcache.store.files import (
+    TEMP_PREFIX,
+    bytes_writer,
+    fsync_directory,
+    sha256_file,
+    write_atomic_named,
+)
+from mastcache.store.records import FileRecord, utcnow
 from mastcache.store.store import Store
 
-__all__ = ["blob_problem", "local_blob", "publish_blob", "remove_blob"]
+__all__ = [
+    "blob_problem",
+    "blob_relpath",
+    "commit_blob",
+    "local_blob",
+    "place_blob",
+    "publish_blob",
+    "remove_blob",
+    "stage_blob",
+    "write_blob",
+]
+
+
+def blob_relpath(sha256: str) -> str:
+    """A verified file's path in the store, relative to the cache dir (POSIX separators)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return str(PurePosixPath("products", sha256[:2], sha256))
+
+
+def commit_blob(
+    store: Store, source: Path, uri: str, sha256: str, nbytes: int, *, scope: str
+) -> FileRecord:
+    """Store the verified local file ``source`` (its sha256 and size already checked) as the
+    file of ``uri``: rename into place, publish (team mode), then record it under ``scope``."""
+    relative = place_blob(store, source, sha256, nbytes)
+    record = FileRecord(uri, sha256, nbytes, relative, "complete", utcnow(), scope=scope)
+    return store.put_file(record)
+
+
+def write_blob(store: Store, uri: str, body: bytes, *, scope: str) -> FileRecord:
+    """Store ``body`` (a small file-shaped answer, e.g. a cutout zip) as the file of ``uri``."""
+    staged, sha256, nbytes = stage_blob(store, bytes_writer(body))
+    return commit_blob(store, staged, uri, sha256, nbytes, scope=scope)
+
+
+def stage_blob(store: Store, write: Callable[[BinaryIO], None]) -> tuple[Path, str, int]:
+    """Write a temp file in the products folder through ``write``; ``(path, sha256, size)``.
+
+    The temp name is swept as an orphan if the process dies before :func:`place_blob`.
+    """
+    name = f"{TEMP_PREFIX}blob-{uuid.uuid4().hex}"
+    return write_atomic_named(store.products_dir, lambda _sha: name, write)
+
+
+def place_blob(store: Store, source: Path, sha256: str, nbytes: int) -> str:
+    """Move ``source`` to its content address (read-only, fsynced) and, in team mode, publish
+    it; returns the relative path. The verified bytes replace whatever was there (which
+    repairs a damaged copy of the same address)."""
+    relative = blob_relpath(sha256)
+    blob = store.root / relative
+    if source != blob:
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(source, 0o444)
+        os.replace(source, blob)
+        fsync_directory(blob.parent)
+    if not _has_size(blob, nbytes):
+        raise StoreError(f"{blob} does not hold the {nbytes} bytes just stored; check the disk")
+    publish_blob(store, blob, relative, sha256, nbytes)  # team mode: before the row
+    return relative
 
 
 def publish_blob(store: Store, local: Path, relative: str, sha256: str, nbytes: int) -> None:

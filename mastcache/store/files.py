@@ -70,6 +70,15 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> tuple[str, in
     return sha256, nbytes
 
 
+def bytes_writer(data: bytes) -> Callable[[BinaryIO], None]:
+    """A ``write`` callable for :func:`write_atomic` that writes ``data``."""
+
+    def write(out: BinaryIO) -> None:
+        out.write(data)
+
+    return write
+
+
 def write_atomic_named(
     directory: Path, name_for: Callable[[str], str], write: Callable[[BinaryIO], None]
 ) -> tuple[Path, str, int]:

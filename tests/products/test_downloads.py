@@ -262,3 +262,57 @@ def test_one_progress_bar_counts_bytes_and_files_only_when_shown(
     with DownloadProgress(10, 1, shown=None) as hidden:  # stderr is not a terminal here
         hidden.add_bytes(10)
     assert capsys.readouterr().err == ""
+
+
+def _with_md5(products: Table, *, wrong: bool = False) -> Table:
+    """The product table with MAST-style ``md5`` checksums of the bytes the emulator serves."""
+    import hashlib
+
+    table = products.copy()
+    digests = [hashlib.md5(product_bytes(str(uri))).hexdigest() for uri in table["dataURI"]]
+    table["md5"] = ["0" * 32 if wrong else digest for digest in digests]
+    table["size"] = [len(product_bytes(str(uri))) for uri in table["dataURI"]]
+    return table
+
+
+def test_online_reuses_stored_files_only_when_masts_checksum_confirms_them(
+    observations: ObservationsClass,
+    hst_products: Callable[[int], Table],
+    live: EmulatorServer,
+    tmp_path: Path,
+) -> None:
+    """policy.decide_file: online re-asks what the file is and reuses verified bytes."""
+    products = hst_products(3)
+    observations.download_products(products, download_dir=tmp_path / "first")
+    live.requests.clear()
+    confirmed = observations.download_products(
+        _with_md5(products), download_dir=tmp_path / "confirmed", mode="online"
+    )
+    assert confirmed is not None and set(confirmed["Status"]) == {"COMPLETE"}
+    assert live.requests.matching(FILE) == []  # MAST vouches for the stored bytes
+    unproven = observations.download_products(
+        products, download_dir=tmp_path / "unproven", mode="online"
+    )
+    assert unproven is not None and set(unproven["Status"]) == {"COMPLETE"}
+    assert len(live.requests.matching(FILE, "GET")) == 3  # no checksum: no proof, fetched
+
+
+def test_online_with_a_checksum_the_stored_file_lacks_fetches_and_refuses_the_body(
+    observations: ObservationsClass,
+    hst_products: Callable[[int], Table],
+    live: EmulatorServer,
+    tmp_path: Path,
+) -> None:
+    products = hst_products(2)
+    observations.download_products(products, download_dir=tmp_path / "first")
+    live.requests.clear()
+    manifest = observations.download_products(
+        _with_md5(products, wrong=True), download_dir=tmp_path / "again", mode="online"
+    )
+    assert manifest is not None and set(manifest["Status"]) == {"ERROR"}
+    assert all("checksum mismatch" in str(message) for message in manifest["Message"])
+    assert len(live.requests.matching(FILE, "GET")) == 2
+    offline = observations.download_products(
+        products, download_dir=tmp_path / "off", mode="offline"
+    )
+    assert offline is not None and set(offline["Status"]) == {"COMPLETE"}  # old bytes kept

@@ -18,6 +18,8 @@ def catalog_url(admin_url: str, schema: str) -> str:
     url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "mastcache-test",
     "AWS_SECRET_ACCESS_KEY": "mastcache-test-secret",

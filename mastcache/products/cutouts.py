@@ -5,11 +5,14 @@ content-addressed under ``products/`` with a ``files`` row and a ``products`` ma
 Order of operations for one request (:meth:`CutoutStore.fetch`):
 
 1. ``archive.table`` looks the key up; a stored answer is served without any network;
-2. on a miss the request is sent (uncached at the HTTP level: the product store is the
-   cache); a zip is written atomically under ``products/<sha[:2]>/<sha>`` and recorded, a
-   JSON ``msg`` (nothing covers the position) becomes an empty result carrying the message;
-3. the members of the stored zip are read back; a zip missing from the store is fetched
-   again, except offline, where it is a :class:`CacheMissError`.
+2. on a miss the request is sent through :class:`~mastcache.gateways.files.FileGateway`
+   (uncached at the HTTP level: the product store is the cache); a zip goes through the one
+   blob writer (:func:`mastcache.store.blobs.write_blob`: written atomically under
+   ``products/<sha[:2]>/<sha>``, published to the team store in team mode, then recorded),
+   a JSON ``msg`` (nothing covers the position) becomes an empty result carrying the message;
+3. the members of the stored zip are read back (in team mode from another machine's upload,
+   verified); a zip missing from the store is fetched again, except offline, where it is a
+   :class:`CacheMissError` (:func:`mastcache.policy.decide_file`).
 
 The query table has ``obsid`` and ``dataURI`` columns, so snapshots carry the manifest rows
 and (``with_files``) the zips of the cutouts they include.
@@ -17,32 +20,30 @@ and (``with_files``) the zips of the cutouts they include.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
-import requests
 from astropy.table import Table
 
-from mastcache.errors import CacheMissError, ProtocolError, StoreError
-from mastcache.products.paths import blob_relpath, safe_filename
-from mastcache.store.files import write_atomic
-from mastcache.store.records import FileRecord, ProductRecord, utcnow
+from mastcache.errors import ProtocolError, StoreError
+from mastcache.gateways.files import CutoutRequest, FileGateway
+from mastcache.policy import FileDecision, decide_file, offline_miss
+from mastcache.products.paths import safe_filename
+from mastcache.store.blobs import local_blob, write_blob
+from mastcache.store.records import FileRecord, ProductRecord
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mastcache.archive import QuerySpec
-    from mastcache.client.core import _Services
-    from mastcache.net.transport import Transport
+    from mastcache.archive import Archive, QuerySpec
     from mastcache.store import Store
 
 __all__ = ["CutoutQuery", "CutoutResult", "CutoutStore"]
 
-Send = Callable[["Transport"], requests.Response]
+#: Cutouts are public: their queries and files are kept under the anonymous scope.
+_SCOPE = "anonymous"
 COLUMNS = ("obsid", "dataURI", "productFilename", "size")
 
 
@@ -54,9 +55,12 @@ class CutoutQuery:
     service: str
     #: Canonical (quantized) parameters: the cache key is made of these.
     key_params: Mapping[str, Any]
-    send: Send = field(compare=False)
-    #: File name prefix: ``tesscut``, ``zcut`` or ``hapcut``.
-    prefix: str = "tesscut"
+    request: CutoutRequest = field(compare=False)
+
+    @property
+    def prefix(self) -> str:
+        """File name prefix: ``tesscut``, ``zcut`` or ``hapcut``."""
+        return self.request.service
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,12 @@ class CutoutResult:
 
 
 class CutoutStore:
-    """Serves cutout requests through one client's services (archive, store, transport)."""
+    """Serves cutout requests through an archive (query rows) and a file gateway (MAST)."""
 
-    def __init__(self, services: _Services) -> None:
-        self.services = services
-        self.store: Store = services.archive.store
+    def __init__(self, archive: Archive, gateway: FileGateway) -> None:
+        self.archive = archive
+        self.gateway = gateway
+        self.store: Store = archive.store
 
     def fetch(self, query: CutoutQuery, mode: str) -> CutoutResult:
         """The cutout for ``query`` in ``mode`` (stored, fetched, or refused offline)."""
@@ -91,11 +96,9 @@ class CutoutStore:
         if len(table) == 0:
             return CutoutResult(table, None, str(table.meta.get("msg", "")))
         path = self._stored_zip(str(table["dataURI"][0]))
-        if path is None and mode == "offline":
-            raise CacheMissError(
-                f"offline mode: the zip of {spec.describe()} is not in the product store; "
-                "re-run without offline mode to fetch it again"
-            )
+        decision = decide_file(mode, stored=path is not None)
+        if decision is FileDecision.MISS_ERROR:
+            raise offline_miss(f"the zip of {spec.describe()}", "not in the product store")
         if path is None:  # the zip was lost (cache clear, disk trouble): fetch it once more
             table = self._table(spec, query, "refresh")
             if len(table) == 0:
@@ -110,38 +113,27 @@ class CutoutStore:
 
     def _table(self, spec: QuerySpec, query: CutoutQuery, mode: str) -> Table:
         fetch = lambda: self._download(query, spec.key)  # noqa: E731 - one call, read once
-        table: Table = self.services.archive.table(spec, fetch, mode)
+        table: Table = self.archive.table(spec, fetch, mode)
         return table
 
     # -- fetching and storing -----------------------------------------------------------
 
     def _download(self, query: CutoutQuery, key: str) -> Table:
-        response = query.send(self.services.gateway.transport)
+        response = self.gateway.cutout(query.request)
         body = response.content
         if not zipfile.is_zipfile(io.BytesIO(body)):
-            return _no_results(self.services.gateway.transport.json(response), query)
+            return _no_results(self.gateway.json(response), query)
         uri = f"mastcache:cutouts/{query.prefix}/{key}.zip"
         filename = f"{query.prefix}_{key[:16]}.zip"
         obsid = f"{query.prefix}-cutout-{key[:16]}"
         members = _members(body, uri)
-        record = self._write_zip(uri, body)
+        record = write_blob(self.store, uri, body, scope=_SCOPE)
         self._record_manifest(query, obsid, uri, filename, record, members)
         return Table(
             [[obsid] * len(members), [uri] * len(members), [m[0] for m in members],
              [m[1] for m in members]],
             names=COLUMNS, dtype=[str, str, str, "int64"],
         )  # fmt: skip
-
-    def _write_zip(self, uri: str, body: bytes) -> FileRecord:
-        sha256 = hashlib.sha256(body).hexdigest()
-        relative = blob_relpath(sha256)
-        blob = self.store.root / relative
-        if not (blob.is_file() and blob.stat().st_size == len(body)):
-            blob.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(blob, lambda out: _write(out, body))
-            os.chmod(blob, 0o444)
-        record = FileRecord(uri, sha256, len(body), relative, "complete", utcnow())
-        return self.store.put_file(record)
 
     def _record_manifest(
         self, query: CutoutQuery, obsid: str, uri: str, filename: str, record: FileRecord,
@@ -156,19 +148,16 @@ class CutoutStore:
         product = ProductRecord(
             obsid=obsid, uri=uri, filename=filename, size=record.size,
             checksum=f"sha256:{record.sha256}", product_group=query.service,
-            product_type="CUTOUT", fetched_at=record.downloaded_at, row=row,
+            product_type="CUTOUT", fetched_at=record.downloaded_at, row=row, scope=_SCOPE,
         )  # fmt: skip
         self.store.put_products([product])
 
     def _stored_zip(self, uri: str) -> Path | None:
+        """A local copy of the stored zip (team mode: fetched from the store, verified)."""
         record = self.store.get_file(uri)
-        if record is None or record.status != "complete" or not record.local_path:
+        if record is None or record.status != "complete":
             return None
-        path = self.store.root / record.local_path
-        try:
-            return path if path.stat().st_size == record.size else None
-        except OSError:
-            return None
+        return local_blob(self.store, record)
 
 
 def _members(body: bytes, uri: str) -> list[tuple[str, int]]:
@@ -191,7 +180,3 @@ def _no_results(document: Any, query: CutoutQuery) -> Table:
     table = Table(names=COLUMNS, dtype=[str, str, str, "int64"])
     table.meta["msg"] = str(document["msg"])
     return table
-
-
-def _write(out: BinaryIO, data: bytes) -> None:
-    out.write(data)
