@@ -33,9 +33,11 @@ __all__ = [
     "PruneReport",
     "ServiceStats",
     "VerifyProblem",
+    "Repair",
     "cache_stats",
     "clear_cache",
     "prune_cache",
+    "repair_cache",
     "verify_cache",
 ]
 
@@ -80,6 +82,20 @@ class VerifyProblem:
     identifier: str  # query key or product URI
     path: Path
     problem: str
+
+    @property
+    def state(self) -> str:
+        """``missing`` (the file is gone) or ``damaged`` (other size or bytes)."""
+        return "missing" if "missing" in self.problem else "damaged"
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What ``cache verify --repair`` did about one problem."""
+
+    problem: VerifyProblem
+    repaired: bool
+    detail: str
 
 
 @dataclass
@@ -189,6 +205,49 @@ def _check_files(store: Store) -> list[FileProblem]:
         if found is not None:
             problems.append(FileProblem(record.uri, record.local_path, found[0], found[1]))
     return problems
+
+
+def repair_cache(settings: Settings, problems: Iterable[VerifyProblem]) -> list[Repair]:
+    """Fetch an intact copy from MAST of every damaged or missing product file (verified
+    against MAST's checksum, or the sha256 first recorded); drop damaged result tables, which
+    the next cache-first call fetches again. Needs the network and a writable cache."""
+    from mastcache.errors import ConfigurationError
+
+    if settings.mode == "offline":
+        raise ConfigurationError(
+            "`cache verify --repair` fetches intact copies from MAST, which offline mode "
+            "forbids; run it without --mode offline / MASTCACHE_MODE=offline"
+        )
+    repairs = []
+    for problem in problems:
+        if problem.kind == "file":
+            repairs.append(_refetch_file(settings, problem))
+        else:
+            repairs.append(_drop_query(settings, problem))
+    return repairs
+
+
+def _refetch_file(settings: Settings, problem: VerifyProblem) -> Repair:
+    import tempfile
+
+    from mastcache.client import Observations
+    from mastcache.runtime import using_settings
+
+    with tempfile.TemporaryDirectory(prefix="mastcache-repair-") as folder:
+        target = Path(folder) / "file"
+        with using_settings(settings):
+            status, message, _ = Observations.download_file(
+                problem.identifier, local_path=target, mode="refresh", verbose=False
+            )
+    if status == "COMPLETE":
+        return Repair(problem, True, "fetched an intact copy from MAST")
+    return Repair(problem, False, f"could not fetch it again: {message}")
+
+
+def _drop_query(settings: Settings, problem: VerifyProblem) -> Repair:
+    with Store.open(settings) as store:
+        store.delete_query(problem.identifier)
+    return Repair(problem, True, "removed; the next cache-first call fetches it again")
 
 
 @contextmanager

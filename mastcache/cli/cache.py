@@ -89,14 +89,34 @@ def stats(fmt: str, output: str | None) -> None:
 
 
 @cache.command()
-def verify() -> None:
-    """Rehash every cached result and downloaded file; exit 1 if any changed on disk."""
-    from mastcache.maintenance import verify_cache
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Fetch intact copies of damaged or missing files from MAST (needs the network).",
+)
+def verify(repair: bool) -> None:
+    """Rehash every cached result and downloaded file; exit 1 if any is damaged or missing
+    (with --repair: if any could not be repaired)."""
+    from mastcache.maintenance import repair_cache, verify_cache
 
-    problems = verify_cache(_settings())
+    settings = _settings()
+    problems = verify_cache(settings)
     for problem in problems:
-        click.echo(f"{problem.kind} {problem.identifier}: {problem.path}: {problem.problem}")
+        click.echo(
+            f"{problem.state.upper()} {problem.kind} {problem.identifier}: {problem.path}: "
+            f"{problem.problem}"
+        )
+    if problems and repair:
+        repairs = repair_cache(settings, problems)
+        for done in repairs:
+            verdict = "repaired" if done.repaired else "NOT repaired"
+            click.echo(f"{verdict} {done.problem.kind} {done.problem.identifier}: {done.detail}")
+        if all(done.repaired for done in repairs):
+            click.echo(f"cache repaired: {len(repairs)} problem(s) fixed")
+            return
     if problems:
+        if not repair:
+            click.echo("run `mastcache cache verify --repair` to fetch intact copies", err=True)
         raise click.exceptions.Exit(1)
     click.echo("cache verified: every result and file matches its recorded hash")
 

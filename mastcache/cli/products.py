@@ -94,10 +94,12 @@ def products(
 @_EXTENSION
 @click.option(
     "--link",
-    type=click.Choice(["hard", "copy", "symlink"]),
-    default="hard",
+    type=click.Choice(["copy", "hard", "symlink"]),
+    default="copy",
     show_default=True,
-    help="How files are placed from the cache: hard links cost no space.",
+    help="How files are placed from the cache: copy (a clone where the file system can) is "
+    "yours to edit; hard links cost no space but share the cache's bytes, so editing one "
+    "damages the cache.",
 )
 @format_options
 @click.pass_context
