@@ -31,9 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CacheStats",
     "PruneReport",
+    "Repair",
     "ServiceStats",
     "VerifyProblem",
-    "Repair",
     "cache_stats",
     "clear_cache",
     "prune_cache",
