@@ -154,19 +154,22 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = argv if argv is not None else sys.argv[1:]
     debug = "--debug" in args
+    from mastcache.interrupts import finish_interrupt, interruptible
+
     try:
         # standalone_mode=False hands back ctx.exit(n) codes instead of exiting
-        code = cli.main(args=args, prog_name="mastcache", standalone_mode=False)
+        with interruptible():
+            code = cli.main(args=args, prog_name="mastcache", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        return 130
+        return finish_interrupt()
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         return _usage_error(exc)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
+        return finish_interrupt()
     except MastCacheError as exc:
         return _fail(f"error: {exc}", debug)
     except OSError as exc:

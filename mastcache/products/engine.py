@@ -82,10 +82,18 @@ class DownloadEngine:
                 self.store, self.gateway, on_bytes=progress.add_bytes, sleep=self._sleep
             )
             workers = max(1, min(self.gateway.settings.max_parallel, len(requests)))
-            with ThreadPoolExecutor(workers, thread_name_prefix="mastcache-download") as pool:
-                return list(
-                    pool.map(lambda r: self._deliver(r, fetcher, progress, cache), requests)
-                )
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="mastcache-download")
+            try:
+                futures = [
+                    pool.submit(self._deliver, r, fetcher, progress, cache) for r in requests
+                ]
+                outcomes = [future.result() for future in futures]
+            except BaseException:  # Ctrl-C: abandon the transfers in flight, wait for none
+                fetcher.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
+            return outcomes
 
     def _deliver(
         self, request: ProductRequest, fetcher: FileFetcher, progress: DownloadProgress, cache: bool
