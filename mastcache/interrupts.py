@@ -37,6 +37,7 @@ EXIT_CODE = 130
 _cleanups: dict[int, Callable[[], None]] = {}
 _lock = threading.Lock()
 _exiting = threading.Event()
+_signalled = threading.Event()  # a real SIGINT arrived inside interruptible()
 
 
 @contextlib.contextmanager
@@ -77,16 +78,13 @@ def exit_now(message: str = "Interrupted.") -> None:
     os._exit(EXIT_CODE)
 
 
-def _has_worker_threads() -> bool:
-    main = threading.main_thread()
-    return any(t is not main and t.is_alive() and not t.daemon for t in threading.enumerate())
-
-
 def finish_interrupt() -> int:
-    """After a ``KeyboardInterrupt`` reached the top: clean up, and exit at once if worker
-    threads would make the interpreter wait for them; else return the exit code."""
+    """After a ``KeyboardInterrupt`` (or click's Abort) reached the top: clean up; after a
+    real Ctrl-C exit at once: worker threads would make the interpreter wait for them, and
+    tearing the interpreter down alone took 1.5-2 s. Else (end of input at a prompt, say)
+    return the exit code."""
     run_cleanups()
-    if _has_worker_threads():
+    if _signalled.is_set():
         exit_now("")
     return EXIT_CODE
 
@@ -103,6 +101,7 @@ def interruptible(grace: float = GRACE_S) -> Iterator[None]:
     def on_sigint(signum: int, frame: FrameType | None) -> None:
         if timers:
             exit_now()  # a second Ctrl-C: at once
+        _signalled.set()
         timer = threading.Timer(grace, exit_now)
         timer.daemon = True
         timers.append(timer)

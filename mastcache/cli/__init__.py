@@ -160,8 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         # standalone_mode=False hands back ctx.exit(n) codes instead of exiting
         with interruptible():
             code = cli.main(args=args, prog_name="mastcache", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort:  # click's form of Ctrl-C (or of end of input at a prompt)
+        click.echo("Interrupted.", err=True)
         return finish_interrupt()
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
