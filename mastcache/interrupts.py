@@ -37,6 +37,7 @@ EXIT_CODE = 130
 _cleanups: dict[int, Callable[[], None]] = {}
 _lock = threading.Lock()
 _exiting = threading.Event()
+_cleaned = threading.Event()
 _signalled = threading.Event()  # a real SIGINT arrived inside interruptible()
 
 
@@ -65,10 +66,14 @@ def run_cleanups() -> None:
 
 def exit_now(message: str = "Interrupted.") -> None:
     """Clean up, say ``message`` and end the process with status 130, threads or not."""
-    if _exiting.is_set():
+    if _exiting.is_set():  # another thread is cleaning up: give it a moment, then go
+        _cleaned.wait(0.2)
         os._exit(EXIT_CODE)
     _exiting.set()
+    with contextlib.suppress(ValueError):  # only the main thread may change handlers
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut cleanup
     run_cleanups()
+    _cleaned.set()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):

@@ -38,7 +38,8 @@ def uri_lock(path: Path, *, timeout: float = 3600.0) -> Iterator[None]:
         with FileLock(str(path), timeout=timeout):
             yield
         return
-    fd = _acquire(path, timeout)
+    with cleanup(lambda: _remove_if_free(path)):  # a file created while waiting
+        fd = _acquire(path, timeout)
     with cleanup(lambda: _unlink(path, fd)):
         try:
             yield
@@ -82,6 +83,17 @@ def _still_named(path: Path, fd: int) -> bool:
         return False
     held = os.fstat(fd)
     return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _remove_if_free(path: Path) -> None:
+    """At a Ctrl-C exit: remove ``path`` if no one holds it (we may have just created it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDWR)
+        try:
+            if _try_lock(fd):
+                _unlink(path, fd)
+        finally:
+            os.close(fd)
 
 
 def _unlink(path: Path, fd: int) -> None:
