@@ -36,8 +36,10 @@ __all__ = [
     "VerifyProblem",
     "cache_stats",
     "clear_cache",
+    "human_bytes",
     "prune_cache",
     "repair_cache",
+    "stats_html",
     "verify_cache",
 ]
 
@@ -72,6 +74,43 @@ class CacheStats:
     def total_bytes(self) -> int:
         tables = sum(service.bytes for service in self.services)
         return tables + self.file_bytes + self.http_cache_bytes + self.catalog_bytes
+
+    def _repr_html_(self) -> str:
+        """A notebook table: one row per service, then the totals."""
+        return stats_html(self)
+
+
+def human_bytes(nbytes: float) -> str:
+    """``1.5 MB`` for 1_500_000 (decimal units, as ``cache stats`` prints them)."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if nbytes < 1000:
+            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1000
+    return f"{nbytes:.1f} TB"
+
+
+def stats_html(stats: CacheStats) -> str:
+    """``stats`` as an HTML table for Jupyter (every text escaped)."""
+    from html import escape
+
+    head = "".join(f"<th>{name}</th>" for name in
+                   ("service", "kind", "entries", "rows", "size", "hits", "misses"))  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{escape(s.service)}</td><td>{escape(s.kind)}</td><td>{s.entries}</td>"
+        f"<td>{s.rows}</td><td>{human_bytes(s.bytes)}</td><td>{s.hits}</td>"
+        f"<td>{s.misses}</td></tr>"
+        for s in stats.services
+    )
+    summary = (
+        f"{stats.resolutions} resolutions, {stats.files} files ({human_bytes(stats.file_bytes)}), "
+        f"HTTP cache {human_bytes(stats.http_cache_bytes)}, catalog "
+        f"{human_bytes(stats.catalog_bytes)}; <strong>{human_bytes(stats.total_bytes)}</strong> "
+        f"in <code>{escape(str(stats.cache_dir))}</code>"
+    )
+    return (
+        f"<div><strong>mastcache cache</strong><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table><p>{summary}</p></div>"
+    )
 
 
 @dataclass(frozen=True)

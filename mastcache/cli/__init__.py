@@ -23,6 +23,7 @@ __all__ = ["cli", "main"]
 COMMANDS: dict[str, str] = {
     "auth": "mastcache.cli.auth:auth",
     "cache": "mastcache.cli.cache:cache",
+    "coverage": "mastcache.cli.coverage:coverage",
     "db": "mastcache.cli.db:db",
     "demo": "mastcache.cli.demo:demo",
     "download": "mastcache.cli.products:download",
@@ -30,14 +31,24 @@ COMMANDS: dict[str, str] = {
     "products": "mastcache.cli.products:products",
     "query": "mastcache.cli.query:query",
     "resolve": "mastcache.cli.query:resolve",
+    "run": "mastcache.cli.run:run",
     "snapshot": "mastcache.cli.snapshot:snapshot",
     "sql": "mastcache.cli.sql:sql",
 }
 
+# commands that read or write cached tables (pyarrow): see cli/lean.py
+TABLE_COMMANDS = frozenset(
+    {"cache", "demo", "download", "products", "query", "resolve", "snapshot", "sql"}
+)
+
+# ... and those that open pyarrow datasets (DuckDB views), which probe for pandas again
+DATASET_COMMANDS = {"sql": ("pyarrow.dataset",), "snapshot": ("pyarrow.dataset",)}
+
 # one-line help, so `mastcache --help` need not import every command module
 SUMMARIES: dict[str, str] = {
     "auth": "Log in to MAST with a token, log out, show the session.",
-    "cache": "Inspect and maintain the cache: stats, verify, prune, clear.",
+    "cache": "Inspect and maintain the cache: stats, verify, prune, clear, map.",
+    "coverage": "Sky coverage of the cached observations as a MOC (--moc FILE).",
     "db": "Manage the cache catalog schema: upgrade, current.",
     "demo": "Run a realistic session against the bundled emulator, cold, warm and offline.",
     "download": "Download the products of observations into a directory.",
@@ -45,7 +56,8 @@ SUMMARIES: dict[str, str] = {
     "products": "List the products of observations.",
     "query": "Query observations by region, object or criteria.",
     "resolve": "Resolve object names to sky positions.",
-    "snapshot": "Create, verify, restore and list reproducible snapshots.",
+    "run": "Record a command's MAST calls into a snapshot, or replay them offline.",
+    "snapshot": "Create, verify, restore, list and diff reproducible snapshots.",
     "sql": "Run a read-only SQL query over everything cached.",
 }
 
@@ -125,6 +137,10 @@ def cli(
     """
     from mastcache.runtime import configure
 
+    if ctx.invoked_subcommand in TABLE_COMMANDS:
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe(*DATASET_COMMANDS.get(ctx.invoked_subcommand, ()))
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     changes: dict[str, Any] = {}

@@ -1,14 +1,15 @@
-"""``mastcache cache``: stats, verify, prune and clear the local cache."""
+"""``mastcache cache``: stats, verify, prune and clear the local cache, and map its coverage."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from mastcache.cli.coverage import coverage_from_options, selection_options
 from mastcache.cli.output import emit_table, format_options
 from mastcache.errors import ConfigurationError
 
@@ -161,6 +162,28 @@ def clear(yes: bool) -> None:
         f"removed {len(report.queries)} results, {report.resolutions} resolutions and "
         f"{len(report.files)} files ({_human(report.freed_bytes)})"
     )
+
+
+@cache.command(
+    "map",
+    epilog="""\b
+Examples:
+  mastcache cache map -o cache.png
+  mastcache cache map --collection HST --where "t_exptime > 1000" -o hst.svg
+""",
+)
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Image file to write: .png, .svg or .pdf.")  # fmt: skip
+@click.option("--title", help="Title of the map (default: what it shows, with counts).")
+@selection_options
+def cache_map(output: str, title: str | None, **selection: Any) -> None:
+    """Draw an all-sky map of the cached coverage, coloured by collection (needs mocpy and
+    matplotlib: pip install 'mastcache[plot]')."""
+    from mastcache.skycoverage.skymap import image_format, save_map
+
+    image_format(output)  # a wrong suffix fails before any work
+    save_map(coverage_from_options(**selection), output, title=title)
+    click.echo(f"map written to {output}")
 
 
 from mastcache.cli.cache_team import pull, push  # noqa: E402
