@@ -222,5 +222,5 @@ def _usage_error(exc: click.ClickException) -> int:
     ctx = getattr(exc, "ctx", None)
     if isinstance(exc, click.UsageError) and ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"Error: {message}", err=True)  # click's own prefix, on one line
     return exc.exit_code

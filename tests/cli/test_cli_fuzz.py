@@ -93,7 +93,7 @@ def test_no_traceback_whatever_the_arguments(args: list[str], place: dict[str, s
     outcome = run_main(argv, stdin="n\n")
     assert "Traceback" not in outcome.stderr, (args, outcome.stderr)
     assert "error: unexpected " not in outcome.stderr, (args, outcome.stderr)
-    error_lines = [line for line in outcome.lines if line.startswith("error:")]
+    error_lines = [line for line in outcome.lines if line.startswith(("error:", "Error:"))]
     assert len(error_lines) <= 1, (args, outcome.stderr)
     if error_lines:  # a refused command says so in that one line, and exits non-zero
         assert outcome.code != 0 and len(outcome.lines) == 1, (args, outcome.stderr)
