@@ -17,22 +17,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mastcache.settings import Settings
 from mastcache.sqlview.lock import CacheLock
 from mastcache.store import FileRecord, QueryRecord, Store
-from mastcache.store.blobs import remove_blob
+from mastcache.store.blobs import blob_problem, remove_blob
 from mastcache.store.records import utcnow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.products.verify import FileProblem
 
 __all__ = [
     "CacheStats",
     "PruneReport",
+    "Repair",
     "ServiceStats",
     "VerifyProblem",
     "cache_stats",
     "clear_cache",
     "human_bytes",
     "prune_cache",
+    "repair_cache",
     "stats_html",
     "verify_cache",
 ]
@@ -115,6 +121,20 @@ class VerifyProblem:
     identifier: str  # query key or product URI
     path: Path
     problem: str
+
+    @property
+    def state(self) -> str:
+        """``missing`` (the file is gone) or ``damaged`` (other size or bytes)."""
+        return "missing" if "missing" in self.problem else "damaged"
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What ``cache verify --repair`` did about one problem."""
+
+    problem: VerifyProblem
+    repaired: bool
+    detail: str
 
 
 @dataclass
@@ -201,18 +221,78 @@ def verify_cache(settings: Settings) -> list[VerifyProblem]:
                 path = Path(store.objects.location(record.table_path))
                 problems.append(VerifyProblem("query", record.key, path, problem))
         # product files: rehashed, and marked corrupt so their next download re-fetches them
+        # (a read-only cache is only checked: nothing can be marked in it)
+        found_files = _check_files(store) if store.read_only else verify_files(store)
         problems.extend(
             VerifyProblem(
                 "file", found.uri, Path(store.objects.location(found.local_path)), found.detail
             )
-            for found in verify_files(store)
+            for found in found_files
         )
     return problems
 
 
+def _check_files(store: Store) -> list[FileProblem]:
+    """The problems of every finished product file, without recording anything."""
+    from mastcache.products.verify import FileProblem
+
+    with store.unit_of_work(read_only=True) as uow:
+        records = [r for r in uow.files.list() if r.status in ("complete", "corrupt")]
+    problems = []
+    for record in records:
+        found = blob_problem(store, record)
+        if found is not None:
+            problems.append(FileProblem(record.uri, record.local_path, found[0], found[1]))
+    return problems
+
+
+def repair_cache(settings: Settings, problems: Iterable[VerifyProblem]) -> list[Repair]:
+    """Fetch an intact copy from MAST of every damaged or missing product file (verified
+    against MAST's checksum, or the sha256 first recorded); drop damaged result tables, which
+    the next cache-first call fetches again. Needs the network and a writable cache."""
+    from mastcache.errors import ConfigurationError
+
+    if settings.mode == "offline":
+        raise ConfigurationError(
+            "`cache verify --repair` fetches intact copies from MAST, which offline mode "
+            "forbids; run it without --mode offline / MASTCACHE_MODE=offline"
+        )
+    repairs = []
+    for problem in problems:
+        if problem.kind == "file":
+            repairs.append(_refetch_file(settings, problem))
+        else:
+            repairs.append(_drop_query(settings, problem))
+    return repairs
+
+
+def _refetch_file(settings: Settings, problem: VerifyProblem) -> Repair:
+    import tempfile
+
+    from mastcache.client import Observations
+    from mastcache.runtime import using_settings
+
+    with tempfile.TemporaryDirectory(prefix="mastcache-repair-") as folder:
+        target = Path(folder) / "file"
+        with using_settings(settings):
+            status, message, _ = Observations.download_file(
+                problem.identifier, local_path=target, mode="refresh", verbose=False
+            )
+    if status == "COMPLETE":
+        return Repair(problem, True, "fetched an intact copy from MAST")
+    return Repair(problem, False, f"could not fetch it again: {message}")
+
+
+def _drop_query(settings: Settings, problem: VerifyProblem) -> Repair:
+    with Store.open(settings) as store:
+        store.delete_query(problem.identifier)
+    return Repair(problem, True, "removed; the next cache-first call fetches it again")
+
+
 @contextmanager
 def _exclusive(settings: Settings, wait: float) -> Iterator[Store]:
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.cache_dir.is_dir():
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
     with CacheLock(settings.cache_dir).exclusive(wait), Store.open(settings) as store:
         yield store
 

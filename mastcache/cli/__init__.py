@@ -162,25 +162,65 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: one clear line and a non-zero exit on errors."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Console-script entry point: one clear line and a non-zero exit on errors.
+
+    A user's mistake (bad option, bad value, bad path) is one ``error:`` line, exit 2 for
+    usage and 1 otherwise; Ctrl-C is exit 130. Anything unexpected is one line too, naming
+    ``--debug``, which shows the full traceback instead.
+    """
+    args = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
+    from mastcache.interrupts import finish_interrupt, interruptible
+
     try:
         # standalone_mode=False hands back ctx.exit(n) codes instead of exiting
-        code = cli.main(args=argv, prog_name="mastcache", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+        with interruptible():
+            code = cli.main(args=args, prog_name="mastcache", standalone_mode=False)
+    except click.exceptions.Abort:  # click's form of Ctrl-C (or of end of input at a prompt)
+        click.echo("Interrupted.", err=True)
+        return finish_interrupt()
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except MastCacheError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
-        return 1
+    except click.ClickException as exc:
+        return _usage_error(exc)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
+        return finish_interrupt()
+    except MastCacheError as exc:
+        return _fail(f"error: {exc}", debug)
+    except OSError as exc:
+        return _fail(f"error: {os_error_text(exc)}", debug)
+    except Exception as exc:  # a bug: still one line unless --debug
+        return _fail(
+            f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))}; this is a bug in "
+            "mastcache: re-run with --debug for the traceback and report it",
+            debug,
+        )
     return code if isinstance(code, int) else 0
+
+
+def os_error_text(exc: OSError) -> str:
+    """``Permission denied: /path`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(message: str, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    click.echo(_one_line(message), err=True)
+    return 1
+
+
+def _usage_error(exc: click.ClickException) -> int:
+    """Click's usage and parameter errors as one line, with where to find help."""
+    message = _one_line(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    click.echo(f"Error: {message}", err=True)  # click's own prefix, on one line
+    return exc.exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,16 @@ def parse_size(text: str) -> int:
     binary = "i" in unit
     factor = 1024 ** "bkmgt".index(unit[0]) if binary else _UNITS[unit.rstrip("b")[:1]]
     return int(float(match.group(1)) * factor)
+
+
+def _age(text: str, parse: Callable[[str], float]) -> timedelta:
+    """``--older-than``: a finite age ('30d', '12h'); 'never' would prune nothing."""
+    seconds = parse(text)
+    if seconds == float("inf"):
+        raise click.BadParameter(
+            f"{text!r} is not an age: expected e.g. 30d, 12h or 2w", param_hint="'--older-than'"
+        )
+    return timedelta(seconds=seconds)
 
 
 def _human(nbytes: float) -> str:
@@ -79,14 +90,34 @@ def stats(fmt: str, output: str | None) -> None:
 
 
 @cache.command()
-def verify() -> None:
-    """Rehash every cached result and downloaded file; exit 1 if any changed on disk."""
-    from mastcache.maintenance import verify_cache
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Fetch intact copies of damaged or missing files from MAST (needs the network).",
+)
+def verify(repair: bool) -> None:
+    """Rehash every cached result and downloaded file; exit 1 if any is damaged or missing
+    (with --repair: if any could not be repaired)."""
+    from mastcache.maintenance import repair_cache, verify_cache
 
-    problems = verify_cache(_settings())
+    settings = _settings()
+    problems = verify_cache(settings)
     for problem in problems:
-        click.echo(f"{problem.kind} {problem.identifier}: {problem.path}: {problem.problem}")
+        click.echo(
+            f"{problem.state.upper()} {problem.kind} {problem.identifier}: {problem.path}: "
+            f"{problem.problem}"
+        )
+    if problems and repair:
+        repairs = repair_cache(settings, problems)
+        for done in repairs:
+            verdict = "repaired" if done.repaired else "NOT repaired"
+            click.echo(f"{verdict} {done.problem.kind} {done.problem.identifier}: {done.detail}")
+        if all(done.repaired for done in repairs):
+            click.echo(f"cache repaired: {len(repairs)} problem(s) fixed")
+            return
     if problems:
+        if not repair:
+            click.echo("run `mastcache cache verify --repair` to fetch intact copies", err=True)
         raise click.exceptions.Exit(1)
     click.echo("cache verified: every result and file matches its recorded hash")
 
@@ -103,7 +134,7 @@ def prune(expired: bool, older_than: str | None, max_size: str | None, dry_run: 
 
     if not (expired or older_than or max_size):
         raise click.UsageError("say what to prune: --expired, --older-than AGE or --max-size SIZE")
-    age = timedelta(seconds=parse_duration(older_than)) if older_than else None
+    age = _age(older_than, parse_duration) if older_than else None
     budget = parse_size(max_size) if max_size else None
     report = prune_cache(
         _settings(), expired=expired, older_than=age, max_bytes=budget, dry_run=dry_run
@@ -123,8 +154,9 @@ def clear(yes: bool) -> None:
     from mastcache.maintenance import clear_cache
 
     settings = _settings()
-    if not yes:
-        click.confirm(f"Remove everything cached in {settings.cache_dir}?", abort=True)
+    if not yes and not click.confirm(f"Remove everything cached in {settings.cache_dir}?"):
+        click.echo("cache clear cancelled: nothing was removed", err=True)
+        raise click.exceptions.Exit(1)
     report = clear_cache(settings)
     click.echo(
         f"removed {len(report.queries)} results, {report.resolutions} resolutions and "

@@ -74,7 +74,14 @@ def serve(
     }
     changes = {k: v for k, v in options.items() if v is not None}
     config = EmulatorConfig().new(**changes, faults=",".join(faults) or None)
-    server = start(host, port, config)
+    try:
+        server = start(host, port, config)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another port, "
+            "or --port 0 for a free one",
+            param_hint="'--host' / '--port'",
+        ) from None
     click.echo(server.url)
     click.echo("MAST emulator running; press Ctrl-C to stop.", err=True)
     try:

@@ -33,6 +33,7 @@ def format_options(func: F) -> F:
         "--output",
         "-o",
         type=click.Path(dir_okay=False, writable=True),
+        callback=_writable_output,
         help="Write to this file instead of standard output (required for parquet, fits "
         "and votable).",
     )(func)
@@ -45,6 +46,20 @@ def format_options(func: F) -> F:
         help="Output format.",
     )(func)
     return func
+
+
+def _writable_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse, before any work, an output file whose folder is missing or not writable."""
+    if value is None or value == "-":
+        return value
+    import os
+
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{value!r}: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{value!r}: the folder {str(folder)!r} cannot be written")
+    return value
 
 
 def _json_default(value: Any) -> Any:

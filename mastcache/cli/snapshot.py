@@ -118,10 +118,15 @@ def list_command(directory: Path | None) -> None:
     if not listings:
         click.echo("no snapshots")
     for item in listings:
-        created = item.created_at.isoformat() if item.created_at else "-"
+        written = item.written_at
+        made = written.isoformat(timespec="seconds") if written else "-"
+        data = item.created_at.isoformat(timespec="seconds") if item.created_at else "-"
         queries = "-" if item.queries is None else str(item.queries)
         note = f"  ({item.problem})" if item.problem else ("" if item.exists else "  (missing)")
-        click.echo(f"{item.origin:5}  {item.name}  {created}  {queries} queries  {item.path}{note}")
+        click.echo(
+            f"{item.origin:5}  {item.name}  written {made}  data as of {data}  "
+            f"{queries} queries  {item.path}{note}"
+        )
 
 
 _DIFF_FORMATS = ("table", "json")

@@ -36,6 +36,7 @@ from requests_cache.models.response import CachedResponse
 from requests_cache.policy import ExpirationPatterns
 from urllib3 import HTTPHeaderDict
 
+from mastcache.access import is_read_only_dir
 from mastcache.keys import canonical_json, canonical_value
 from mastcache.net.jsonbody import decoded_json
 from mastcache.policy import RefreshPolicy
@@ -250,13 +251,16 @@ def make_session(
     ``scope`` names the account (``"anonymous"`` or e.g. ``"user:<ezid>"``), never a token.
     """
     policy = policy or RefreshPolicy.from_settings(settings)
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    backend = ScrubbingSQLiteCache(
-        settings.cache_dir / HTTP_CACHE_FILE,
-        busy_timeout=_BUSY_TIMEOUT_MS,
-        wal=True,
-        serializer=_serializer(),
-    )
+    if not settings.cache_dir.is_dir():
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    backend: Any = "memory"  # a read-only cache dir: HTTP pages live for this process only
+    if not is_read_only_dir(settings.cache_dir):
+        backend = ScrubbingSQLiteCache(
+            settings.cache_dir / HTTP_CACHE_FILE,
+            busy_timeout=_BUSY_TIMEOUT_MS,
+            wal=True,
+            serializer=_serializer(),
+        )
     return CachedSession(
         backend=backend,
         key_fn=partial(http_cache_key, scope=scope),

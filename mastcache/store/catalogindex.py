@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mastcache.store.engine import BUSY_TIMEOUT_S
+from mastcache.store.engine import BUSY_TIMEOUT_S, read_only_uri
 from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
 
 __all__ = ["MAX_REMEMBERED", "CatalogIndex"]
@@ -65,9 +65,11 @@ class _ThreadState:
 class CatalogIndex:
     """Fast, always-current reads of ``queries`` and ``resolutions`` rows (SQLite only)."""
 
-    def __init__(self, path: Path | None) -> None:
-        """``path``: the SQLite catalog (engine.sqlite_catalog_path); None: not available."""
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        """``path``: the SQLite catalog (engine.sqlite_catalog_path); None: not available.
+        ``read_only``: the cache cannot be written (opened as engine.read_only_uri says)."""
         self.is_available = path is not None
+        self._read_only = read_only
         self._path = Path(path or "")
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -154,8 +156,13 @@ class CatalogIndex:
         return state
 
     def _connect(self) -> sqlite3.Connection:
+        target = read_only_uri(self._path) if self._read_only else str(self._path)
         connection = sqlite3.connect(
-            self._path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            target,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+            uri=self._read_only,
         )
         connection.execute("PRAGMA query_only = ON")
         with self._lock:

@@ -15,7 +15,9 @@ import sqlite3
 from functools import cache
 from pathlib import Path
 
+from mastcache.access import is_read_only_dir
 from mastcache.errors import StoreError
+from mastcache.store.engine import read_only_uri
 
 __all__ = ["known_head", "migrations_dir", "sqlite_revision"]
 
@@ -70,7 +72,10 @@ def sqlite_revision(path: Path) -> str | None:
     or no revision yet. Raises :class:`sqlite3.Error` for a damaged or foreign file."""
     if not path.is_file():
         return None
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if is_read_only_dir(path.parent):  # no -shm can be made there
+        uri = read_only_uri(path.resolve())
+    connection = sqlite3.connect(uri, uri=True, timeout=30.0)
     try:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     finally:

@@ -25,11 +25,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from mastcache.errors import CorruptEntryError, StoreError
+from mastcache.errors import CorruptEntryError, ReadOnlyCacheError, StoreError
 from mastcache.settings import Settings
 from mastcache.store import hitcounts
 from mastcache.store.catalogindex import CatalogIndex
-from mastcache.store.engine import READ_ONLY, make_engine, sqlite_catalog_path
+from mastcache.store.engine import (
+    CATALOG_FILENAME,
+    READ_ONLY,
+    catalog_url,
+    make_engine,
+    sqlite_catalog_path,
+    sqlite_read_only,
+)
 from mastcache.store.files import HashMemo, sweep_temp_files
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
@@ -80,7 +87,10 @@ class Store:
         self._engine_lock = threading.Lock()
         self._memo = HashMemo()
         #: plain-SQL reads of the hot path (SQLite catalogs): see store/catalogindex.py
-        self._index = CatalogIndex(sqlite_catalog_path(settings))
+        #: The catalog and folder cannot be written by this process (see store/engine.py):
+        #: everything can be read; any write raises ReadOnlyCacheError; nothing is swept.
+        self.read_only = sqlite_read_only(settings)
+        self._index = CatalogIndex(sqlite_catalog_path(settings), read_only=self.read_only)
         self.schema_revision = ""
 
     @property
@@ -121,18 +131,15 @@ class Store:
         """
         _make_cache_dir(Path(settings.cache_dir))
         store = cls(settings)
+        if store.read_only:
+            _require_catalog(store.root)
         try:
             store.schema_revision = store._quick_revision() or store._checked_revision()
             store.sweep_orphans()
         except BaseException as exc:
             store.close()
             if _is_sqlalchemy_error(exc):
-                where = store.engine.url.render_as_string(hide_password=True)
-                raise StoreError(
-                    f"cannot open the cache catalog {where}: {getattr(exc, 'orig', None) or exc}"
-                    "; if the file is damaged, move the cache directory aside (or set "
-                    "MASTCACHE_DIR elsewhere) and fetch again"
-                ) from exc
+                raise _open_failure(settings, exc) from exc
             raise
         return store
 
@@ -149,8 +156,11 @@ class Store:
 
     def _checked_revision(self) -> str:
         """Create the schema, or check it, with Alembic (see store/schema.py)."""
-        from mastcache.store.schema import ensure_current
+        from mastcache.store.schema import ensure_current, ensure_current_read_only
 
+        if self.read_only:
+            where = str(self.root / CATALOG_FILENAME)
+            return ensure_current_read_only(self.engine, where)
         return ensure_current(self.engine)
 
     def close(self) -> None:
@@ -173,9 +183,19 @@ class Store:
         """A transaction over every repository; writers take the lock at the start."""
         from mastcache.store.unit_of_work import UnitOfWork
 
+        if not read_only and self.read_only:
+            raise self.read_only_error()
         writers, readers = self._session_makers()
         return UnitOfWork(
             readers if read_only else writers, where=f"the cache catalog in {self.root}"
+        )
+
+    def read_only_error(self, action: str = "store anything in it") -> ReadOnlyCacheError:
+        """The one-line error of a write to a cache this process may only read."""
+        return ReadOnlyCacheError(
+            f"the cache {self.root} is read-only for this process, so mastcache cannot "
+            f"{action}; it can still serve what is stored (offline, SQL, stats, snapshots); "
+            "to store new results use a writable --cache-dir / MASTCACHE_DIR"
         )
 
     # ---- query results ---------------------------------------------------------------
@@ -244,6 +264,8 @@ class Store:
         from it until :meth:`commit_query` records it."""
         from mastcache.store import parquet
 
+        if self.read_only:
+            raise self.read_only_error()
         folder = table_folder((provenance or {}).get("service"))
         directory = self.root / (folder if self._direct else STAGING_DIR)
         # unique per write, not only per content: a concurrent delete of the previous row of
@@ -303,19 +325,23 @@ class Store:
                 uow.after_commit(lambda: self._remove(record.table_path))
 
     def record_hit(self, key: str) -> None:
-        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit)."""
-        hitcounts.count(self, key, hit=True)
+        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit).
+        A read-only cache counts nothing."""
+        if not self.read_only:
+            hitcounts.count(self, key, hit=True)
 
     def record_miss(self, key: str) -> None:
         """Count a miss; written in batches like :meth:`record_hit`."""
-        hitcounts.count(self, key, hit=False)
+        if not self.read_only:
+            hitcounts.count(self, key, hit=False)
 
     def query_stats(self, key: str | None = None) -> QueryStats:
         """Hit/miss counters of ``key``, or totals over every key when ``key`` is None.
 
         Counts of this process not yet written are written first, so they are included.
         """
-        hitcounts.flush_cache(self)
+        if not self.read_only:
+            hitcounts.flush_cache(self)
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
@@ -431,6 +457,8 @@ class Store:
 
     def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
         """Remove temp files and unreferenced result files older than ``older_than`` s."""
+        if self.read_only:
+            return 0
         removed = sweep_temp_files(self.tables_dir, older_than=older_than)
         removed += sweep_temp_files(self.products_dir, older_than=older_than)
         removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
@@ -462,7 +490,36 @@ def _is_sqlalchemy_error(exc: BaseException) -> bool:
     return isinstance(exc, SQLAlchemyError)
 
 
+def _require_catalog(root: Path) -> None:
+    if not (root / CATALOG_FILENAME).is_file():
+        raise ReadOnlyCacheError(
+            f"the cache directory {root} is read-only for this process and holds no mastcache "
+            f"catalog ({CATALOG_FILENAME}); point --cache-dir / MASTCACHE_DIR at a prepared "
+            "cache or at a writable directory"
+        )
+
+
+def _open_failure(settings: Settings, exc: BaseException) -> StoreError:
+    """The one-line error of a catalog that could not be opened, blaming the right thing."""
+    url = catalog_url(settings)
+    where = url.render_as_string(hide_password=True)
+    reason = getattr(exc, "orig", None) or exc
+    path = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
+    if path is not None and path.exists() and not os.access(path, os.R_OK):
+        return StoreError(
+            f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
+            "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"
+        )
+    return StoreError(
+        f"cannot open the cache catalog {where}: {reason}; run `mastcache cache verify` to "
+        "check it; if the file is damaged, move the cache directory aside (or set "
+        "MASTCACHE_DIR elsewhere) and fetch again"
+    )
+
+
 def _make_cache_dir(path: Path) -> None:
+    if path.is_dir():
+        return
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
