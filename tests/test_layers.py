@@ -14,21 +14,24 @@ CORE = {"errors", "settings"}
 #: part -> the parts it may import (besides itself). ``mastcache`` is the package __init__.
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
+    "access": set(),  # is the cache directory writable (read-only caches)
+    "interrupts": set(),  # Ctrl-C: cleanups and the prompt exit
     "settings": {"errors"},
     "runtime": {"settings"},
     "keys": {"errors"},
     "policy": CORE,
     "mast": {"errors"},  # the wire protocol is pure: no cache, no HTTP
     "emulator": {"errors", "mast"},  # shares protocol facts (cutout limits) with the client
-    "store": CORE,
-    "net": CORE | {"_version", "keys", "policy"},  # the HTTP cache keys and expires by policy
+    "store": CORE | {"access"},
+    "net": CORE | {"_version", "access", "keys", "policy"},  # the HTTP cache keys and expires by policy
     "auth": CORE | {"net"},
     "gateways": CORE | {"mast", "net"},
     "provenance": set(),
     "archive": CORE | {"keys", "policy", "provenance", "runtime", "store"},
-    "products": CORE | {"archive", "gateways", "net", "policy", "store"},
-    "sqlview": CORE | {"auth", "runtime", "store"},  # views show the active account's scope
-    "maintenance": CORE | {"net", "products", "sqlview", "store"},
+    "products": CORE | {"archive", "gateways", "interrupts", "net", "policy", "store"},
+    "sqlview": CORE | {"access", "auth", "runtime", "store"},  # views show the active account's scope
+    # `cache verify --repair` fetches an intact copy the way Observations.download_file does
+    "maintenance": CORE | {"client", "net", "products", "runtime", "sqlview", "store"},
     # diff asks MAST again through the gateways and types Search API answers with mast/
     "snapshot": CORE | {"_version", "archive", "gateways", "keys", "mast", "runtime", "store"},
     "skycoverage": CORE | {"sqlview", "store"},  # exports through store.files.export_atomic
@@ -46,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "demo": {"archive", "client", "emulator", "runtime", "settings", "snapshot", "sqlview"},
     "cli": CORE
     | {"_version", "auth", "client", "demo", "emulator", "maintenance", "runtime"}
-    | {"skycoverage", "snapshot", "sqlview", "store", "testing"},
+    | {"interrupts", "skycoverage", "snapshot", "sqlview", "store", "testing"},
     "__main__": {"cli"},
     "mastcache": CORE
     | {"_version", "client", "runtime", "skycoverage", "snapshot", "sqlview", "transparent"},
