@@ -23,13 +23,15 @@ ALLOWED: dict[str, set[str]] = {
     "mast": {"errors"},  # the wire protocol is pure: no cache, no HTTP
     "emulator": {"errors", "mast"},  # shares protocol facts (cutout limits) with the client
     "store": CORE | {"access"},
-    "net": CORE | {"_version", "access", "keys", "policy"},  # the HTTP cache keys and expires by policy
+    # the HTTP cache keys and expires by policy
+    "net": CORE | {"_version", "access", "keys", "policy"},
     "auth": CORE | {"net"},
     "gateways": CORE | {"mast", "net"},
     "provenance": set(),
     "archive": CORE | {"keys", "policy", "provenance", "runtime", "store"},
     "products": CORE | {"archive", "gateways", "interrupts", "net", "policy", "store"},
-    "sqlview": CORE | {"access", "auth", "runtime", "store"},  # views show the active account's scope
+    # the views show the active account's scope
+    "sqlview": CORE | {"access", "auth", "runtime", "store"},
     # `cache verify --repair` fetches an intact copy the way Observations.download_file does
     "maintenance": CORE | {"client", "net", "products", "runtime", "sqlview", "store"},
     # diff asks MAST again through the gateways and types Search API answers with mast/
