@@ -404,7 +404,8 @@ class CloudPathRepository:
         wanted = list(dict.fromkeys(uris))
         found: dict[str, CloudPathRecord] = {}
         for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
-            statement = select(CloudPathRow).where(CloudPathRow.uri.in_(wanted[start : start + 500]))
+            batch = wanted[start : start + 500]
+            statement = select(CloudPathRow).where(CloudPathRow.uri.in_(batch))
             found.update((row.uri, _cloud_record(row)) for row in self._session.scalars(statement))
         return found
 
@@ -416,6 +417,9 @@ class CloudPathRepository:
         row.path, row.in_cloud, row.size = record.path, record.in_cloud, record.size
         row.checked_at = record.checked_at
         self._session.flush()
+
+    def delete(self, uri: str) -> None:
+        self._session.execute(delete(CloudPathRow).where(CloudPathRow.uri == uri))
 
     def list(self) -> list[CloudPathRecord]:
         statement = select(CloudPathRow).order_by(CloudPathRow.uri)

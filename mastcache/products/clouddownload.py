@@ -1,0 +1,108 @@
+"""Downloads that prefer MAST's public bucket (``stpubdata``), as astroquery 0.4.11 does with
+``enable_cloud_dataset()``, through the same download engine as HTTPS downloads.
+
+A product of a mission MAST mirrors (:func:`mastcache.products.cloud.is_supported`) whose
+object the bucket holds (:class:`~mastcache.products.cloudpaths.CloudLocator`) is fetched with
+anonymous, ranged and resumable GETs of its path-style bucket URL; the engine verifies it
+against MAST's size and checksum (and the object's Content-Length) and stores it under its
+dataURI, so a file from S3 or from HTTPS is the same content-addressed blob. What the bucket
+cannot give is fetched from MAST's HTTPS download service, unless ``cloud_only``: then the
+row is SKIPPED with an empty local path, as astroquery reports it. A product of a mission
+without cloud copies always comes over HTTPS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from mastcache.net.endpoints import Endpoints
+from mastcache.products import cloud
+from mastcache.products.cloudpaths import CloudLocator
+from mastcache.products.engine import DownloadEngine, ProductRequest
+from mastcache.products.outcome import DownloadOutcome
+
+__all__ = ["SKIPPED", "CloudPlan", "cloud_plans", "run_preferring_cloud"]
+
+log = logging.getLogger("mastcache")
+
+#: astroquery's row for a file skipped with ``cloud_only=True``.
+SKIPPED = DownloadOutcome("", "SKIPPED", None, None)
+
+
+@dataclass(frozen=True)
+class CloudPlan:
+    """What the bucket offers for one request."""
+
+    #: The request with its bucket URL, or None when the bucket has no copy to offer.
+    variant: ProductRequest | None
+    #: Whether the bucket is known not to hold it (a supported product, looked up, absent).
+    absent: bool
+
+
+def cloud_plans(
+    requests: Sequence[ProductRequest], locator: CloudLocator, endpoints: Endpoints
+) -> list[CloudPlan]:
+    """One plan per request. Offline, a product never looked up has neither a variant nor a
+    known absence (it is served from the store or reported missing over the HTTPS path)."""
+    uris = [r.wanted.uri for r in requests if r.refusal is None]
+    uris = [uri for uri in uris if cloud.is_supported(uri)]
+    records = locator.locate(uris, required=False) if uris else {}
+    plans: list[CloudPlan] = []
+    for request in requests:
+        record = records.get(request.wanted.uri) if request.refusal is None else None
+        if record is None:
+            plans.append(CloudPlan(None, absent=False))
+        elif not record.in_cloud or record.path is None:
+            plans.append(CloudPlan(None, absent=True))
+        else:
+            url = endpoints.cloud_object(record.path)
+            wanted = replace(request.wanted, url=url, size=request.wanted.size or record.size)
+            plans.append(CloudPlan(replace(request, wanted=wanted), absent=False))
+    return plans
+
+
+def run_preferring_cloud(
+    engine: DownloadEngine,
+    requests: Sequence[ProductRequest],
+    locator: CloudLocator,
+    endpoints: Endpoints,
+    *,
+    cache: bool = True,
+    cloud_only: bool = False,
+) -> list[DownloadOutcome]:
+    """One outcome per request, in order: from the bucket when it can, else as described."""
+    plans = cloud_plans(requests, locator, endpoints)
+    outcomes: dict[int, DownloadOutcome] = {}
+    runnable: list[int] = []
+    for index, (request, plan) in enumerate(zip(requests, plans, strict=True)):
+        if plan.absent and cloud_only:
+            log.warning("Unable to locate file %s in the cloud. Skipping...", request.wanted.uri)
+            outcomes[index] = SKIPPED
+        else:
+            runnable.append(index)
+    first = [plans[i].variant or requests[i] for i in runnable]
+    retry: list[int] = []
+    ran = engine.run(first, cache=cache) if first else []
+    for index, outcome in zip(runnable, ran, strict=True):
+        outcomes[index] = outcome
+        if plans[index].variant is None:
+            continue
+        if outcome.status != "ERROR":
+            source = "cloud" if outcome.source == "network" else outcome.source
+            outcomes[index] = replace(outcome, source=source)
+            continue
+        if engine.mode == "offline":
+            continue  # nothing was fetched: the offline miss stands, from either source
+        log.warning("Error pulling from S3 bucket: %s", outcome.message)
+        if cloud_only:
+            log.warning("Skipping file...")
+            outcomes[index] = SKIPPED
+        else:
+            log.warning("Falling back to mast download...")
+            retry.append(index)
+    if retry:
+        again = engine.run([requests[i] for i in retry], cache=cache)
+        outcomes.update(zip(retry, again, strict=True))
+    return [outcomes[i] for i in range(len(requests))]
