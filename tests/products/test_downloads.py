@@ -14,7 +14,7 @@ from astropy.table import Table
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.errors import NoResultsWarning, RemoteServiceError
 from mastcache.store import Store
 
