@@ -55,9 +55,7 @@ def test_cloud_on_reads_the_bucket_and_cloud_off_reads_https(
 
     observations.disable_cloud_dataset()
     live.requests.clear()
-    again = observations.download_products(
-        products, download_dir=tmp_path / "off", cache=False
-    )
+    again = observations.download_products(products, download_dir=tmp_path / "off", cache=False)
     assert again is not None and set(again["Status"]) == {"COMPLETE"}
     assert len(live.requests.matching(FILE, "GET")) == len(products)
     assert not live.requests.matching(BUCKET)
@@ -88,7 +86,9 @@ def test_a_file_from_s3_or_https_is_one_blob_counted_once(
     stats = cache_stats(runtime.current_settings())
     assert stats.files == len(products)
     assert stats.file_bytes == sum(len(product_bytes(str(p["dataURI"]))) for p in products)
-    blobs = [p for p in (runtime.current_settings().cache_dir / "products").rglob("*") if p.is_file()]
+    blobs = [
+        p for p in (runtime.current_settings().cache_dir / "products").rglob("*") if p.is_file()
+    ]
     assert len([b for b in blobs if "partial" not in b.parts]) == len(products)
 
 
@@ -106,7 +106,10 @@ def test_a_product_without_a_cloud_copy_falls_back_to_https_or_is_skipped_cloud_
     assert only is not None
     row = only[missing[0]]
     assert (row["Local Path"], row["Status"], row["Message"], row["URL"]) == (
-        "", "SKIPPED", None, None
+        "",
+        "SKIPPED",
+        None,
+        None,
     )  # astroquery's row for a file skipped with cloud_only
     assert [str(s) for s in only["Status"]].count("COMPLETE") == len(products) - 1
     skipped_uri = str(products["dataURI"][missing[0]])
@@ -151,7 +154,9 @@ def test_missions_without_cloud_copies_use_https_even_cloud_only(
     manifest = observations.download_products(products, download_dir=tmp_path, cloud_only=True)
     assert manifest is not None and set(manifest["Status"]) == {"COMPLETE"}
     assert len(live.requests.matching(FILE, "GET")) == 2
-    assert not live.requests.matching(BUCKET) and not live.requests.matching("/api/v0.1/path_lookup")
+    assert not live.requests.matching(BUCKET) and not live.requests.matching(
+        "/api/v0.1/path_lookup"
+    )
 
 
 # -- S3 faults ---------------------------------------------------------------------------------
