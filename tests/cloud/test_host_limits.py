@@ -113,14 +113,14 @@ def test_slots_are_shared_by_limit_and_reentrant_per_thread() -> None:
     inside, peak, lock = [0], [0], threading.Lock()
 
     def work() -> None:
-        with limits.slot("http://example.invalid:81/a"):
-            with limits.slot("http://example.invalid:81/b"):  # nested: no second slot
-                with lock:
-                    inside[0] += 1
-                    peak[0] = max(peak[0], inside[0])
-                time.sleep(0.02)
-                with lock:
-                    inside[0] -= 1
+        # nested in one thread: no second slot
+        with limits.slot("http://example.invalid:81/a"), limits.slot("http://example.invalid:81/b"):
+            with lock:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+            time.sleep(0.02)
+            with lock:
+                inside[0] -= 1
 
     threads = [threading.Thread(target=work) for _ in range(6)]
     for thread in threads:
