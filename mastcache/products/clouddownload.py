@@ -7,7 +7,7 @@ anonymous, ranged and resumable GETs of its path-style bucket URL; the engine ve
 against MAST's size and checksum (and the object's Content-Length) and stores it under its
 dataURI, so a file from S3 or from HTTPS is the same content-addressed blob. What the bucket
 cannot give is fetched from MAST's HTTPS download service, unless ``cloud_only``: then the
-row is SKIPPED with an empty local path, as astroquery reports it. A product of a mission
+row is SKIPPED, as astroquery reports it. A product of a mission
 without cloud copies always comes over HTTPS.
 """
 
@@ -23,12 +23,16 @@ from mastcache.products.cloudpaths import CloudLocator
 from mastcache.products.engine import DownloadEngine, ProductRequest
 from mastcache.products.outcome import DownloadOutcome
 
-__all__ = ["SKIPPED", "CloudPlan", "cloud_plans", "run_preferring_cloud"]
+__all__ = ["skipped", "CloudPlan", "cloud_plans", "run_preferring_cloud"]
 
 log = logging.getLogger("mastcache")
 
-#: astroquery's row for a file skipped with ``cloud_only=True``.
-SKIPPED = DownloadOutcome("", "SKIPPED", None, None)
+
+
+def skipped(request: ProductRequest) -> DownloadOutcome:
+    """astroquery's manifest row for a file skipped with ``cloud_only=True``: its would-be
+    local path (nothing is written there), no message, no URL."""
+    return DownloadOutcome(request.local_path, "SKIPPED", None, None)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def run_preferring_cloud(
     for index, (request, plan) in enumerate(zip(requests, plans, strict=True)):
         if plan.absent and cloud_only:
             log.warning("Unable to locate file %s in the cloud. Skipping...", request.wanted.uri)
-            outcomes[index] = SKIPPED
+            outcomes[index] = skipped(request)
         else:
             runnable.append(index)
     first = [plans[i].variant or requests[i] for i in runnable]
@@ -98,7 +102,7 @@ def run_preferring_cloud(
         log.warning("Error pulling from S3 bucket: %s", outcome.message)
         if cloud_only:
             log.warning("Skipping file...")
-            outcomes[index] = SKIPPED
+            outcomes[index] = skipped(requests[index])
         else:
             log.warning("Falling back to mast download...")
             retry.append(index)
