@@ -23,7 +23,7 @@ from mastcache.products.cloudpaths import CloudLocator
 from mastcache.products.engine import DownloadEngine, ProductRequest
 from mastcache.products.outcome import DownloadOutcome
 
-__all__ = ["skipped", "CloudPlan", "cloud_plans", "run_preferring_cloud"]
+__all__ = ["CloudPlan", "cloud_plans", "run_preferring_cloud", "skipped"]
 
 log = logging.getLogger("mastcache")
 

@@ -9,6 +9,7 @@ that one call to the emulator (the only astroquery internal touched, as its docs
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -77,8 +78,8 @@ def test_cloud_uris_match_astroquery(
     aq_products = _products(aq, collection)
     mc_products = _products(mc_observations, collection)
     for options in ({}, {"return_uri_map": True}, {"include_bucket": False, "full_url": True}):
-        expected = _warned(lambda: aq.get_cloud_uris(aq_products, **options))
-        got = _warned(lambda: mc_observations.get_cloud_uris(mc_products, **options))
+        expected = _warned(partial(aq.get_cloud_uris, aq_products, **options))
+        got = _warned(partial(mc_observations.get_cloud_uris, mc_products, **options))
         assert got == expected, options
     uri = str(mc_products["dataURI"][0])
     assert _warned(lambda: mc_observations.get_cloud_uri(uri)) == _warned(
