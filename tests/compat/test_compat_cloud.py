@@ -9,8 +9,8 @@ that one call to the emulator (the only astroquery internal touched, as its docs
 from __future__ import annotations
 
 import warnings
-from functools import partial
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
