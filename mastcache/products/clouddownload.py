@@ -28,7 +28,6 @@ __all__ = ["CloudPlan", "cloud_plans", "run_preferring_cloud", "skipped"]
 log = logging.getLogger("mastcache")
 
 
-
 def skipped(request: ProductRequest) -> DownloadOutcome:
     """astroquery's manifest row for a file skipped with ``cloud_only=True``: its would-be
     local path (nothing is written there), no message, no URL."""
