@@ -129,3 +129,20 @@ def test_refresh_mode_looks_the_paths_up_again(
     observations.get_cloud_uris(products)
     assert len(live.requests.matching(LOOKUP)) == 1
     assert len(live.requests.matching("/stpubdata/", "HEAD")) == 2
+
+
+def test_enable_cloud_dataset_warns_and_logs_as_astroquery(
+    live: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from astropy.utils.exceptions import AstropyDeprecationWarning
+
+    from mastcache.client import CatalogsClass
+
+    client = ObservationsClass()
+    with pytest.warns(AstropyDeprecationWarning, match="does not require an AWS account"):
+        client.enable_cloud_dataset(profile="default")
+    with caplog.at_level("INFO", logger="mastcache"):
+        client.enable_cloud_dataset()
+    assert "Using the S3 STScI public dataset" in caplog.text and client.cloud_dataset_enabled
+    with pytest.warns(AstropyDeprecationWarning, match="non-operational"):
+        CatalogsClass().enable_cloud_dataset()  # a no-op there, as in astroquery
