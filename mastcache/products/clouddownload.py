@@ -8,19 +8,21 @@ against MAST's size and checksum (and the object's Content-Length) and stores it
 dataURI, so a file from S3 or from HTTPS is the same content-addressed blob. What the bucket
 cannot give is fetched from MAST's HTTPS download service, unless ``cloud_only``: then the
 row is SKIPPED, as astroquery reports it. A product of a mission
-without cloud copies always comes over HTTPS.
+without cloud copies always comes over HTTPS. Without ``cloud_only``, a file already in the store is
+served from it in cache-first and offline modes with no lookup and no request.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from mastcache.net.endpoints import Endpoints
 from mastcache.products import cloud
 from mastcache.products.cloudpaths import CloudLocator
 from mastcache.products.engine import DownloadEngine, ProductRequest
+from mastcache.products.fetch import FileFetcher
 from mastcache.products.outcome import DownloadOutcome
 
 __all__ = ["CloudPlan", "cloud_plans", "run_preferring_cloud", "skipped"]
@@ -45,12 +47,16 @@ class CloudPlan:
 
 
 def cloud_plans(
-    requests: Sequence[ProductRequest], locator: CloudLocator, endpoints: Endpoints
+    requests: Sequence[ProductRequest],
+    locator: CloudLocator,
+    endpoints: Endpoints,
+    stored: Callable[[str], bool] = lambda uri: False,
 ) -> list[CloudPlan]:
-    """One plan per request. Offline, a product never looked up has neither a variant nor a
-    known absence (it is served from the store or reported missing over the HTTPS path)."""
+    """One plan per request. A product ``stored`` says the store will serve, or (offline)
+    one never looked up, has neither a variant nor a known absence: the engine serves it from
+    the store (or reports it missing) with no lookup at all."""
     uris = [r.wanted.uri for r in requests if r.refusal is None]
-    uris = [uri for uri in uris if cloud.is_supported(uri)]
+    uris = [uri for uri in uris if cloud.is_supported(uri) and not stored(uri)]
     records = locator.locate(uris, required=False) if uris else {}
     plans: list[CloudPlan] = []
     for request in requests:
@@ -76,7 +82,9 @@ def run_preferring_cloud(
     cloud_only: bool = False,
 ) -> list[DownloadOutcome]:
     """One outcome per request, in order: from the bucket when it can, else as described."""
-    plans = cloud_plans(requests, locator, endpoints)
+    # cloud_only must know what the bucket lacks even for stored files (astroquery skips them)
+    stored = _served_from_store(engine, cache and not cloud_only)
+    plans = cloud_plans(requests, locator, endpoints, stored)
     outcomes: dict[int, DownloadOutcome] = {}
     runnable: list[int] = []
     for index, (request, plan) in enumerate(zip(requests, plans, strict=True)):
@@ -109,3 +117,12 @@ def run_preferring_cloud(
         again = engine.run([requests[i] for i in retry], cache=cache)
         outcomes.update(zip(retry, again, strict=True))
     return [outcomes[i] for i in range(len(requests))]
+
+
+def _served_from_store(engine: DownloadEngine, cache: bool) -> Callable[[str], bool]:
+    """Whether the engine will serve a URI from the store without asking MAST (cache-first
+    and offline use a usable stored copy as it is), so its cloud place need not be known."""
+    if not cache or engine.mode not in ("cache-first", "offline"):
+        return lambda uri: False
+    fetcher = FileFetcher(engine.store, engine.gateway)
+    return lambda uri: fetcher.usable_record(uri) is not None

@@ -76,7 +76,8 @@ def test_a_file_from_s3_or_https_is_one_blob_counted_once(
     live.requests.clear()
     manifest = observations.download_products(products, download_dir=tmp_path / "cloud")
     assert manifest is not None and set(manifest["Status"]) == {"COMPLETE"}
-    assert not live.requests.matching(BUCKET, "GET") and not live.requests.matching(FILE)
+    assert not live.requests.matching(BUCKET) and not live.requests.matching(FILE)
+    assert not live.requests.matching("/api/v0.1/path_lookup")  # stored: nothing to look up
     # refetched from S3 (cache=False): the same sha256, the same single blob per URI
     observations.download_products(products, download_dir=tmp_path / "again", cache=False)
     assert len(live.requests.matching(BUCKET, "GET")) == len(products)
