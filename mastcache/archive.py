@@ -38,6 +38,7 @@ from mastcache.policy import (
     expires_at,
     offline_miss,
 )
+from mastcache.provenance import table_provenance
 from mastcache.runtime import cache_source, effective_mode
 from mastcache.store.hotcache import hot_cache
 from mastcache.store.records import QueryRecord, utcnow
@@ -414,7 +415,7 @@ class Archive:
 
 
 def _stamp_table(table: Table, provenance: Provenance) -> Table:
-    table.meta[PROVENANCE_META] = provenance.as_meta()
+    table.meta[PROVENANCE_META] = table_provenance(provenance.as_meta())
     return table
 
 

@@ -31,9 +31,18 @@ COMMANDS: dict[str, str] = {
     "products": "mastcache.cli.products:products",
     "query": "mastcache.cli.query:query",
     "resolve": "mastcache.cli.query:resolve",
+    "run": "mastcache.cli.run:run",
     "snapshot": "mastcache.cli.snapshot:snapshot",
     "sql": "mastcache.cli.sql:sql",
 }
+
+# commands that read or write cached tables (pyarrow): see cli/lean.py
+TABLE_COMMANDS = frozenset(
+    {"cache", "demo", "download", "products", "query", "resolve", "snapshot", "sql"}
+)
+
+# ... and those that open pyarrow datasets (DuckDB views), which probe for pandas again
+DATASET_COMMANDS = {"sql": ("pyarrow.dataset",), "snapshot": ("pyarrow.dataset",)}
 
 # one-line help, so `mastcache --help` need not import every command module
 SUMMARIES: dict[str, str] = {
@@ -47,7 +56,8 @@ SUMMARIES: dict[str, str] = {
     "products": "List the products of observations.",
     "query": "Query observations by region, object or criteria.",
     "resolve": "Resolve object names to sky positions.",
-    "snapshot": "Create, verify, restore and list reproducible snapshots.",
+    "run": "Record a command's MAST calls into a snapshot, or replay them offline.",
+    "snapshot": "Create, verify, restore, list and diff reproducible snapshots.",
     "sql": "Run a read-only SQL query over everything cached.",
 }
 
@@ -127,6 +137,10 @@ def cli(
     """
     from mastcache.runtime import configure
 
+    if ctx.invoked_subcommand in TABLE_COMMANDS:
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe(*DATASET_COMMANDS.get(ctx.invoked_subcommand, ()))
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     changes: dict[str, Any] = {}

@@ -48,6 +48,12 @@ def emulator() -> None:
     metavar="GLOB",
     help="Leave files matching GLOB (e.g. '*_trl.fits') out of the S3 bucket; repeatable.",
 )
+@click.option(
+    "--sky-epoch",
+    type=click.IntRange(0, 50),
+    help="Move the sky N epochs forward in time: new visits, withdrawn observations, revised "
+    "metadata, reprocessed products (default 0, today's sky).",
+)
 def serve(
     host: str,
     port: int,
@@ -57,6 +63,7 @@ def serve(
     faults: tuple[str, ...],
     seed: int | None,
     cloud_missing: tuple[str, ...],
+    sky_epoch: int | None,
 ) -> None:
     """Serve the emulator, print its base URL, and run until Ctrl-C.
 
@@ -72,6 +79,7 @@ def serve(
         "executing_polls": executing_polls,
         "seed": seed,
         "cloud_missing": cloud_missing or None,
+        "sky_epoch": sky_epoch,
     }
     changes = {k: v for k, v in options.items() if v is not None}
     config = EmulatorConfig().new(**changes, faults=",".join(faults) or None)

@@ -11,21 +11,24 @@ transactions (:data:`READ_ONLY`) take no lock on either backend.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from typing import TYPE_CHECKING, Any
 
 from mastcache.settings import Settings
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when an engine is made, not before
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
 
 __all__ = [
     "BUSY_TIMEOUT_S",
     "CATALOG_FILENAME",
     "READ_ONLY",
     "WRITER_LOCK_ID",
+    "catalog_identity",
     "catalog_url",
     "is_sqlite",
     "make_engine",
+    "sqlite_catalog_path",
 ]
 
 CATALOG_FILENAME = "catalog.sqlite"
@@ -38,14 +41,38 @@ WRITER_LOCK_ID = 0x6D61737463616368
 
 def catalog_url(settings: Settings) -> URL:
     """``settings.catalog_url`` if set (team mode), else ``catalog.sqlite`` in the cache dir."""
+    from sqlalchemy.engine import URL, make_url
+
     if settings.catalog_url:
         return make_url(settings.catalog_url)
     path = Path(settings.cache_dir) / CATALOG_FILENAME
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
+def sqlite_catalog_path(settings: Settings) -> Path | None:
+    """The catalog's SQLite file, or None for another backend (or an in-memory SQLite).
+
+    The default catalog needs no SQLAlchemy to locate: the hot path and ``cache stats`` read
+    it with :mod:`sqlite3` alone (store/catalogindex.py).
+    """
+    if not settings.catalog_url:
+        return Path(settings.cache_dir) / CATALOG_FILENAME
+    url = catalog_url(settings)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def catalog_identity(settings: Settings) -> str:
+    """A string naming the catalog (the same for every Store on it), without SQLAlchemy."""
+    path = sqlite_catalog_path(settings)
+    return f"sqlite:{path.resolve()}" if path is not None else str(settings.catalog_url)
+
+
 def make_engine(settings: Settings) -> Engine:
     """A new engine on the catalog; the caller disposes of it."""
+    from sqlalchemy import create_engine
+
     url = catalog_url(settings)
     if url.get_backend_name() == "sqlite":
         return _configure_sqlite(
@@ -66,6 +93,8 @@ def _configure_postgresql(url: URL) -> Engine:
     ``lock_timeout`` bounds the wait for the lock like SQLite's busy timeout; the per-test
     or per-team schema comes from the URL (``?options=-csearch_path%3Dname``).
     """
+    from sqlalchemy import create_engine, event
+
     options = f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}"
     engine = create_engine(
         url,
@@ -97,6 +126,8 @@ def _configure_sqlite(engine: Engine) -> Engine:
     ``database is locked`` (DESIGN.md section 11); the begin-event recipe takes the write
     lock up front instead, and waits for it under the busy timeout.
     """
+    from sqlalchemy import event
+
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _on_sqlite_begin)
     return engine

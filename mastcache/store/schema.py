@@ -7,7 +7,6 @@ beside the package. No ``alembic.ini`` is needed: the config is built here.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -20,28 +19,13 @@ from sqlalchemy import Connection, Engine, inspect
 from mastcache.errors import SchemaOutdatedError, StoreError
 from mastcache.settings import Settings
 from mastcache.store.engine import READ_ONLY, catalog_url, make_engine
+from mastcache.store.schemacheck import migrations_dir
 
 _ALEMBIC_LOCK = threading.Lock()
 
 __all__ = ["alembic_config", "current", "ensure_current", "head", "migrations_dir", "upgrade"]
 
 UPGRADE_HINT = "run `mastcache db upgrade` (back up the cache directory first if it matters)"
-
-
-def migrations_dir() -> Path:
-    """The folder holding ``env.py`` and ``versions/``, installed or in a checkout."""
-    # A checkout's own migrations first: an editable install elsewhere maps the package
-    # name to its checkout, which may lack this checkout's newer revisions.
-    checkout = Path(__file__).resolve().parents[2] / "migrations"
-    if (checkout / "env.py").is_file():
-        return checkout
-    spec = importlib.util.find_spec("mastcache._migrations")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    raise StoreError(
-        "the Alembic migrations are missing: expected the package mastcache._migrations or "
-        f"{checkout}; reinstall mastcache"
-    )
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

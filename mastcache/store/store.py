@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+import sys
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-from astropy.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from mastcache.errors import CorruptEntryError, StoreError
 from mastcache.settings import Settings
-from mastcache.store import hitcounts, parquet
-from mastcache.store.engine import READ_ONLY, make_engine
+from mastcache.store import hitcounts
+from mastcache.store.catalogindex import CatalogIndex
+from mastcache.store.engine import READ_ONLY, make_engine, sqlite_catalog_path
 from mastcache.store.files import HashMemo, sweep_temp_files
-from mastcache.store.hotcache import FileIdentity, hot_cache
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
     FileRecord,
@@ -44,8 +42,14 @@ from mastcache.store.records import (
     as_utc,
     utcnow,
 )
-from mastcache.store.schema import ensure_current
-from mastcache.store.unit_of_work import UnitOfWork
+from mastcache.store.schemacheck import known_head, sqlite_revision
+
+if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see open())
+    from astropy.table import Table
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
 
@@ -56,9 +60,14 @@ STAGING_DIR = "staging"
 
 
 class Store:
-    """The cache directory's catalog and files. Open with :meth:`open`; close when done."""
+    """The cache directory's catalog and files. Open with :meth:`open`; close when done.
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    The SQLAlchemy engine is made on first use (:attr:`engine`): cache hits read an SQLite
+    catalog through :mod:`.catalogindex`, so a process that only reads hits never imports
+    SQLAlchemy or Alembic.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self.root = Path(settings.cache_dir)
         self.tables_dir = self.root / "tables"
@@ -67,11 +76,35 @@ class Store:
         self.objects: ObjectStore = open_object_store(settings)
         self._direct = self.objects.is_local and Path(self.objects.base) == self.root.resolve()
         self._engine = engine
-        self._writers = sessionmaker(bind=engine, expire_on_commit=False, autobegin=False)
-        readers = engine.execution_options(**{READ_ONLY: True})
-        self._readers = sessionmaker(bind=readers, expire_on_commit=False, autobegin=False)
+        self._sessions: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
+        self._engine_lock = threading.Lock()
         self._memo = HashMemo()
+        #: plain-SQL reads of the hot path (SQLite catalogs): see store/catalogindex.py
+        self._index = CatalogIndex(sqlite_catalog_path(settings))
         self.schema_revision = ""
+
+    @property
+    def engine(self) -> Engine:
+        """The catalog's SQLAlchemy engine, made on first use."""
+        return self._session_makers()[0].kw["bind"]  # type: ignore[no-any-return]
+
+    def _session_makers(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        """(writers, readers) session factories, made with the engine on first use."""
+        sessions = self._sessions
+        if sessions is not None:
+            return sessions
+        with self._engine_lock:
+            if self._sessions is None:
+                from sqlalchemy.orm import sessionmaker
+
+                engine = self._engine or make_engine(self.settings)
+                self._engine = engine
+                readers = engine.execution_options(**{READ_ONLY: True})
+                self._sessions = (
+                    sessionmaker(bind=engine, expire_on_commit=False, autobegin=False),
+                    sessionmaker(bind=readers, expire_on_commit=False, autobegin=False),
+                )
+            return self._sessions
 
     @property
     def shares_files(self) -> bool:
@@ -87,25 +120,43 @@ class Store:
         Orphans of killed writers (temp files, unreferenced results) are swept.
         """
         _make_cache_dir(Path(settings.cache_dir))
-        engine = make_engine(settings)
+        store = cls(settings)
         try:
-            store = cls(settings, engine)
-            store.schema_revision = ensure_current(engine)
+            store.schema_revision = store._quick_revision() or store._checked_revision()
             store.sweep_orphans()
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            raise StoreError(
-                f"cannot open the cache catalog {engine.url.render_as_string(hide_password=True)}"
-                f": {getattr(exc, 'orig', None) or exc}; if the file is damaged, move the cache "
-                "directory aside (or set MASTCACHE_DIR elsewhere) and fetch again"
-            ) from exc
-        except BaseException:
-            engine.dispose()
+        except BaseException as exc:
+            store.close()
+            if _is_sqlalchemy_error(exc):
+                where = store.engine.url.render_as_string(hide_password=True)
+                raise StoreError(
+                    f"cannot open the cache catalog {where}: {getattr(exc, 'orig', None) or exc}"
+                    "; if the file is damaged, move the cache directory aside (or set "
+                    "MASTCACHE_DIR elsewhere) and fetch again"
+                ) from exc
             raise
         return store
 
+    def _quick_revision(self) -> str | None:
+        """The catalog's revision if it is an SQLite file already at the newest one."""
+        path = sqlite_catalog_path(self.settings)
+        if path is None:
+            return None
+        try:
+            found = sqlite_revision(path)
+        except sqlite3.Error:
+            return None  # the full check says what is wrong
+        return found if found is not None and found == known_head() else None
+
+    def _checked_revision(self) -> str:
+        """Create the schema, or check it, with Alembic (see store/schema.py)."""
+        from mastcache.store.schema import ensure_current
+
+        return ensure_current(self.engine)
+
     def close(self) -> None:
-        self._engine.dispose()
+        self._index.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -120,14 +171,34 @@ class Store:
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A transaction over every repository; writers take the lock at the start."""
-        sessions: sessionmaker[Session] = self._readers if read_only else self._writers
-        return UnitOfWork(sessions, where=f"the cache catalog in {self.root}")
+        from mastcache.store.unit_of_work import UnitOfWork
+
+        writers, readers = self._session_makers()
+        return UnitOfWork(
+            readers if read_only else writers, where=f"the cache catalog in {self.root}"
+        )
 
     # ---- query results ---------------------------------------------------------------
 
     def get_query(self, key: str) -> QueryRecord | None:
+        if self._index.is_available:
+            return self._index.query(key)
         with self.unit_of_work(read_only=True) as uow:
             return uow.queries.get(key)
+
+    def everything(
+        self,
+    ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
+        """Every query, resolution, product and file record, from one read transaction."""
+        if self._index.is_available:
+            return self._index.everything()
+        with self.unit_of_work(read_only=True) as uow:
+            return (
+                uow.queries.list(),
+                uow.resolutions.list(),
+                list(uow.products.list()),
+                uow.files.list(),
+            )
 
     def list_queries(
         self, *, service: str | None = None, kind: str | None = None
@@ -171,6 +242,8 @@ class Store:
         """Step 1 of :meth:`put_query`: the Parquet file alone. Returns
         ``(table_path relative to the cache dir, sha256, nbytes)``; nothing is served
         from it until :meth:`commit_query` records it."""
+        from mastcache.store import parquet
+
         folder = table_folder((provenance or {}).get("service"))
         directory = self.root / (folder if self._direct else STAGING_DIR)
         # unique per write, not only per content: a concurrent delete of the previous row of
@@ -208,6 +281,8 @@ class Store:
         A mismatch raises :class:`CorruptEntryError`. If a concurrent writer replaced the
         result since ``record`` was read, the newer result is served.
         """
+        from mastcache.store.hotcache import FileIdentity, hot_cache
+
         if not self._direct:
             return self._read_object(record)
         path = self.root / record.table_path
@@ -246,6 +321,8 @@ class Store:
 
     def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
         """The Arrow table in ``path``, hashed unless its identity is memoised."""
+        from mastcache.store import parquet
+
         if self._memo.lookup(path, stat) == record.sha256:
             return parquet.read_arrow(path)
         data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
@@ -258,6 +335,8 @@ class Store:
         return parquet.read_arrow(data)
 
     def _read_object(self, record: QueryRecord) -> Table:
+        from mastcache.store import parquet
+
         try:
             data = self.objects.read_bytes(record.table_path)
         except FileNotFoundError:
@@ -297,6 +376,8 @@ class Store:
     def get_resolution(
         self, name: str, resolver: str | None, resolve_all: bool, scope: str = "anonymous"
     ) -> ResolutionRecord | None:
+        if self._index.is_available:
+            return self._index.resolution(name, resolver, resolve_all, scope)
         with self.unit_of_work(read_only=True) as uow:
             return uow.resolutions.get(name, resolver, resolve_all, scope)
 
@@ -357,8 +438,11 @@ class Store:
 
     def _sweep_unreferenced_tables(self, older_than: float) -> int:
         """Result files no catalog row points to: left by writers killed before commit."""
-        with self.unit_of_work(read_only=True) as uow:
-            referenced = uow.queries.table_paths()
+        if self._index.is_available:
+            referenced = self._index.table_paths()
+        else:
+            with self.unit_of_work(read_only=True) as uow:
+                referenced = uow.queries.table_paths()
         cutoff = utcnow().timestamp() - older_than
         removed = 0
         for found in self.objects.list_files("tables"):
@@ -368,6 +452,14 @@ class Store:
                 self._remove(found.path)
                 removed += 1
         return removed
+
+
+def _is_sqlalchemy_error(exc: BaseException) -> bool:
+    if "sqlalchemy" not in sys.modules:
+        return False
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError)
 
 
 def _make_cache_dir(path: Path) -> None:

@@ -23,6 +23,8 @@ from mastcache.emulator.sky.columns import (
     PRODUCT_FIELDS,
     SELECTED_FIELD,
 )
+from mastcache.emulator.sky.epoch import reprocess
+from mastcache.emulator.sky.ffi import ffi_rows
 from mastcache.emulator.sky.observations import Sky, sky_for_seed
 from mastcache.emulator.sky.products import products_for
 from mastcache.emulator.sky.scale import Cone, ScaleRows, scale_observation
@@ -34,18 +36,21 @@ FILTER_TYPES: Final = dict(OBSERVATION_FIELDS)
 
 
 class CaomQueries:
-    """Answers CAOM queries for one seed; `scale_rows` switches on the scale knob and
-    `product_bytes` the minimum size of FITS products."""
+    """Answers CAOM queries for one seed; `scale_rows` switches on the scale knob,
+    `product_bytes` the minimum size of FITS products, `sky_epoch` moves the sky forward."""
 
-    def __init__(self, seed: int, scale_rows: int | None, product_bytes: int = 0) -> None:
+    def __init__(
+        self, seed: int, scale_rows: int | None, product_bytes: int = 0, sky_epoch: int = 0
+    ) -> None:
         self.seed = seed
         self.scale_rows = scale_rows
         self.product_bytes = product_bytes
+        self.sky_epoch = sky_epoch
 
     @property
     def sky(self) -> Sky:
-        """The seed's sky (built on first use)."""
-        return sky_for_seed(self.seed)
+        """The seed's sky at the epoch (built on first use)."""
+        return sky_for_seed(self.seed, self.sky_epoch)
 
     def cone(self, params: Mapping[str, Any]) -> ResultSet:
         """Mast.Caom.Cone: `{ra, dec, radius}` in degrees."""
@@ -73,7 +78,8 @@ class CaomQueries:
         for obsid in parse_obsids(params.get("obsid")):
             obs = self._observation(obsid)
             if obs is not None:
-                rows.extend(products_for(obs, self.product_bytes))
+                products = products_for(obs, self.product_bytes)
+                rows.extend(reprocess(products, self.sky.reprocessed.get(obsid, 0)))
         return from_list(PRODUCT_FIELDS, rows)
 
     def _observation(self, obsid: int) -> dict[str, Any] | None:
@@ -94,6 +100,12 @@ class CaomQueries:
             row = sky.row(match.index)
             if all(f.matches(row) for f in filters):
                 rows.append(_decorate(row, match.distance))
+        if fields is POSITION_FIELDS and _asks_for_tess(filters):
+            rows += [
+                _decorate(row, 0.0)
+                for row in ffi_rows(cone.ra, cone.dec, cone.radius)
+                if _passes(row, filters)
+            ]
         return from_list(fields, rows)
 
     def _everywhere(self, filters: list[ColumnFilter]) -> ResultSet:
@@ -130,6 +142,12 @@ class CaomQueries:
                 yield from batch.rows()
 
         return ResultSet(fields, scale.count, read, batches)
+
+
+def _asks_for_tess(filters: list[ColumnFilter]) -> bool:
+    """A Filtered.Position query restricted to TESS also finds its full-frame images, as
+    lightkurve's ``search_tesscut`` expects (sky/ffi.py)."""
+    return any(f.column in ("project", "obs_collection") and "tess" in f.values for f in filters)
 
 
 def _passes(row: Mapping[str, Any], filters: list[ColumnFilter]) -> bool:

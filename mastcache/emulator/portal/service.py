@@ -71,7 +71,12 @@ class PortalService:
 
     def __init__(self, config: PortalConfig) -> None:
         self.config = config
-        self.caom = CaomQueries(config.seed, config.rows, getattr(config, "product_bytes", 0))
+        self.caom = CaomQueries(
+            config.seed,
+            config.rows,
+            getattr(config, "product_bytes", 0),
+            getattr(config, "sky_epoch", 0),
+        )
         self.catalogs = CatalogQueries(config.seed, config.rows)
         self.polls = PollCounter()
         self._all_body: bytes | None = None

@@ -1,5 +1,8 @@
 """Product files the emulator serves: small, real, deterministic FITS (and a few other types).
 
+Kepler, K2 and TESS light curves and target pixel files (their real file-name patterns) are
+built by :mod:`.mission_fits` in the missions' own format, so lightkurve can read them.
+
 Every byte depends on the URI alone (no dates, no checksums), and ``product_size`` predicts
 the length without writing anything, so a product list and a HEAD can quote sizes cheaply.
 """
@@ -28,6 +31,14 @@ TABLE_COLUMNS = ("TIME", "FLUX", "FLUX_ERR")
 
 def _digest(uri: str) -> bytes:
     return hashlib.sha256(uri.encode("utf-8")).digest()
+
+
+def _mission_name(uri: str) -> str | None:
+    """The file name of a Kepler/K2/TESS mission product (served as the archive's format)."""
+    from mastcache.emulator.sky.mission_fits import mission_file  # lazy: astropy.io.fits
+
+    name = PurePosixPath(uri.split("?")[0]).name
+    return name if mission_file(name) is not None else None
 
 
 def _is_fits(uri: str) -> bool:
@@ -73,7 +84,7 @@ def product_size(uri: str, min_bytes: int = 0) -> int:
 
     ``min_bytes`` (the emulator's ``product_bytes`` knob) grows FITS files to at least that.
     """
-    if not _is_fits(uri):
+    if not _is_fits(uri) or _mission_name(uri):
         return len(product_bytes(uri))
     is_table = _is_table(uri)
     return _header_bytes(is_table) + _padded(_rows(uri, min_bytes) * _row_bytes(is_table))
@@ -90,6 +101,11 @@ def _header_bytes(is_table: bool) -> int:
 def product_bytes(uri: str, min_bytes: int = 0) -> bytes:
     """The file served for ``uri``: a FITS file for FITS names (at least ``min_bytes``),
     else a small typed stand-in."""
+    mission = _mission_name(uri)
+    if mission:
+        from mastcache.emulator.sky.mission_fits import mission_fits_bytes  # lazy: astropy
+
+        return mission_fits_bytes(mission) or b""
     if not _is_fits(uri):
         return _other_bytes(uri)
     buffer = io.BytesIO()

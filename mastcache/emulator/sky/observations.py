@@ -8,7 +8,7 @@ import hashlib
 import math
 import random
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -56,9 +56,16 @@ class ConeMatch:
 class Sky:
     """All observations of one seed, sorted by declination for fast cones."""
 
-    def __init__(self, seed: int, rows: Sequence[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        rows: Sequence[dict[str, Any]],
+        reprocessed: Mapping[int, int] | None = None,
+    ) -> None:
         ordered = sorted(rows, key=lambda r: (r["s_dec"], r["obsid"]))
         self.seed = seed
+        #: obsid -> how many times its products were reprocessed (sky_epoch > 0 only)
+        self.reprocessed: Mapping[int, int] = reprocessed or {}
         self.rows: tuple[ObsRow, ...] = tuple(_as_tuple(r) for r in ordered)
         self.dec = np.array([r["s_dec"] for r in ordered], np.float64)
         self.ra = np.array([r["s_ra"] for r in ordered], np.float64)
@@ -114,17 +121,18 @@ class Sky:
         return iter(self.obsid_order)
 
 
-_CACHE: dict[int, Sky] = {}
+_CACHE: dict[tuple[int, int], Sky] = {}
 _LOCK = threading.Lock()
 
 
-def sky_for_seed(seed: int) -> Sky:
-    """The sky of `seed`, built on first use and kept for the life of the process."""
+def sky_for_seed(seed: int, epoch: int = 0) -> Sky:
+    """The sky of `seed` moved `epoch` epochs forward (0: today's), built on first use and
+    kept for the life of the process."""
     with _LOCK:
-        sky = _CACHE.get(seed)
+        sky = _CACHE.get((seed, epoch))
         if sky is None:
-            sky = build_sky(seed, _named_objects())
-            _CACHE[seed] = sky
+            sky = build_sky(seed, _named_objects(), epoch)
+            _CACHE[(seed, epoch)] = sky
         return sky
 
 
@@ -134,15 +142,21 @@ def _named_objects() -> Sequence[NamedObjectLike]:
     return named_objects()
 
 
-def build_sky(seed: int, objects: Iterable[NamedObjectLike]) -> Sky:
-    """Generate the observations of `seed`: clusters on `objects`, then the background."""
+def build_sky(seed: int, objects: Iterable[NamedObjectLike], epoch: int = 0) -> Sky:
+    """Generate the observations of `seed`: clusters on `objects`, then the background;
+    then `epoch` epochs of archive life (:mod:`.epoch`)."""
     rng = random.Random(f"mastcache-sky:{seed}")
     rows: list[dict[str, Any]] = []
     for obj in objects:
         rows.extend(_cluster(rng, obj, len(rows)))
     for k in range(BACKGROUND_COUNT):
         rows.append(_background(rng, k, len(rows)))
-    return Sky(seed, rows)
+    if epoch == 0:
+        return Sky(seed, rows)
+    from mastcache.emulator.sky.epoch import evolve
+
+    moved, reprocessed = evolve(rows, seed, epoch)
+    return Sky(seed, moved, reprocessed)
 
 
 def _cluster(rng: random.Random, obj: NamedObjectLike, serial: int) -> list[dict[str, Any]]:

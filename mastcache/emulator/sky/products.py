@@ -55,11 +55,11 @@ TEMPLATES: Final[dict[str, tuple[ProductTemplate, ...]]] = {
     ),
     "Kepler": (
         _t("_llc.fits", "Lightcurve Long Cadence (CLC) - Q", "SCIENCE", 2, True),
-        _t("_lpd-targ.fits", "Target Pixel Long Cadence (TPL) - Q", "SCIENCE", 2),
+        _t("_lpd-targ.fits.gz", "Target Pixel Long Cadence (TPL) - Q", "SCIENCE", 2),
     ),
     "K2": (
         _t("_llc.fits", "Lightcurve Long Cadence (KLC) - C", "SCIENCE", 2, True),
-        _t("_lpd-targ.fits", "Target Pixel Long Cadence (KTL) - C", "SCIENCE", 2),
+        _t("_lpd-targ.fits.gz", "Target Pixel Long Cadence (KTL) - C", "SCIENCE", 2),
     ),
     "GALEX": (
         _t("-int.fits", "Intensity map (J2000)", "SCIENCE", 2, True),
@@ -108,13 +108,33 @@ def base_rule(mission: str) -> Callable[[str, str, str], str]:
     """How a mission names its files: (obs_id, target_name, filters) -> file stem."""
     if mission in {"HST", "FUSE"}:
         return lambda obs_id, target, band: obs_id.lower()
-    if mission in {"Kepler", "K2"}:
+    if mission == "Kepler":  # kplr<KIC>-<quarter's time stamp>, as the archive names them
+        return lambda obs_id, target, band: f"{target}-{kepler_stamp(obs_id)}"
+    if mission == "K2":
         return lambda obs_id, target, band: obs_id.replace("_lc", "").lower()
     if mission == "GALEX":
         return lambda obs_id, target, band: f"{target}-{'nd' if band == 'NUV' else 'fd'}"
     if mission == "SWIFT":
         return lambda obs_id, target, band: f"sw{obs_id}{SWIFT_CODES[band]}"
     return lambda obs_id, target, band: obs_id
+
+
+def kepler_stamp(obs_id: str) -> str:
+    """The time stamp of the quarter a Kepler obs_id's quarter map marks (Q0..Q17)."""
+    from mastcache.emulator.sky.mission_fits import KEPLER_STAMPS  # lazy: astropy
+
+    quarters = obs_id.rsplit("_Q", 1)[-1]
+    quarter = quarters.find("1") if len(quarters) == 18 else int(quarters or 0)
+    return KEPLER_STAMPS[max(0, min(17, quarter))]
+
+
+def _description(obs: Mapping[str, Any], template: ProductTemplate) -> str:
+    """Kepler/K2 descriptions end with the quarter or campaign (``... - Q4``, ``... - C01``)."""
+    sequence = obs.get("sequence_number")
+    if template.description.endswith(("- Q", "- C")) and sequence is not None:
+        width = 2 if template.description.endswith("C") else 1
+        return f"{template.description}{int(sequence):0{width}d}"
+    return template.description
 
 
 def product_uri(obs: Mapping[str, Any], filename: str) -> str:
@@ -172,7 +192,7 @@ def _product_row(
         "obs_collection": obs["obs_collection"],
         "dataproduct_type": obs["dataproduct_type"],
         "obs_id": obs["obs_id"],
-        "description": template.description,
+        "description": _description(obs, template),
         "type": "S",
         "dataURI": uri,
         "productType": template.product_type,

@@ -110,10 +110,17 @@ def _draw(rng: random.Random, profile: MissionProfile) -> Draw:
     return Draw(instrument, rng.choice(instrument.filters), round(t_min, 5), exptime, level)
 
 
+#: Days one observation of a time-series mission spans (a Kepler quarter, a K2 campaign, a
+#: TESS sector), whose ``t_exptime`` is the cadence (1800 s long cadence, 120 s SPOC 2-min).
+SEQUENCE_DAYS = {"TESS": TESS_SECTOR_DAYS, "Kepler": 90.0, "K2": 80.0}
+#: EPIC identifiers of K2 targets (KSCI-19082): a named object's own number is kept.
+EPIC_RANGE = (201_000_000, 252_000_000)
+
+
 def _times(profile: MissionProfile, draw: Draw) -> Row:
     span = draw.exptime / 86400.0
-    if profile.collection == "TESS":
-        span = TESS_SECTOR_DAYS - 1.0
+    if profile.collection in SEQUENCE_DAYS:  # t_exptime is the cadence; a sequence is long
+        span = SEQUENCE_DAYS[profile.collection] - 1.0
     t_max = round(draw.t_min + span * 1.05, 5)
     release = round(t_max + (365.0 if profile.has_proposal else 180.0), 5)
     return {
@@ -174,10 +181,12 @@ def _timeseries_id(mission: str, draw: Draw, target: Target) -> tuple[str, str, 
         stamp = (datetime(1858, 11, 17) + timedelta(days=draw.t_min)).strftime("%Y%j%H%M%S")
         return f"tess{stamp}-s{sector:04d}-{cid % 10**16:016d}-0{120 + sector}-s", str(cid), sector
     if mission == "Kepler":
-        quarter = int((draw.t_min - 54953.0) / 90.0) + 1
-        return f"kplr{cid % 10**9:09d}_lc_Q{quarter:02d}", f"kplr{cid % 10**9:09d}", quarter
+        # MAST's Kepler obs_id carries an 18-character map of the quarters (Q0..Q17) it holds
+        quarter = min(17, int((draw.t_min - 54953.0) / 90.0) + 1)
+        quarters = "".join("1" if q == quarter else "0" for q in range(18))
+        return f"kplr{cid % 10**9:09d}_lc_Q{quarters}", f"kplr{cid % 10**9:09d}", quarter
     campaign = int((draw.t_min - 56725.0) / 80.0)
-    epic = 201_000_000 + cid % 50_000_000
+    epic = cid if EPIC_RANGE[0] <= cid < EPIC_RANGE[1] else 201_000_000 + cid % 50_000_000
     return f"ktwo{epic}-c{campaign:02d}_lc", f"ktwo{epic}", campaign
 
 

@@ -3,6 +3,9 @@
 The sky digests were taken from the original per-row `json.dumps` encoder before the column
 encoder existed and still hold; the scale-knob digests were re-recorded once, when scaled rows
 moved from per-row `random.Random` streams to vectorised counter-based draws (`sky_draws`).
+Both were re-recorded once more when Kepler, K2 and TESS rows took real cadences as
+`t_exptime` (1800 s, 120 s), Kepler's obs_id its quarter map, K2 its EPIC numbers, and
+Filtered.Position queries restricted to TESS its full-frame-image observations (#17).
 Any change to a single byte of a reply (value, float spelling, key order, chunk joins) fails.
 """
 
@@ -75,19 +78,19 @@ GOLDEN: dict[str, str] = {
     "cone": "7b1c2d9b08739dc0265662ecce9671a5b1579aa86e336dca809bec4f6772fb31",
     "cone_extjs": "3a2a89d71fe4921df6d39fbf430261f178b63a4a36472e80d57e7c038909aaab",
     "cone_remove_null": "deea9c349ff0e864b9a0ece49d392fb4b6f75c4b25ef47fcde9e3dcb48061e6f",
-    "filtered_range_list": "e4ce23941e836db9d48ee915762336fe7577739399373faee613a1418f42a9f1",
+    "filtered_range_list": "1c337624cbc4f1e1cdaa1815ba7e285cb44af9803d669d3ff237b74b5756b4c7",
     "filtered_wildcard": "2e2789c5c84cd912f60d48daebf6d8c746474574c8cdc16ee1978ae83a3c86cd",
     "filtered_all_page_3": "b17db700cc6def96b3d5f8f799272191e6abe03a4418fa460e08c081857c3af8",
-    "filtered_columns": "7a56b0f5d9f2d48ed28a411130362ad88b0991b2a652472de0ed6ff94c13d93d",
-    "count": "ccb1caaad4777fbbf8338ab1661cb738ce5c4c5dad2d8554171af736649b546f",
-    "position": "4caa508dbda48d95abd934cbb3d23713fbe00e499911c04eaf6acf7adc49760c",
+    "filtered_columns": "aa14498bf70b747770406c185d0d7303e69d43328dfc6c3dbc7dcfe877d8214c",
+    "count": "132a78bd93aeca93899866771ed3c9c063a1cb84507bc242c9b5bdef3400faec",
+    "position": "5dbe231df6de1465257963e218bf8b0ae9f4571ef17d4b40b77c234b7cb7d0be",
     "products": "1502e6763f91c861302500c00559562a7c274e287daff5a48372b15f83ec8281",
-    "all": "c474490eca2f2d90f269a3d70806807fd6d40f56e70e9b91bd1ef39d680af6cd",
-    "scale_cone_page_1": "bc83fa11b0fcff1c2c503fb9a7e63820ca39d42a1f0de21585850675f80ff87b",
-    "scale_cone_page_7": "a6df644e33480fe5cef89455632393099bbbdec93637d948830826fc52cf7acd",
-    "scale_cone_extjs": "74d7e6af852840a39a47925efaf34bffb857a909d04dab9a39acbd796540eae7",
-    "scale_filtered": "cd146d763e0e9d681424aee38bf9eba36b0e8fe5621fb60a3e76d85ff68b77be",
-    "scale_position": "8a0f086404cd889de8d127e32db4cc6918430fa9b8541a2e0511b5f712a6c10c",
+    "all": "c8d070531363cea047da49248da212202043322df6a9ecb5fa0badabad03cba3",
+    "scale_cone_page_1": "fd45cc36c310b3441d76d36a9458d19e1319c5da8dea8b3868c5850b1c20dd6b",
+    "scale_cone_page_7": "4250896c2c93028e63d4302c7ab9f9287435ab00a22d45619a2ef86aeb146d3e",
+    "scale_cone_extjs": "8627fc65e2447087f5cfd3d2d81a9bc71fc1b60064c237ede2a95f71237f56cf",
+    "scale_filtered": "7360806485f04e88c6b565fc3c31729d6b2c1baa79690b35246fb63ee9b1a256",
+    "scale_position": "bda2dbdb083ce1d12d5c0d489b1a439daa399c7c4e68d4d0dc5f5f14f332c025",
     "scale_products": "489253e18c2113b7fe4c1b60c144194c153a5d33354ccadba54401aae9f36e12",
 }
 

@@ -24,7 +24,7 @@ OBS_ID_FORMATS = {
     "HLA": r"hst_\d+_\d{2}_[a-z0-9_]+_[a-z0-9]+",
     "JWST": r"jw\d{5}-o\d{3}_t\d{3}_[a-z]+_clear-[a-z0-9-]+",
     "TESS": r"tess\d{13}-s\d{4}-\d{16}-\d{4}-s",
-    "Kepler": r"kplr\d{9}_lc_Q\d{2}",
+    "Kepler": r"kplr\d{9}_lc_Q[01]{18}",  # MAST's quarter map, Q0..Q17 (#17)
     "K2": r"ktwo\d{9}-c\d{2}_lc",
     "GALEX": r"\d{19}",
     "PS1": r"rings\.v3\.skycell\.\d{4}\.\d{3}\.stk\.[grizy]",
