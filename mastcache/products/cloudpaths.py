@@ -102,7 +102,10 @@ class CloudLocator:
             answer = self.files.path_lookup(chunk, force_refresh=force)
             paths.update((uri, cloud.bucket_path(uri, answer)) for uri in chunk)
         keyed = [(uri, path) for uri, path in paths.items() if path is not None]
-        workers = max(1, min(self.files.settings.max_parallel, len(keyed)))
+        # HEADs are small: as many at once as the host's polite limit allows (net/hostlimits)
+        settings = self.files.settings
+        limit = max(settings.max_per_host, settings.max_parallel)
+        workers = max(1, min(limit, len(keyed)))
         with ThreadPoolExecutor(workers, thread_name_prefix="mastcache-cloud") as pool:
             sizes = dict(
                 zip(
