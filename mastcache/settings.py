@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 
 from mastcache.errors import ConfigurationError
 
-__all__ = ["MODES", "TTL_KINDS", "Mode", "Settings", "parse_duration"]
+__all__ = ["DEFAULT_MAX_PER_HOST", "MODES", "TTL_KINDS", "Mode", "Settings", "parse_duration"]
 
 Mode = Literal["cache-first", "online", "refresh", "offline"]
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -31,6 +31,9 @@ TTL_KINDS = (
     "cutouts",
     "raw",
 )
+
+#: Requests in flight to one host by default: MAST's TESScut allows at most 10 at once.
+DEFAULT_MAX_PER_HOST = 10
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -61,6 +64,44 @@ def _parse_ttls(text: str) -> dict[str, float]:
             )
         ttls[kind.strip()] = parse_duration(value)
     return ttls
+
+
+def _positive_int(text: str, variable: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigurationError(f"{variable}={text!r}: expected a whole number of at least 1")
+    return value
+
+
+def _parse_host_limits(text: str) -> dict[str, int]:
+    """Parse ``MASTCACHE_HOST_LIMITS`` such as ``mast.stsci.edu=4,s3.amazonaws.com=16``."""
+    limits: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        host, sep, value = item.partition("=")
+        if not sep or not host.strip():
+            raise ConfigurationError(
+                f"cannot read host limit {item!r} in MASTCACHE_HOST_LIMITS: expected HOST=N "
+                "(e.g. mast.stsci.edu=4), separated by commas"
+            )
+        limits[host.strip().lower()] = _positive_int(value, f"MASTCACHE_HOST_LIMITS {host}")
+    return limits
+
+
+def _network_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The cloud endpoint and per-host limits from the environment."""
+    values: dict[str, Any] = {}
+    if env.get("MASTCACHE_CLOUD_URL"):
+        values["cloud_url"] = _check_url(env["MASTCACHE_CLOUD_URL"], "MASTCACHE_CLOUD_URL")
+    if env.get("MASTCACHE_MAX_PER_HOST"):
+        values["max_per_host"] = _positive_int(
+            env["MASTCACHE_MAX_PER_HOST"], "MASTCACHE_MAX_PER_HOST"
+        )
+    if env.get("MASTCACHE_HOST_LIMITS"):
+        values["host_limits"] = _parse_host_limits(env["MASTCACHE_HOST_LIMITS"])
+    return values
 
 
 def _default_cache_dir() -> Path:
@@ -123,6 +164,14 @@ class Settings:
     s3_endpoint_url: str | None = None
     #: Show progress bars (None: only when stderr is a terminal).
     progress: bool | None = None
+    #: Base URL of MAST's public S3 bucket host, path-style (``<cloud_url>/stpubdata/<key>``);
+    #: None: ``mast_url`` when set (the emulator serves the bucket), else AWS S3.
+    cloud_url: str | None = None
+    #: Requests in flight at once to one host, shared by every thread of the process
+    #: (MAST asks for few parallel connections; TESScut allows at most 10).
+    max_per_host: int = DEFAULT_MAX_PER_HOST
+    #: Per-host overrides of ``max_per_host`` (``{"mast.stsci.edu": 4}``; host or host:port).
+    host_limits: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_mode(self.mode)
@@ -133,6 +182,12 @@ class Settings:
             raise ConfigurationError(f"max_parallel must be at least 1, got {self.max_parallel}")
         if self.request_timeout <= 0 or self.query_timeout <= 0:
             raise ConfigurationError("timeouts must be positive numbers of seconds")
+        _check_url(self.cloud_url, "cloud_url")
+        for host, limit in {"*": self.max_per_host, **self.host_limits}.items():
+            if limit < 1:
+                raise ConfigurationError(
+                    f"the limit of requests in flight to {host} must be at least 1, got {limit}"
+                )
         unknown = set(self.ttl_overrides) - set(TTL_KINDS)
         if unknown:
             raise ConfigurationError(
@@ -158,18 +213,21 @@ class Settings:
             values["store_url"] = env["MASTCACHE_STORE_URL"]
         if env.get("MASTCACHE_S3_ENDPOINT_URL"):
             values["s3_endpoint_url"] = env["MASTCACHE_S3_ENDPOINT_URL"]
+        values.update(_network_env(env))
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "cache_dir" not in values:
             values["cache_dir"] = _default_cache_dir()
         values["cache_dir"] = Path(values["cache_dir"]).expanduser()
-        if isinstance(values.get("mast_url"), str):
-            values["mast_url"] = _check_url(values["mast_url"], "mast_url")
+        for name in ("mast_url", "cloud_url"):
+            if isinstance(values.get(name), str):
+                values[name] = _check_url(values[name], name)
         return cls(**values)
 
     def new(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (settings are immutable)."""
         if "cache_dir" in changes:
             changes["cache_dir"] = Path(changes["cache_dir"]).expanduser()
-        if isinstance(changes.get("mast_url"), str):
-            changes["mast_url"] = _check_url(changes["mast_url"], "mast_url")
+        for name in ("mast_url", "cloud_url"):
+            if isinstance(changes.get(name), str):
+                changes[name] = _check_url(changes[name], name)
         return dataclasses.replace(self, **changes)

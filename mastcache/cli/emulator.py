@@ -12,8 +12,8 @@ __all__ = ["emulator"]
 
 FAULTS_HELP = (
     "Fault rule ROUTE=KIND[:count=N|:rate=P][:retry_after=S][:delay=S]; repeatable. KIND is "
-    "500, 503, slow, truncate, invalid-json, wrong-length, reset or trickle. "
-    "Example: '/api/v0/invoke=503:count=2'."
+    "500, 503, slowdown (S3 throttling), slow, truncate, invalid-json, wrong-length, reset or "
+    "trickle. Example: '/api/v0/invoke=503:count=2' or '/stpubdata/*=slowdown:rate=0.1'."
 )
 
 
@@ -43,6 +43,12 @@ def emulator() -> None:
 @click.option("--faults", "faults", multiple=True, metavar="SPEC", help=FAULTS_HELP)
 @click.option("--seed", type=int, help="Seed of the synthetic sky (default 20240101).")
 @click.option(
+    "--cloud-missing",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave files matching GLOB (e.g. '*_trl.fits') out of the S3 bucket; repeatable.",
+)
+@click.option(
     "--sky-epoch",
     type=click.IntRange(0, 50),
     help="Move the sky N epochs forward in time: new visits, withdrawn observations, revised "
@@ -56,12 +62,14 @@ def serve(
     executing_polls: int | None,
     faults: tuple[str, ...],
     seed: int | None,
+    cloud_missing: tuple[str, ...],
     sky_epoch: int | None,
 ) -> None:
     """Serve the emulator, print its base URL, and run until Ctrl-C.
 
     Point mastcache at it with --mast-url URL (or MASTCACHE_MAST_URL), or stock astroquery
-    with its [mast] server setting plus HTTP_PROXY=URL for the name resolver.
+    with its [mast] server setting plus HTTP_PROXY=URL for the name resolver. The public S3
+    bucket stpubdata is served path-style at URL too (AWS_ENDPOINT_URL=URL for boto3).
     """
     from mastcache.emulator import EmulatorConfig, start
 
@@ -70,6 +78,7 @@ def serve(
         "rows": rows,
         "executing_polls": executing_polls,
         "seed": seed,
+        "cloud_missing": cloud_missing or None,
         "sky_epoch": sky_epoch,
     }
     changes = {k: v for k, v in options.items() if v is not None}

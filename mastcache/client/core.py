@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
+from astropy.utils.exceptions import AstropyDeprecationWarning
 
 from mastcache import runtime
 from mastcache.auth.account import (
@@ -50,6 +51,8 @@ _KEPT_SERVICES = 4
 #: Pseudo-service under which column configurations are cached (one row per column).
 COLUMNS_CONFIG = "Mast.Portal.ColumnsConfig"
 
+_CLOUD_NOOP = "This function is non-operational and will be removed in a future release."
+
 
 class MastClient:
     """Base of :class:`ObservationsClass` and :class:`MastClass` (astroquery's
@@ -65,6 +68,18 @@ class MastClient:
         self._checked_at = 0.0  # time.monotonic() of the last whoami that accepted the token
         if mast_token:
             self.login(mast_token)
+
+    # -- cloud (astroquery's MastQueryWithLogin: deprecated no-ops; Observations has them) --
+
+    def enable_cloud_dataset(
+        self, provider: str = "AWS", profile: str | None = None, verbose: bool = True
+    ) -> None:
+        """Does nothing, as in astroquery (only ``Observations`` reads the cloud dataset)."""
+        warnings.warn(_CLOUD_NOOP, AstropyDeprecationWarning, stacklevel=2)
+
+    def disable_cloud_dataset(self) -> None:
+        """Does nothing, as in astroquery (only ``Observations`` reads the cloud dataset)."""
+        warnings.warn(_CLOUD_NOOP, AstropyDeprecationWarning, stacklevel=2)
 
     # -- authentication (astroquery's MastQueryWithLogin) -------------------------------
 

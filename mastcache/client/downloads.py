@@ -26,10 +26,12 @@ from mastcache.errors import (
 )
 from mastcache.policy import Decision, decide_uncached, offline_miss
 from mastcache.products import cloud
-from mastcache.products.engine import ProductRequest
+from mastcache.products.clouddownload import run_preferring_cloud
+from mastcache.products.cloudpaths import CloudLocator
+from mastcache.products.engine import DownloadEngine, ProductRequest
 from mastcache.products.fetch import FileWanted
 from mastcache.products.manifests import product_checksum, product_size, record_manifest, row_dict
-from mastcache.products.outcome import manifest_table
+from mastcache.products.outcome import DownloadOutcome, manifest_table
 from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, layout_path
 from mastcache.products.placement import check_link_kind
 
@@ -87,8 +89,10 @@ class DownloadsMixin:
         Files land in ``<download_dir>/mastDownload/<obs_collection>/<obs_id>/`` (or flat),
         linked from the store; a file already stored is never fetched again. Returns
         astroquery's manifest (Local Path, Status COMPLETE/SKIPPED/ERROR, Message, URL), or
-        the curl script's manifest with ``curl_flag=True``. ``cloud_only`` has no effect:
-        cloud copies hold the same bytes, which mastcache fetches from MAST.
+        the curl script's manifest with ``curl_flag=True``. With
+        :meth:`enable_cloud_dataset`, files come from MAST's public bucket when it holds
+        them (anonymous, verified, stored as the same blob), else from MAST; with
+        ``cloud_only=True`` those not in the bucket are SKIPPED (astroquery's rule).
         """
         mode = runtime.effective_mode(mode)
         check_link_kind(link)
@@ -107,7 +111,7 @@ class DownloadsMixin:
         base_dir = folder if flat else os.path.join(folder, LAYOUT_ROOT)
         requests = [_row_request(row, context, base_dir, flat, folder) for row in table]
         engine = context.engine(mode, link, verbose=verbose)
-        return manifest_table(engine.run(requests, cache=cache))
+        return manifest_table(self._run(engine, requests, mode, cache, cloud_only))
 
     def download_file(
         self,
@@ -132,8 +136,30 @@ class DownloadsMixin:
             return "ERROR", str(exc), data_url
         wanted = self._wanted_by_uri(uri, context.endpoints.download_url(uri, base))
         request = ProductRequest(wanted, target, data_url)
-        outcome = context.engine(mode, link, verbose=verbose).run([request], cache=cache)[0]
+        engine = context.engine(mode, link, verbose=verbose)
+        outcome = self._run(engine, [request], mode, cache, cloud_only)[0]
         return outcome.status, outcome.message, outcome.url
+
+    def _run(
+        self,
+        engine: DownloadEngine,
+        requests: Sequence[ProductRequest],
+        mode: str,
+        cache: bool,
+        cloud_only: bool,
+    ) -> list[DownloadOutcome]:
+        """The engine's outcomes; from MAST's public bucket first when cloud is enabled."""
+        if not self.cloud_dataset_enabled:
+            return engine.run(requests, cache=cache)
+        context = self.context()
+        return run_preferring_cloud(
+            engine, requests, self._locator(mode), context.endpoints,
+            cache=cache, cloud_only=cloud_only,
+        )  # fmt: skip
+
+    def _locator(self, mode: str) -> CloudLocator:
+        context = self.context()
+        return CloudLocator(context.store, context.files, mode)
 
     def _wanted_by_uri(self, uri: str, url: str) -> FileWanted:
         """The file to fetch, with MAST's size and checksum when a stored product list names
@@ -161,13 +187,14 @@ class DownloadsMixin:
         filter_products: dict[str, Any] | None = None,
         return_uri_map: bool = False,
         verbose: bool = True,
+        mode: str | None = None,
         **criteria: Any,
     ) -> list[str] | dict[str, str | None] | None:
-        """Cloud URIs (``s3://stpubdata/...``) of products, from MAST's path_lookup.
-
-        As astroquery, but without asking S3 whether each object exists (no AWS access).
-        """
+        """Cloud URIs (``s3://stpubdata/...``) of products: MAST's path_lookup, then an
+        anonymous HEAD in the bucket (as astroquery), each looked up once and stored, so
+        they are answered offline too."""
         self._require_cloud()
+        mode = runtime.effective_mode(mode)
         uris = self._cloud_candidates(
             data_products, pagesize, page, mrp_only, extension, filter_products or {}, criteria
         )
@@ -178,20 +205,27 @@ class DownloadsMixin:
                 "No matching products to fetch associated cloud URIs.", NoResultsWarning, 2
             )
             return None
-        found = self._cloud_uri_list(uris, include_bucket, full_url, verbose)
+        found = self._cloud_uri_list(uris, include_bucket, full_url, verbose, mode)
         if return_uri_map:
             return dict(zip(uris, found, strict=True))
         return [uri for uri in found if uri is not None]
 
     def get_cloud_uri(
-        self, data_product: Any, *, include_bucket: bool = True, full_url: bool = False
+        self,
+        data_product: Any,
+        *,
+        include_bucket: bool = True,
+        full_url: bool = False,
+        mode: str | None = None,
     ) -> str | None:
         """The cloud URI of one product (a Row or a dataURI), or None with a warning."""
         self._require_cloud()
+        mode = runtime.effective_mode(mode)
         uri = str(data_product if isinstance(data_product, str) else data_product["dataURI"])
-        found = self._cloud_uri_list([uri], include_bucket, full_url, verbose=True)[0]
+        found = self._cloud_uri_list([uri], include_bucket, full_url, True, mode)[0]
         if found is None:
-            warnings.warn(f"Unable to locate file {uri}.", NoResultsWarning, stacklevel=2)
+            shown = [uri] if isinstance(data_product, str) else data_product  # as astroquery
+            warnings.warn(f"Unable to locate file {shown}.", NoResultsWarning, stacklevel=2)
         return found
 
     # -- internals -----------------------------------------------------------------------
@@ -271,23 +305,25 @@ class DownloadsMixin:
         return list(dict.fromkeys(str(uri) for uri in data_products))
 
     def _cloud_uri_list(
-        self, uris: Sequence[str], include_bucket: bool, full_url: bool, verbose: bool
+        self, uris: Sequence[str], include_bucket: bool, full_url: bool, verbose: bool, mode: str
     ) -> list[str | None]:
-        files = self.context().files
+        """astroquery's cloud URI per URI (None, with its warnings, when not in the bucket)."""
+        records = self._locator(mode).locate(uris)
         found: list[str | None] = []
-        for chunk in cloud.chunks(uris):
-            answer = files.path_lookup(chunk)
-            for uri in chunk:
-                path = cloud.bucket_path(uri, answer)
-                if path is None and verbose:
-                    warnings.warn(
-                        f"Failed to retrieve MAST relative path for {uri}. Skipping...",
-                        NoResultsWarning,
-                        stacklevel=4,
-                    )
-                found.append(
-                    cloud.cloud_uri(path, include_bucket=include_bucket, full_url=full_url)
+        for uri in uris:
+            record = records[uri]
+            path = record.path if record.in_cloud else None
+            if record.path is None and verbose:
+                warnings.warn(
+                    f"Failed to retrieve MAST relative path for {uri}. Skipping...",
+                    NoResultsWarning,
+                    stacklevel=4,
                 )
+            elif path is None and verbose:
+                warnings.warn(
+                    f"Unable to locate file {record.path}.", NoResultsWarning, stacklevel=4
+                )
+            found.append(cloud.cloud_uri(path, include_bucket=include_bucket, full_url=full_url))
         return found
 
 

@@ -7,6 +7,7 @@ query method also takes ``mode=`` (cache-first, online, refresh, offline) for th
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ import astropy.units as u
 import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
+from astropy.utils.exceptions import AstropyDeprecationWarning
 
 from mastcache.client import products as product_rules
 from mastcache.client.coordinates import (
@@ -77,11 +79,24 @@ class ObservationsClass(DownloadsMixin, MastClient):
     def enable_cloud_dataset(
         self, provider: str = "AWS", profile: str | None = None, verbose: bool = True
     ) -> None:
-        """Record that public files should come from the cloud (used by downloads)."""
+        """Download public files from MAST's public S3 bucket ``stpubdata`` when it holds them
+        (anonymous reads: no account, no boto3), and answer :meth:`get_cloud_uris`.
+
+        The bucket is read at ``MASTCACHE_CLOUD_URL``, else ``MASTCACHE_MAST_URL`` (the
+        emulator), else AWS S3. ``provider`` is ignored (AWS only) and ``profile`` is
+        deprecated, as in astroquery."""
+        if profile is not None:
+            warnings.warn(
+                "MAST Open Data on AWS is now free to access and does not require an AWS account",
+                AstropyDeprecationWarning,
+                stacklevel=2,
+            )
+        if verbose:
+            log.info("Using the S3 STScI public dataset")
         self._cloud_provider = provider
 
     def disable_cloud_dataset(self) -> None:
-        """Go back to downloading public files from MAST."""
+        """Go back to downloading public files from MAST's HTTPS download service."""
         self._cloud_provider = None
 
     @property

@@ -48,6 +48,8 @@ class EmulatorApp:
         self._portal: PortalService | None = None
         self._lock = threading.Lock()
         self.requests = RequestLog()
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
         #: Token book and access rules (mastcache.emulator.auth); ``access.tokens.advance()``.
         self.access = AccessControl()
 
@@ -73,6 +75,26 @@ class EmulatorApp:
         self, environ: MutableMapping[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
         request = Request.from_environ(environ)
+        in_flight = self._flight(+1)
+        try:
+            return self._serve(request, environ, start_response, in_flight)
+        except BaseException:
+            self._flight(-1)
+            raise
+
+    def _flight(self, change: int) -> int:
+        """Count a request in (+1) or out (-1); the number in flight after the change."""
+        with self._flight_lock:
+            self._in_flight += change
+            return self._in_flight
+
+    def _serve(
+        self,
+        request: Request,
+        environ: MutableMapping[str, Any],
+        start_response: StartResponse,
+        in_flight: int,
+    ) -> Iterable[bytes]:
         if self._config.latency_ms:
             time.sleep(self._config.latency_ms / 1000.0)
         rule = self._faults.pick(request.path)
@@ -81,7 +103,7 @@ class EmulatorApp:
             reply = apply_fault(rule, reply, environ)
         start_response(reply.status_line, list(reply.headers))
         body = () if request.method == "HEAD" else reply.iter_body()
-        return self._logged(request, reply.status, body, rule)
+        return self._logged(request, reply.status, body, rule, in_flight)
 
     def _safe_answer(self, request: Request) -> Reply:
         try:
@@ -128,26 +150,45 @@ class EmulatorApp:
             return self._portal
 
     def _logged(
-        self, request: Request, status: int, body: Iterable[bytes], rule: FaultRule | None
+        self,
+        request: Request,
+        status: int,
+        body: Iterable[bytes],
+        rule: FaultRule | None,
+        in_flight: int,
     ) -> Iterator[bytes]:
-        """Yield the body; the log entry is written before the last chunk leaves."""
-        total, chunks = 0, iter(body)
-        current = next(chunks, None)
-        while current is not None:
-            following = next(chunks, None)
-            total += len(current)
-            if following is None:
-                self._record(request, status, total, rule)
-            yield current
-            current = following
-        if total == 0:
-            self._record(request, status, 0, rule)
+        """Yield the body; the log entry is written, and the request counted out of flight,
+        before the last chunk leaves (so the count never exceeds what clients hold open)."""
+        total, chunks, done = 0, iter(body), False
+        try:
+            current = next(chunks, None)
+            while current is not None:
+                following = next(chunks, None)
+                total += len(current)
+                if following is None:
+                    done = self._done(request, status, total, rule, in_flight)
+                yield current
+                current = following
+            if not done:
+                done = self._done(request, status, total, rule, in_flight)
+        finally:
+            if not done:
+                self._flight(-1)
 
-    def _record(self, request: Request, status: int, nbytes: int, rule: FaultRule | None) -> None:
+    def _done(
+        self, request: Request, status: int, nbytes: int, rule: FaultRule | None, in_flight: int
+    ) -> bool:
+        self._flight(-1)
+        self._record(request, status, nbytes, rule, in_flight)
+        return True
+
+    def _record(
+        self, request: Request, status: int, nbytes: int, rule: FaultRule | None, in_flight: int
+    ) -> None:
         headers = tuple((k, request.headers[k]) for k in LOGGED_HEADERS if k in request.headers)
         entry = LoggedRequest(
             request.method, request.path, request.query_string, headers, status, nbytes,
-            rule.kind if rule else None, request.cookie("mast_token") is not None,
+            rule.kind if rule else None, request.cookie("mast_token") is not None, in_flight,
         )  # fmt: skip
         self.requests.append(entry)
 
@@ -205,12 +246,14 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 def _prefix_routes(path: str) -> dict[str, Handler] | None:
     """Routes matched by path pattern: Search API, Pan-STARRS, staged bundles, HLA spectra,
-    and the cutout services (TESScut, Zcut, HAPcut): each subpackage's ``routes.match``."""
+    the cutout services (TESScut, Zcut, HAPcut): each subpackage's ``routes.match``; and the
+    public S3 bucket ``stpubdata`` (bucket.py)."""
+    from mastcache.emulator import bucket  # S3 stpubdata, path-style
     from mastcache.emulator.catalogs import routes as catalogs  # lazy: nothing at import
     from mastcache.emulator.cutouts import routes as cutouts
     from mastcache.emulator.missions import routes as missions
 
-    return missions.match(path) or catalogs.match(path) or cutouts.match(path)
+    return missions.match(path) or catalogs.match(path) or cutouts.match(path) or bucket.match(path)
 
 
 def product_exists(uri: str) -> bool:

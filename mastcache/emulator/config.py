@@ -36,6 +36,7 @@ class EmulatorConfig:
     ``rows`` makes every cone return that many rows (generated lazily); ``executing_polls``
     is how many times a Portal request answers ``EXECUTING`` before ``COMPLETE``;
     ``product_bytes`` makes every FITS product at least that large (download benchmarks);
+    ``cloud_missing`` leaves products out of the emulated S3 bucket (bucket.py);
     ``sky_epoch`` moves the sky that many epochs forward in time (new visits, withdrawn
     observations, revised metadata, reprocessed products; 0 = today's sky, byte for byte).
     """
@@ -48,6 +49,9 @@ class EmulatorConfig:
     identities: tuple[Identity, ...] = ()
     use_samples: bool = True
     product_bytes: int = 0
+    #: Products missing from the public bucket ``stpubdata``: globs on file names
+    #: (``("*_x1d.fits",)``); everything else of a mirrored mission is there (bucket.py).
+    cloud_missing: tuple[str, ...] = ()
     sky_epoch: int = 0
 
     def __post_init__(self) -> None:
@@ -92,6 +96,9 @@ def _coerce(name: str, value: Any) -> Any:
         return FaultPlan.coerce(value)
     if name == "identities":
         return tuple(value)
+    if name == "cloud_missing":
+        parts = value.split(",") if isinstance(value, str) else value
+        return tuple(part.strip() for part in parts if part.strip())
     if isinstance(value, str) and name in _INTEGERS:
         return _integer(name, value)
     if isinstance(value, str) and name == "use_samples":

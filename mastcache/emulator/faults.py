@@ -28,6 +28,7 @@ TRICKLE_CHUNK = 64
 FAULT_KINDS: dict[str, str] = {
     "500": "HTTP 500 with a JSON error body",
     "503": "HTTP 503 with a Retry-After header",
+    "slowdown": "S3 throttling: HTTP 503 with an XML SlowDown error and a Retry-After header",
     "slow": "the normal answer after `delay` seconds (default 2, to exceed a client timeout)",
     "truncate": "Content-Length of the full body, half the body, then the connection closes",
     "invalid-json": "HTTP 200 whose body is not valid JSON",
@@ -169,6 +170,8 @@ def apply_fault(rule: FaultRule, reply: Reply, environ: MutableMapping[str, obje
     """The reply as the fault deforms it; connection-level faults are left to the server."""
     if rule.kind in ("500", "503"):
         return _error_reply(rule)
+    if rule.kind == "slowdown":
+        return _slowdown_reply(rule)
     if rule.kind == "invalid-json":
         return Reply.raw(b'{"status": "COMPLETE", "msg": "", "data": [{"obsid": ', JSON_TYPE)
     if rule.kind == "reset":
@@ -190,6 +193,16 @@ def _error_reply(rule: FaultRule) -> Reply:
     if status == 503:
         return Reply(503, [*reply.headers, ("Retry-After", str(rule.retry_after))], reply.body)
     return reply
+
+
+def _slowdown_reply(rule: FaultRule) -> Reply:
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+        b"<Message>Please reduce your request rate.</Message><RequestId>EMULATOR</RequestId>"
+        b"</Error>"
+    )
+    reply = Reply.raw(body, "application/xml", 503)
+    return Reply(503, [*reply.headers, ("Retry-After", str(rule.retry_after))], reply.body)
 
 
 def _misreport_length(rule: FaultRule, reply: Reply) -> Reply:

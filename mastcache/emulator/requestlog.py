@@ -24,6 +24,9 @@ class LoggedRequest:
     nbytes: int
     fault: str | None = None
     has_token: bool = False
+    #: Requests being answered when this one arrived, itself included (polite clients keep
+    #: it at or below their per-host limit).
+    in_flight: int = 0
 
     def header(self, name: str) -> str | None:
         """A logged request header by (case-insensitive) name."""
@@ -60,6 +63,11 @@ class RequestLog:
             for e in self.snapshot()
             if e.path.startswith(path_prefix) and (method is None or e.method == method.upper())
         ]
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests ever answered at once (0 for an empty log)."""
+        return max((entry.in_flight for entry in self.snapshot()), default=0)
 
     def __len__(self) -> int:
         with self._lock:

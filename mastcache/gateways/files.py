@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from mastcache.errors import HTTPStatusError
 from mastcache.net.endpoints import Endpoints
 from mastcache.net.transport import Stream, Transport
 from mastcache.settings import Settings
@@ -123,7 +124,20 @@ class FileGateway:
         """The body of a script MAST named in an answer (``Mast.Bundle.Request``'s url)."""
         return self.transport.request("GET", url, cached=False).content
 
-    def path_lookup(self, uris: Sequence[str]) -> Any:
+    def path_lookup(self, uris: Sequence[str], *, force_refresh: bool = False) -> Any:
         """``GET path_lookup/`` for a chunk of URIs: MAST's ``{uri: {"path": ...}}`` answer."""
-        response = self.transport.get(self.endpoints.path_lookup, {"uri": list(uris)})
+        response = self.transport.get(
+            self.endpoints.path_lookup, {"uri": list(uris)}, force_refresh=force_refresh
+        )
         return self.transport.json(response)
+
+    def cloud_object_size(self, key: str) -> int | None:
+        """An anonymous HEAD of ``key`` in MAST's public bucket: its size, or None when the
+        bucket has no such object (S3 answers 404, or 403 for anonymous reads of a missing
+        key); throttling (503 SlowDown) is retried by the transport, then raised."""
+        try:
+            return self.head_size(self.endpoints.cloud_object(key))
+        except HTTPStatusError as exc:
+            if exc.status_code in (403, 404):
+                return None
+            raise

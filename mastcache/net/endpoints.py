@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-__all__ = ["HLA_SERVER", "MAST_SERVER", "Endpoints"]
+__all__ = ["CLOUD_BUCKET", "CLOUD_SERVER", "HLA_SERVER", "MAST_SERVER", "Endpoints"]
 
 MAST_SERVER = "https://mast.stsci.edu"
 _CATALOGS_SERVER = "https://catalogs.mast.stsci.edu"
 _RESOLVER_URL = "http://mastresolver.stsci.edu/Santa-war/query"
+#: AWS S3, path-style: MAST's public bucket ``stpubdata`` is read anonymously as plain HTTPS.
+CLOUD_SERVER = "https://s3.amazonaws.com"
+#: MAST's public bucket of mission products (MAST_PROTOCOL.md section 2).
+CLOUD_BUCKET = "stpubdata"
 #: The Hubble Legacy Archive host astroquery fetches HSC spectra from (fixed in astroquery).
 HLA_SERVER = "https://hla.stsci.edu"
 
@@ -27,16 +31,25 @@ class Endpoints:
     resolver: str = _RESOLVER_URL
     #: The HLA (HSC spectra); with ``mast_url`` set, that server answers its paths too.
     hla_server: str = HLA_SERVER
+    #: Where the public bucket is read, path-style (the emulator serves it on its own URL).
+    cloud_server: str = CLOUD_SERVER
 
     @classmethod
-    def for_base_url(cls, base_url: str | None) -> Endpoints:
-        """Real MAST hosts for ``None``; otherwise every service on ``base_url``."""
+    def for_base_url(cls, base_url: str | None, cloud_url: str | None = None) -> Endpoints:
+        """Real MAST hosts for ``None``; otherwise every service on ``base_url``. The bucket
+        is read at ``cloud_url``, else at ``base_url``, else on AWS S3."""
+        cloud = (cloud_url or base_url or CLOUD_SERVER).rstrip("/")
         if base_url is None:
-            return cls()
+            return cls(cloud_server=cloud)
         base = base_url.rstrip("/")
         return cls(
-            server=base, catalogs_server=base, resolver=f"{base}/Santa-war/query", hla_server=base
-        )
+            server=base, catalogs_server=base, resolver=f"{base}/Santa-war/query", hla_server=base,
+            cloud_server=cloud,
+        )  # fmt: skip
+
+    def cloud_object(self, key: str) -> str:
+        """The anonymous HTTPS URL of one object of the public bucket (path-style)."""
+        return f"{self.cloud_server}/{CLOUD_BUCKET}/{quote(key, safe='/')}"
 
     @property
     def portal_invoke(self) -> str:

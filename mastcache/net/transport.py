@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from mastcache._version import __version__
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
 from mastcache.net.endpoints import Endpoints
+from mastcache.net.hostlimits import HostLimits
 from mastcache.net.jsonbody import decoded_json
 from mastcache.settings import Settings
 
@@ -109,7 +110,8 @@ class Transport:
     ) -> None:
         self.settings = settings
         self.scope = scope
-        self.endpoints = Endpoints.for_base_url(settings.mast_url)
+        self.endpoints = Endpoints.for_base_url(settings.mast_url, settings.cloud_url)
+        self.limits = HostLimits(settings.max_per_host, settings.host_limits)
         self._session = session
         self._plain: requests.Session | None = None
         self._sleep = sleep
@@ -186,14 +188,15 @@ class Transport:
         When the server ignores the range (200 instead of 206) the stream starts at 0.
         """
         headers = {"Range": f"bytes={offset}-"} if offset > 0 else {}
-        response = self.request(
-            "GET", url, params=params, headers=headers, stream=True, cached=False
-        )
-        start = offset if response.status_code == 206 else 0
-        try:
-            yield Stream(response, start)
-        finally:
-            response.close()
+        with self.limits.slot(url):  # the body holds the host's slot until it is read
+            response = self.request(
+                "GET", url, params=params, headers=headers, stream=True, cached=False
+            )
+            start = offset if response.status_code == 206 else 0
+            try:
+                yield Stream(response, start)
+            finally:
+                response.close()
 
     # -- answers --------------------------------------------------------------------------
 
@@ -311,12 +314,11 @@ class Transport:
         self, method: str, url: str, force_refresh: bool, cached: bool, kwargs: dict[str, Any]
     ) -> requests.Response:
         options = dict(kwargs, timeout=self.settings.request_timeout)
-        if not cached:
-            return self._uncached_session().request(method, url, **options)
-        session = self.session
-        if force_refresh and hasattr(session, "cache"):
+        session = self.session if cached else self._uncached_session()
+        if cached and force_refresh and hasattr(session, "cache"):
             options["force_refresh"] = True
-        return session.request(method, url, **options)
+        with self.limits.slot(url):  # polite: at most N in flight per host (net/hostlimits)
+            return session.request(method, url, **options)
 
     def _backoff_delay(self, attempt: int, retry_after: str | None) -> float:
         """Seconds before retry ``attempt + 1``: Retry-After if given, else backoff + jitter."""

@@ -156,3 +156,15 @@ class QueryStatsRow(Base):
     misses: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hit_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_miss_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CloudPathRow(Base):
+    """Added by revision 0004: where a product is in MAST's public bucket (one per dataURI)."""
+
+    __tablename__ = "cloud_paths"
+
+    uri: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    path: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    in_cloud: Mapped[bool] = mapped_column(Boolean)
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 __all__ = [
+    "CloudPathRecord",
     "FileRecord",
     "ProductRecord",
     "QueryRecord",
@@ -130,3 +131,17 @@ class QueryStats:
     misses: int = 0
     last_hit_at: datetime | None = None
     last_miss_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CloudPathRecord:
+    """Where one product is in MAST's public bucket, as looked up (``cloud_paths``)."""
+
+    uri: str
+    #: The bucket key (astroquery's relative path); None when MAST knows no path.
+    path: str | None
+    #: Whether the object answered a HEAD in the bucket.
+    in_cloud: bool
+    #: The object's size (Content-Length), when in the cloud.
+    size: int | None
+    checked_at: datetime

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mastcache.errors import StoreError
 from mastcache.store.models import (
+    CloudPathRow,
     FileRow,
     ProductRow,
     QueryRow,
@@ -22,6 +23,7 @@ from mastcache.store.models import (
     SnapshotRow,
 )
 from mastcache.store.records import (
+    CloudPathRecord,
     FileRecord,
     ProductRecord,
     QueryRecord,
@@ -31,6 +33,7 @@ from mastcache.store.records import (
 )
 
 __all__ = [
+    "CloudPathRepository",
     "FileRepository",
     "ProductRepository",
     "QueryRepository",
@@ -407,3 +410,39 @@ def _stats_record(row: QueryStatsRow) -> QueryStats:
         last_hit_at=row.last_hit_at,
         last_miss_at=row.last_miss_at,
     )
+
+
+class CloudPathRepository:
+    """``cloud_paths``: products' places in MAST's public bucket, one row per dataURI."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get_many(self, uris: Iterable[str]) -> dict[str, CloudPathRecord]:
+        wanted = list(dict.fromkeys(uris))
+        found: dict[str, CloudPathRecord] = {}
+        for start in range(0, len(wanted), 500):  # stay under SQLite's variable limit
+            batch = wanted[start : start + 500]
+            statement = select(CloudPathRow).where(CloudPathRow.uri.in_(batch))
+            found.update((row.uri, _cloud_record(row)) for row in self._session.scalars(statement))
+        return found
+
+    def put(self, record: CloudPathRecord) -> None:
+        row = self._session.get(CloudPathRow, record.uri)
+        if row is None:
+            row = CloudPathRow(uri=record.uri)
+            self._session.add(row)
+        row.path, row.in_cloud, row.size = record.path, record.in_cloud, record.size
+        row.checked_at = record.checked_at
+        self._session.flush()
+
+    def delete(self, uri: str) -> None:
+        self._session.execute(delete(CloudPathRow).where(CloudPathRow.uri == uri))
+
+    def list(self) -> list[CloudPathRecord]:
+        statement = select(CloudPathRow).order_by(CloudPathRow.uri)
+        return [_cloud_record(row) for row in self._session.scalars(statement)]
+
+
+def _cloud_record(row: CloudPathRow) -> CloudPathRecord:
+    return CloudPathRecord(row.uri, row.path, row.in_cloud, row.size, row.checked_at)

@@ -26,12 +26,14 @@ _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$"
 
 def migrations_dir() -> Path:
     """The folder holding ``env.py`` and ``versions/``, installed or in a checkout."""
-    spec = importlib.util.find_spec("mastcache._migrations")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
+    # A checkout's own migrations first: an editable install elsewhere maps the package
+    # name to its checkout, which may lack this checkout's newer revisions.
     checkout = Path(__file__).resolve().parents[2] / "migrations"
     if (checkout / "env.py").is_file():
         return checkout
+    spec = importlib.util.find_spec("mastcache._migrations")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
     raise StoreError(
         "the Alembic migrations are missing: expected the package mastcache._migrations or "
         f"{checkout}; reinstall mastcache"

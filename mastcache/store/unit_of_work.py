@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mastcache.errors import StoreError
 from mastcache.store.repositories import (
+    CloudPathRepository,
     FileRepository,
     ProductRepository,
     QueryRepository,
@@ -36,6 +37,7 @@ class UnitOfWork:
     files: FileRepository
     snapshots: SnapshotRepository
     stats: StatsRepository
+    cloud_paths: CloudPathRepository
 
     def __init__(
         self, sessions: sessionmaker[Session], *, where: str = "the cache catalog"
@@ -89,6 +91,7 @@ class UnitOfWork:
         self.files = FileRepository(session)
         self.snapshots = SnapshotRepository(session)
         self.stats = StatsRepository(session)
+        self.cloud_paths = CloudPathRepository(session)
 
     def _commit(self, session: Session) -> None:
         try:
