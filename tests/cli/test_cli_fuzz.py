@@ -8,6 +8,8 @@ Offline mode and a dead MAST URL keep each run local and fast; the long-running 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from cli.clirun import run_main
 from hypothesis import HealthCheck, given, settings
@@ -90,7 +92,12 @@ def test_no_traceback_whatever_the_arguments(args: list[str], place: dict[str, s
         return
     argv = ["--cache-dir", place["cache"], "--mode", "offline", "--mast-url",
             "http://127.0.0.1:9", *filled]  # fmt: skip
-    outcome = run_main(argv, stdin="n\n")
+    here = os.getcwd()
+    os.chdir(place["tmp"])  # a generated -o NAME lands in the test's folder, not the checkout
+    try:
+        outcome = run_main(argv, stdin="n\n")
+    finally:
+        os.chdir(here)
     assert "Traceback" not in outcome.stderr, (args, outcome.stderr)
     assert "error: unexpected " not in outcome.stderr, (args, outcome.stderr)
     error_lines = [line for line in outcome.lines if line.startswith(("error:", "Error:"))]
