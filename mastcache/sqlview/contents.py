@@ -49,7 +49,7 @@ class CacheContents:
 def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
     """Every query, resolution, manifest row and file record in the cache at ``settings``
     that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
-    with Store.open(settings) as store, store.unit_of_work(read_only=True) as uow:
+    with Store.open(settings, serve_local=True) as store, store.unit_of_work(read_only=True) as uow:
         return CacheContents(
             cache_dir=store.root,
             queries=_visible(uow.queries.list(), scope),

@@ -17,6 +17,7 @@ caller that commits its rows in its own transaction (snapshot restore).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from mastcache.errors import StoreError
+from mastcache.errors import StoreError, StoreUnavailableError
 from mastcache.store.files import (
     TEMP_PREFIX,
     bytes_writer,
@@ -48,6 +49,14 @@ __all__ = [
 ]
 
 
+logger = logging.getLogger(__name__)
+
+_PRIVATE_FILE = (
+    "mastcache: %s was fetched under a MAST login; it is kept on this machine only (%s), "
+    "never published to the team store"
+)
+
+
 def blob_relpath(sha256: str) -> str:
     """A verified file's path in the store, relative to the cache dir (POSIX separators)."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
@@ -59,10 +68,27 @@ def commit_blob(
     store: Store, source: Path, uri: str, sha256: str, nbytes: int, *, scope: str
 ) -> FileRecord:
     """Store the verified local file ``source`` (its sha256 and size already checked) as the
-    file of ``uri``: rename into place, publish (team mode), then record it under ``scope``."""
-    relative = place_blob(store, source, sha256, nbytes)
+    file of ``uri``: rename into place, publish (team mode), then record it under ``scope``.
+
+    Team mode: a file fetched under a login (``scope`` not anonymous), or any file while the
+    team cache is unreachable, is kept on this machine only (its personal cache), with one
+    notice; every published file is also recorded there (served during an outage).
+    """
+    relative = _place_local(store, source, sha256, nbytes)
     record = FileRecord(uri, sha256, nbytes, relative, "complete", utcnow(), scope=scope)
-    return store.put_file(record)
+    if store.local is None:
+        return store.put_file(record)
+    if scope != "anonymous":
+        logger.warning(_PRIVATE_FILE, uri, store.root)
+        return store.local.store().put_file(record)
+    try:
+        publish_blob(store, store.root / relative, relative, sha256, nbytes)
+        record = store.put_file(record)
+    except StoreUnavailableError as exc:
+        logger.warning("%s The file %s is kept on this machine.", exc, uri)
+        return store.local.store().put_file(record)
+    store.local.keep_file(record)
+    return record
 
 
 def write_blob(store: Store, uri: str, body: bytes, *, scope: str) -> FileRecord:
@@ -84,6 +110,13 @@ def place_blob(store: Store, source: Path, sha256: str, nbytes: int) -> str:
     """Move ``source`` to its content address (read-only, fsynced) and, in team mode, publish
     it; returns the relative path. The verified bytes replace whatever was there (which
     repairs a damaged copy of the same address)."""
+    relative = _place_local(store, source, sha256, nbytes)
+    publish_blob(store, store.root / relative, relative, sha256, nbytes)  # before the row
+    return relative
+
+
+def _place_local(store: Store, source: Path, sha256: str, nbytes: int) -> str:
+    """Move ``source`` to its content address in the cache directory (read-only, fsynced)."""
     relative = blob_relpath(sha256)
     blob = store.root / relative
     if source != blob:
@@ -93,7 +126,6 @@ def place_blob(store: Store, source: Path, sha256: str, nbytes: int) -> str:
         fsync_directory(blob.parent)
     if not _has_size(blob, nbytes):
         raise StoreError(f"{blob} does not hold the {nbytes} bytes just stored; check the disk")
-    publish_blob(store, blob, relative, sha256, nbytes)  # team mode: before the row
     return relative
 
 
@@ -111,7 +143,12 @@ def local_blob(store: Store, record: FileRecord) -> Path | None:
     path = store.root / record.local_path
     if _has_size(path, record.size):
         return path
-    return _download(store, record, path) if store.shares_files else None
+    if not store.shares_files:
+        return None
+    copied = _download(store, record, path)
+    if copied is not None and store.local is not None:
+        store.local.keep_file(record)  # served from this machine during an outage
+    return copied
 
 
 def remove_blob(store: Store, relative: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mastcache.errors import StoreError
+from mastcache.store.outage import catalog_unavailable, is_catalog_unreachable
 from mastcache.store.repositories import (
     FileRepository,
     ProductRepository,
@@ -38,10 +39,15 @@ class UnitOfWork:
     stats: StatsRepository
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, where: str = "the cache catalog"
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        where: str = "the cache catalog",
+        remote: bool = False,
     ) -> None:
         self._sessions = sessions
         self._where = where
+        self._remote = remote
         self._session: Session | None = None
         self._after_commit: list[Callable[[], None]] = []
 
@@ -103,6 +109,8 @@ class UnitOfWork:
             action()
 
     def _error(self, action: str, exc: SQLAlchemyError) -> StoreError:
+        if self._remote and is_catalog_unreachable(exc):
+            return catalog_unavailable(self._where.removeprefix("the team catalog "), exc)
         detail = str(getattr(exc, "orig", None) or exc)
         return StoreError(
             f"could not {action} {self._where}: {detail}; if another process holds the cache "
