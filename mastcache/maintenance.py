@@ -212,6 +212,8 @@ def prune_cache(
         if not dry_run:
             for key in report.queries:
                 store.delete_query(key)
+            if store.shares_files:  # team store: orphan sweeping is maintenance's job
+                store.sweep_orphans()
     return report
 
 

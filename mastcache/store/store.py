@@ -114,7 +114,9 @@ class Store:
                 raise
             from mastcache.store.localcopy import personal_settings
 
-            logger.warning("%s Serving this machine's copies in %s.", exc, settings.cache_dir)
+            logger.warning(
+                "mastcache: %s (serving this machine's copies in %s)", exc, settings.cache_dir
+            )
             return cls._open(personal_settings(settings))
 
     @classmethod
