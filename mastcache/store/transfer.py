@@ -267,8 +267,8 @@ def _target_file(target: Store, uri: str) -> FileRecord | None:
 
 
 def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
-    """Copy one product file unless the target holds it (or newer bytes for its URI whose
-    object is present); a missing object of the same bytes is uploaded again."""
+    """Copy one product file unless the target holds it (or newer bytes for its URI); a
+    missing object of the same bytes is uploaded again."""
     if _keeps_file(target, _target_file(target, record.uri), record):
         return False
     path = local_blob(source, record)
@@ -286,11 +286,9 @@ def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
 def _keeps_file(target: Store, existing: FileRecord | None, record: FileRecord) -> bool:
     if existing is None or existing.status != "complete":
         return False
-    if not target.objects.exists(existing.local_path):
-        return False  # a row without its object: ours (verified) fills the gap
     if existing.sha256 != record.sha256:
         return _is_newer_file(existing, record)
-    return True
+    return target.objects.exists(existing.local_path)  # missing: ours fills the gap
 
 
 def _is_newer_file(existing: FileRecord, record: FileRecord) -> bool:
@@ -303,11 +301,7 @@ def _is_newer_file(existing: FileRecord, record: FileRecord) -> bool:
 def _commit_file_unless_newer(target: Store, record: FileRecord) -> bool:
     with target.unit_of_work() as uow:
         current = uow.files.get(record.uri)
-        if (
-            current is not None
-            and _other_newer_bytes(current, record)
-            and target.objects.exists(current.local_path)
-        ):
+        if _other_newer_bytes(current, record):
             return False
         uow.files.put(record)
     return True
