@@ -139,7 +139,26 @@ def _service_stats(
 
 
 def _check_object(store: Store, record: QueryRecord) -> str | None:
-    """What is wrong with a result file (local or in the team object store), if anything."""
+    """What is wrong with a result file (local or in the team object store), if anything.
+
+    Team mode: a missing or damaged object is re-uploaded from this machine's verified copy."""
+    problem = _object_problem(store, record)
+    if problem is not None and _repaired_from_local_copy(store, record):
+        return None
+    return problem
+
+
+def _repaired_from_local_copy(store: Store, record: QueryRecord) -> bool:
+    from mastcache.store.files import sha256_file
+
+    copy = store.root / record.table_path
+    if store.local is None or not copy.is_file() or sha256_file(copy) != record.sha256:
+        return False
+    store.objects.publish(copy, record.table_path, record.sha256, record.nbytes)
+    return True
+
+
+def _object_problem(store: Store, record: QueryRecord) -> str | None:
     if not store.objects.exists(record.table_path):
         return "missing"
     actual, size = store.objects.digest(record.table_path)

@@ -2,6 +2,8 @@
 (missing, another size, other bytes) on disk or, in team mode, in the object store. Each
 checked row gets ``verified_at`` and the status ``complete`` or ``corrupt``; a corrupt file is
 fetched again on its next download, verified against the sha256 recorded the first time.
+In team mode a missing or damaged object is first re-uploaded from this machine's copy when
+that copy still matches the record; only a file no one here holds intact is marked corrupt.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mastcache.store import Store
-from mastcache.store.blobs import blob_problem
+from mastcache.store.blobs import blob_problem, repair_from_local_copy
 from mastcache.store.records import FileRecord, utcnow
 
 __all__ = ["FileProblem", "verify_files"]
@@ -44,5 +46,7 @@ def verify_files(store: Store) -> list[FileProblem]:
 def _problem(record: FileRecord, store: Store) -> FileProblem | None:
     found = blob_problem(store, record)
     if found is None:
+        return None
+    if repair_from_local_copy(store, record):  # team mode: this machine's verified copy
         return None
     return FileProblem(record.uri, record.local_path, found[0], found[1])

@@ -43,6 +43,9 @@ class CacheContents:
         """Where a pyarrow dataset opens ``record``'s result: a path and its filesystem."""
         if self.filesystem is None or self.store_base is None:
             return str(self.table_file(record)), None
+        copy = self.table_file(record)  # team mode: this machine's verified copy, if any
+        if _has_size(copy, record.nbytes):
+            return str(copy), None
         return f"{self.store_base}/{record.table_path}", self.filesystem
 
 
@@ -60,6 +63,13 @@ def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
             filesystem=store.objects.filesystem,
             store_base=store.objects.base,
         )
+
+
+def _has_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
 
 
 class _Scoped(Protocol):

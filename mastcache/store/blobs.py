@@ -44,6 +44,7 @@ __all__ = [
     "place_blob",
     "publish_blob",
     "remove_blob",
+    "repair_from_local_copy",
     "stage_blob",
     "write_blob",
 ]
@@ -170,6 +171,18 @@ def blob_problem(store: Store, record: FileRecord) -> tuple[str, str] | None:
     if sha256 != record.sha256:
         return "checksum", f"sha256 {sha256} {where}, {record.sha256} recorded: the file changed"
     return None
+
+
+def repair_from_local_copy(store: Store, record: FileRecord) -> bool:
+    """Team mode: upload this machine's copy of ``record``'s file if it still has the recorded
+    size and sha256 (the team object is missing or damaged); whether it did."""
+    if not store.shares_files or not record.local_path:
+        return False
+    path = store.root / record.local_path
+    if not _has_size(path, record.size) or sha256_file(path) != record.sha256:
+        return False
+    store.objects.publish(path, record.local_path, record.sha256, record.size)
+    return True
 
 
 def _has_size(path: Path, size: int) -> bool:

@@ -131,3 +131,38 @@ def test_a_product_needed_by_two_machines_at_once_is_fetched_from_mast_once(
             thread.join(60)
         assert outcomes == [("COMPLETE", None, None)] * 2
         assert len(slow.requests.matching(FILE, "GET")) == 1
+
+
+def test_verify_keeps_good_cutouts_and_repairs_lost_objects_from_this_machines_copies(
+    team: Team, tmp_path: Path, emulator_session: EmulatorServer
+) -> None:
+    from astropy.coordinates import SkyCoord
+
+    from mastcache.client import TesscutClass
+    from mastcache.maintenance import verify_cache
+
+    _machine(team, tmp_path / "a")
+    ObservationsClass().query_region("10.0 20.0", radius="0.3 deg")
+    ObservationsClass().download_file(URI, local_path=tmp_path / "out")
+    target = SkyCoord(349.62609, -47.12424, unit="deg")
+    manifest = TesscutClass().download_cutouts(
+        coordinates=target, size=4, sector=1, path=tmp_path / "cut", inflate=False
+    )
+    runtime.reset()
+    assert verify_cache(team.settings(tmp_path / "b")) == []  # good entries stay good
+    assert verify_cache(team.settings(tmp_path / "a")) == []
+
+    lost = _empty_bucket(team)  # results (cone, cutout manifest), product file, cutout zip
+    missing = verify_cache(team.settings(tmp_path / "b"))  # a machine without copies
+    assert len(missing) == lost >= 3 and {p.kind for p in missing} == {"file", "query"}
+    assert verify_cache(team.settings(tmp_path / "a")) == []  # re-uploaded from a's copies
+    assert verify_cache(team.settings(tmp_path / "b")) == []
+    with Store.open(team.settings(tmp_path / "b")) as store, store.unit_of_work() as uow:
+        assert {f.status for f in uow.files.list()} == {"complete"}  # good again
+    emulator_session.requests.clear()
+    _machine(team, tmp_path / "c", mode="offline")  # served from the refilled store
+    again = TesscutClass().download_cutouts(
+        coordinates=target, size=4, sector=1, path=tmp_path / "cut-c", inflate=False
+    )
+    assert Path(again["Local Path"][0]).read_bytes() == Path(manifest["Local Path"][0]).read_bytes()
+    assert len(emulator_session.requests) == 0
