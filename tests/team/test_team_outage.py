@@ -136,3 +136,26 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "mastcache", *args],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
+
+
+def test_a_missing_object_offline_says_what_happened_and_what_to_do(
+    team: Team, tmp_path: Path, emulator_session: EmulatorServer
+) -> None:
+    import boto3  # type: ignore[import-untyped]
+
+    from mastcache.errors import CorruptEntryError
+
+    _machine(team, tmp_path / "a")
+    _query()
+    runtime.reset()
+    s3 = boto3.client("s3", endpoint_url=team.endpoint, region_name="us-east-1")
+    bucket = team.store_url.removeprefix("s3://").split("/", 1)[0]
+    for item in s3.list_objects_v2(Bucket=bucket)["Contents"]:
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+    _machine(team, tmp_path / "b", mode="offline")
+    with pytest.raises(CorruptEntryError) as failure:
+        _query()
+    message = str(failure.value)
+    assert "is missing" in message and "is not there" in message
+    assert "has the file" not in message and "will be fetched again" not in message
+    assert "Offline mode cannot fetch" in message
