@@ -174,6 +174,12 @@ class ObjectStore:
                 "and files already on this machine are still served: retry when it is back, "
                 "or check MASTCACHE_S3_ENDPOINT_URL"
             )
+        if any(marker in str(exc) for marker in ("ACCESS_DENIED", "AccessDenied", "Forbidden")):
+            return StoreUnavailableError(
+                f"the team store {self.url} refused {relative} to these credentials "
+                f"({short_reason(exc)}); a read-only member keeps what it fetches on this "
+                "machine, otherwise check the AWS credentials"
+            )
         return StoreError(
             f"cannot access {self.url}/{relative}: {short_reason(exc)}; check "
             "MASTCACHE_STORE_URL, MASTCACHE_S3_ENDPOINT_URL and the AWS credentials in the "

@@ -10,7 +10,13 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from mastcache.errors import StoreUnavailableError
 
-__all__ = ["catalog_unavailable", "first_line", "is_catalog_unreachable"]
+__all__ = [
+    "catalog_read_only",
+    "catalog_unavailable",
+    "first_line",
+    "is_catalog_unreachable",
+    "is_permission_denied",
+]
 
 #: What psycopg and the server say when the catalog cannot be reached or went away.
 _MARKERS = (
@@ -45,6 +51,22 @@ def is_catalog_unreachable(exc: BaseException) -> bool:
         return True
     text = str(getattr(exc, "orig", None) or exc).lower()
     return any(marker in text for marker in _MARKERS)
+
+
+def is_permission_denied(exc: BaseException) -> bool:
+    """Whether the catalog refused a write to this role (a read-only member)."""
+    return (
+        isinstance(exc, SQLAlchemyError)
+        and "permission denied" in str(getattr(exc, "orig", None) or exc).lower()
+    )
+
+
+def catalog_read_only(where: str, exc: BaseException) -> StoreUnavailableError:
+    """The one-line error of a write refused to a read-only member's role."""
+    return StoreUnavailableError(
+        f"the team catalog {where} is read-only for this member ({first_line(exc)}); "
+        "what this machine fetches is kept on this machine"
+    )
 
 
 def catalog_unavailable(where: str, exc: BaseException) -> StoreUnavailableError:

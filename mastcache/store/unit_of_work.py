@@ -15,7 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mastcache.errors import StoreError
-from mastcache.store.outage import catalog_unavailable, is_catalog_unreachable
+from mastcache.store.outage import (
+    catalog_read_only,
+    catalog_unavailable,
+    is_catalog_unreachable,
+    is_permission_denied,
+)
 from mastcache.store.repositories import (
     FileRepository,
     ProductRepository,
@@ -111,6 +116,8 @@ class UnitOfWork:
     def _error(self, action: str, exc: SQLAlchemyError) -> StoreError:
         if self._remote and is_catalog_unreachable(exc):
             return catalog_unavailable(self._where.removeprefix("the team catalog "), exc)
+        if self._remote and is_permission_denied(exc):
+            return catalog_read_only(self._where.removeprefix("the team catalog "), exc)
         detail = str(getattr(exc, "orig", None) or exc)
         return StoreError(
             f"could not {action} {self._where}: {detail}; if another process holds the cache "
