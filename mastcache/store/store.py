@@ -85,6 +85,9 @@ class Store:
         self.schema_revision = ""
         #: Team mode: this machine's personal cache, holding verified copies of what it used
         #: and what it must not share (store/localcopy.py); None for a local cache.
+        #: Whether lookups that miss the team catalog look in the personal cache (serving
+        #: callers only: queries and SQL, never maintenance, snapshots or push/pull).
+        self._serve_local = False
         self.local: LocalCopies | None = (
             LocalCopies(settings) if settings.catalog_url and self.shares_files else None
         )
@@ -108,7 +111,9 @@ class Store:
         after one warning, so what is on the machine is still served.
         """
         try:
-            return cls._open(settings)
+            store = cls._open(settings)
+            store._serve_local = serve_local
+            return store
         except StoreUnavailableError as exc:
             if not (serve_local and settings.catalog_url):
                 raise
@@ -176,7 +181,7 @@ class Store:
     def get_query(self, key: str) -> QueryRecord | None:
         with self.unit_of_work(read_only=True) as uow:
             found = uow.queries.get(key)
-        if found is None and self.local is not None:
+        if found is None and self.local is not None and self._serve_local:
             return self.local.get_query(key)  # kept on this machine only (login, outage)
         return found
 
@@ -464,7 +469,7 @@ class Store:
     def get_file(self, uri: str) -> FileRecord | None:
         with self.unit_of_work(read_only=True) as uow:
             found = uow.files.get(uri)
-        if found is None and self.local is not None:
+        if found is None and self.local is not None and self._serve_local:
             return self.local.store().get_file(uri)  # kept on this machine only
         return found
 

@@ -47,6 +47,7 @@ def _empty_bucket(team: Team) -> int:
 
 
 def _cli(team: Team, cache_dir: Path, *args: str, given: str | None = None) -> object:
+    runtime.reset()  # settings come from this call's environment
     return CliRunner().invoke(
         cli, ["--cache-dir", str(cache_dir), *args], env=team.environ(cache_dir), input=given
     )
@@ -100,7 +101,7 @@ def test_a_result_fetched_under_a_login_stays_on_the_members_machine(
 
     from mastcache.store.records import utcnow
 
-    with Store.open(team.settings(tmp_path / "alice")) as alice:
+    with Store.open(team.settings(tmp_path / "alice"), serve_local=True) as alice:
         alice.put_query(
             "k" * 64, service="Mast.Caom.Cone", kind="observations", params={},
             scope="user:alice", table=Table({"a": [1, 2]}), fetched_at=utcnow(), expires_at=None,
@@ -109,7 +110,7 @@ def test_a_result_fetched_under_a_login_stays_on_the_members_machine(
         with alice.unit_of_work(read_only=True) as uow:
             assert uow.queries.get("k" * 64) is None  # never in the team catalog
         assert alice.objects.list_files("tables") == []  # nor in the bucket
-    with Store.open(team.settings(tmp_path / "bob")) as bob:
+    with Store.open(team.settings(tmp_path / "bob"), serve_local=True) as bob:
         assert bob.get_query("k" * 64) is None
 
 
@@ -166,3 +167,45 @@ def test_verify_keeps_good_cutouts_and_repairs_lost_objects_from_this_machines_c
     )
     assert Path(again["Local Path"][0]).read_bytes() == Path(manifest["Local Path"][0]).read_bytes()
     assert len(emulator_session.requests) == 0
+
+
+def test_a_whole_team_store_backs_up_to_a_snapshot_and_restores_into_an_empty_one(
+    team: Team, tmp_path: Path, emulator_session: EmulatorServer, s3_endpoint: str
+) -> None:
+    import uuid
+
+    import psycopg
+    from team.teamcache import PG_ADMIN, catalog_url
+
+    _machine(team, tmp_path / "a")
+    table = ObservationsClass().query_region("10.0 20.0", radius="0.3 deg")
+    runtime.reset()
+    backup = _cli(team, tmp_path / "admin", "snapshot", "create", "backup", "--with-files",
+                  "--output-dir", str(tmp_path))  # fmt: skip
+    assert backup.exit_code == 0, backup.output  # type: ignore[attr-defined]
+
+    schema, bucket = f"mastcache_test_{uuid.uuid4().hex[:12]}", f"team-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(
+        Bucket=bucket
+    )
+    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        fresh = Team(catalog_url(PG_ADMIN, schema), f"s3://{bucket}/t", s3_endpoint, team.mast_url)
+        restored = _cli(fresh, tmp_path / "admin2", "snapshot", "restore",
+                        str(tmp_path / "backup.mastsnap"))  # fmt: skip
+        assert restored.exit_code == 0, restored.output  # type: ignore[attr-defined]
+        emulator_session.requests.clear()
+        _machine(fresh, tmp_path / "c", mode="offline")
+        assert len(ObservationsClass().query_region("10.0 20.0", radius="0.3 deg")) == len(table)
+        assert len(emulator_session.requests) == 0
+        runtime.reset()
+        from mastcache.maintenance import verify_cache
+
+        assert verify_cache(fresh.settings(tmp_path / "d")) == []
+    finally:
+        from mastcache.store.hitcounts import flush_all
+
+        flush_all()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
