@@ -138,13 +138,14 @@ def _service_stats(
     )
 
 
-def _check_object(store: Store, record: QueryRecord) -> str | None:
+def _check_object(store: Store, record: QueryRecord, repair: bool = False) -> str | None:
     """What is wrong with a result file (local or in the team object store), if anything.
 
-    Team mode: a missing or damaged object is re-uploaded from this machine's verified copy."""
+    Team mode with ``repair``: a missing or damaged object is re-uploaded from this machine's
+    verified copy (and reported as repaired)."""
     problem = _object_problem(store, record)
-    if problem is not None and _repaired_from_local_copy(store, record):
-        return None
+    if problem is not None and repair and _repaired_from_local_copy(store, record):
+        return f"{problem}; re-uploaded from this machine's verified copy"
     return problem
 
 
@@ -169,14 +170,17 @@ def _object_problem(store: Store, record: QueryRecord) -> str | None:
     return None
 
 
-def verify_cache(settings: Settings) -> list[VerifyProblem]:
-    """Rehash every cached result table and downloaded file; list each one that changed."""
+def verify_cache(settings: Settings, *, repair: bool = False) -> list[VerifyProblem]:
+    """Rehash every cached result table and downloaded file; list each one that changed.
+
+    ``repair`` (team mode): a missing or damaged object this machine holds a verified copy
+    of is re-uploaded, and its file is not marked corrupt."""
     from mastcache.products import verify_files
 
     problems: list[VerifyProblem] = []
     with Store.open(settings) as store:
         for record in store.list_queries():
-            problem = _check_object(store, record)
+            problem = _check_object(store, record, repair)
             if problem:
                 path = Path(store.objects.location(record.table_path))
                 problems.append(VerifyProblem("query", record.key, path, problem))
@@ -185,7 +189,7 @@ def verify_cache(settings: Settings) -> list[VerifyProblem]:
             VerifyProblem(
                 "file", found.uri, Path(store.objects.location(found.local_path)), found.detail
             )
-            for found in verify_files(store)
+            for found in verify_files(store, repair=repair)
         )
     return problems
 

@@ -78,15 +78,23 @@ def stats(fmt: str, output: str | None) -> None:
 
 
 @cache.command()
-def verify() -> None:
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Team cache: re-upload a missing or damaged object from this machine's verified copy.",
+)
+def verify(repair: bool) -> None:
     """Rehash every cached result and downloaded file; exit 1 if any changed on disk."""
     from mastcache.maintenance import verify_cache
 
-    problems = verify_cache(_settings())
+    problems = verify_cache(_settings(), repair=repair)
     for problem in problems:
         click.echo(f"{problem.kind} {problem.identifier}: {problem.path}: {problem.problem}")
-    if problems:
+    if any("re-uploaded from this machine" not in problem.problem for problem in problems):
         raise click.exceptions.Exit(1)
+    if problems:
+        click.echo("cache verified: every damaged entry was repaired from this machine's copies")
+        return
     click.echo("cache verified: every result and file matches its recorded hash")
 
 

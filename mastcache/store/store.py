@@ -408,16 +408,16 @@ class Store:
         if newer is None or newer.table_path == record.table_path:
             raise CorruptEntryError(
                 f"the cached result of query {record.key[:12]} ({record.service}) is missing: "
-                f"{self.objects.url}/{record.table_path} is not there; a fetch outside "
-                "offline mode replaces it, and `mastcache cache verify` finds other damage"
+                f"{self.objects.url}/{record.table_path} is not there; it is fetched again "
+                "outside offline mode, and `mastcache cache verify` finds other damage"
             )
         return self.read_table(newer)
 
     def _corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
         return CorruptEntryError(
             f"the cached result of query {record.key[:12]} ({record.service}) is damaged: "
-            f"{self.objects.url}/{record.table_path} has {detail}; a fetch outside offline "
-            "mode replaces it, and `mastcache cache verify` finds other damage"
+            f"{self.objects.url}/{record.table_path} has {detail}; it is fetched again outside "
+            "offline mode, and `mastcache cache verify` finds other damage"
         )
 
     def _remove(self, table_path: str) -> None:

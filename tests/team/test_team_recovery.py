@@ -156,7 +156,9 @@ def test_verify_keeps_good_cutouts_and_repairs_lost_objects_from_this_machines_c
     lost = _empty_bucket(team)  # results (cone, cutout manifest), product file, cutout zip
     missing = verify_cache(team.settings(tmp_path / "b"))  # a machine without copies
     assert len(missing) == lost >= 3 and {p.kind for p in missing} == {"file", "query"}
-    assert verify_cache(team.settings(tmp_path / "a")) == []  # re-uploaded from a's copies
+    repaired = verify_cache(team.settings(tmp_path / "a"), repair=True)  # from a's copies
+    assert len(repaired) == lost
+    assert all("re-uploaded from this machine's verified copy" in p.problem for p in repaired)
     assert verify_cache(team.settings(tmp_path / "b")) == []
     with Store.open(team.settings(tmp_path / "b")) as store, store.unit_of_work() as uow:
         assert {f.status for f in uow.files.list()} == {"complete"}  # good again
