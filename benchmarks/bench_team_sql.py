@@ -2,7 +2,8 @@
 a local cache (issue #23 goal: within 1.5x).
 
 Fills both with N small results (the team one through a machine's cache directory, which
-keeps verified copies), then times the CLI in fresh processes (best of 3). Needs PostgreSQL
+keeps verified copies), then times the CLI in fresh processes (best of 3), on that machine
+and on a machine without copies (every result opened on S3). Needs PostgreSQL
 at 127.0.0.1:5432 (trust, database ``test``) and moto. Usage::
 
     python benchmarks/bench_team_sql.py [--results 1000]
@@ -90,9 +91,12 @@ def main() -> None:
                 "MASTCACHE_STORE_URL": team["store_url"], "MASTCACHE_S3_ENDPOINT_URL": endpoint,
             }  # fmt: skip
             team_s = timed(team_env)
+            fresh_s = timed({**team_env, "MASTCACHE_DIR": str(Path(tmp) / "fresh")})
             print(f"results: {count}")
             print(f"local cache:  {local_s:.2f} s")
             print(f"team cache:   {team_s:.2f} s  ({team_s / local_s:.2f}x local; goal <= 1.5x)")
+            print(f"team cache, a machine without copies: {fresh_s:.2f} s "
+                  f"({fresh_s / local_s:.2f}x local)")  # fmt: skip
     finally:
         with psycopg.connect(PG, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
