@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mastcache
-from mastcache.emulator.portal import PortalService
+from mastcache.emulator.portal.service import PortalService
 
 PAGING = re.compile(rb'"[Pp]aging":(\{[^}]*\})')
 CONE = {"ra": 150.0, "dec": 2.2, "radius": 0.5}
@@ -85,7 +85,7 @@ def report(label: str, portal: PortalService, request: dict[str, Any], repeat: i
 
 
 def sky_times(repeat: int) -> None:
-    from mastcache.emulator.sky import build_sky, sky_for_seed
+    from mastcache.emulator.sky.observations import build_sky, sky_for_seed
 
     objects = _named()
     build = best_cpu(lambda: build_sky(11, objects), repeat)
@@ -95,7 +95,7 @@ def sky_times(repeat: int) -> None:
 
 
 def _named() -> list[Any]:
-    from mastcache.emulator.objects import NAMED_OBJECTS
+    from mastcache.emulator.sky.objects import NAMED_OBJECTS
 
     return list(NAMED_OBJECTS)
 

@@ -25,6 +25,7 @@ from mastcache.errors import (
     MaxResultsWarning,
     NoResultsWarning,
     ProtocolError,
+    ReadOnlyCacheError,
     RemoteServiceError,
     RemoteTimeoutError,
     ResolverError,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover  (what type checkers see of the lazy names
         Zcut,
     )
     from mastcache.settings import Settings
+    from mastcache.skycoverage import coverage
     from mastcache.sqlview import sql
     from mastcache.transparent import install, installed, uninstall
 
@@ -72,6 +74,7 @@ __all__ = [
     "NoResultsWarning",
     "Observations",
     "ProtocolError",
+    "ReadOnlyCacheError",
     "RemoteServiceError",
     "RemoteTimeoutError",
     "ResolverError",
@@ -87,6 +90,7 @@ __all__ = [
     "Zcut",
     "__version__",
     "configure",
+    "coverage",
     "install",
     "installed",
     "snapshot",
@@ -106,6 +110,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Hapcut": ("mastcache.client", "Hapcut"),
     "Settings": ("mastcache.settings", "Settings"),
     "sql": ("mastcache.sqlview", "sql"),
+    "coverage": ("mastcache.skycoverage", "coverage"),
     "snapshot": ("mastcache.snapshot", ""),
     "install": ("mastcache.transparent", "install"),
     "uninstall": ("mastcache.transparent", "uninstall"),

@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from mastcache.errors import CacheMissError, CorruptEntryError, StaleResultWarning, TransportError
+from mastcache.errors import (
+    CacheMissError,
+    CacheWriteWarning,
+    CorruptEntryError,
+    ReadOnlyCacheError,
+    StaleResultWarning,
+    TransportError,
+)
 from mastcache.keys import canonical_json, normalize_params, query_key, resolution_key
 from mastcache.policy import (
     Decision,
@@ -38,6 +45,7 @@ from mastcache.policy import (
     expires_at,
     offline_miss,
 )
+from mastcache.provenance import table_provenance
 from mastcache.runtime import cache_source, effective_mode
 from mastcache.store.hotcache import hot_cache
 from mastcache.store.records import QueryRecord, utcnow
@@ -264,7 +272,9 @@ def _offline_miss(slot: _Slot[Any]) -> CacheMissError:
     return CacheMissError(
         f"offline mode: {slot.describe()} is not in the cache (key {slot.key}). "
         "Re-run without offline mode (unset MASTCACHE_MODE=offline, drop --mode offline, "
-        "or pass mode='cache-first') to fetch it from MAST, or restore a snapshot that holds it."
+        "or pass mode='cache-first') to fetch it from MAST, or restore a snapshot that holds it.",
+        what=slot.describe(),
+        key=slot.key,
     )
 
 
@@ -397,7 +407,10 @@ class Archive:
         value = fetch()
         fetched_at = self.clock()
         expiry = expires_at(slot.kind, fetched_at, self.policy)
-        slot.write(value, fetched_at, expiry)
+        try:
+            slot.write(value, fetched_at, expiry)
+        except ReadOnlyCacheError as exc:  # serve the fresh answer, unstored (issue #18)
+            warnings.warn(f"{exc}. This result was not stored.", CacheWriteWarning, stacklevel=2)
         return value, Provenance(slot.key, "network", fetched_at, expiry)
 
     def _fetch_else_stale(self, slot: _Slot[T], fetch: Callable[[], T]) -> tuple[T, Provenance]:
@@ -414,7 +427,7 @@ class Archive:
 
 
 def _stamp_table(table: Table, provenance: Provenance) -> Table:
-    table.meta[PROVENANCE_META] = provenance.as_meta()
+    table.meta[PROVENANCE_META] = table_provenance(provenance.as_meta())
     return table
 
 

@@ -22,13 +22,15 @@ to do next.
     │   ├── SchemaOutdatedError     the catalog needs ``mastcache db upgrade``
     │   ├── CorruptEntryError       a stored file does not match its recorded hash
     │   ├── StoreUnavailableError   the team catalog or object store cannot be reached
+    │   ├── ReadOnlyCacheError      the cache directory cannot be written by this process
     │   └── StorageFullError        the disk is full; nothing was half-written
     ├── DownloadError               a product could not be fetched or verified
     ├── SnapshotError               a snapshot bundle is invalid, tampered or unsafe
     └── SQLError                    a rejected or failing SQL statement over the cache
 
 Warnings: :class:`MastCacheWarning` and its children :class:`StaleResultWarning`,
-:class:`NoResultsWarning`, :class:`MaxResultsWarning`, :class:`InputWarning`.
+:class:`NoResultsWarning`, :class:`MaxResultsWarning`, :class:`InputWarning`,
+:class:`CacheWriteWarning`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from astropy.utils.exceptions import AstropyWarning
 __all__ = [
     "AuthenticationError",
     "CacheMissError",
+    "CacheWriteWarning",
     "ConfigurationError",
     "CorruptEntryError",
     "DownloadError",
@@ -49,6 +52,7 @@ __all__ = [
     "MaxResultsWarning",
     "NoResultsWarning",
     "ProtocolError",
+    "ReadOnlyCacheError",
     "RemoteServiceError",
     "RemoteTimeoutError",
     "ResolverError",
@@ -84,7 +88,16 @@ class RemoteServiceError(MastCacheError):
 
 
 class CacheMissError(MastCacheError, LookupError):
-    """Offline mode (or a snapshot replay) and the answer is not stored."""
+    """Offline mode (or a snapshot replay) and the answer is not stored.
+
+    ``what`` describes the missing call and ``key`` is its cache key, when known, so a
+    snapshot replay can say what the snapshot lacks.
+    """
+
+    def __init__(self, message: str, *, what: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.what = what
+        self.key = key
 
 
 class TransportError(MastCacheError, ConnectionError):
@@ -127,6 +140,11 @@ class StoreUnavailableError(StoreError):
     """The team catalog (PostgreSQL) or object store (S3) cannot be reached right now."""
 
 
+class ReadOnlyCacheError(StoreError, PermissionError):
+    """The cache directory is read-only for this process (a read-only mount, a shared
+    cache owned by someone else): it can be read, but nothing can be stored in it."""
+
+
 class StorageFullError(StoreError, OSError):
     """The disk holding the cache is full; the write was abandoned cleanly."""
 
@@ -161,3 +179,7 @@ class MaxResultsWarning(MastCacheWarning):
 
 class InputWarning(MastCacheWarning):
     """Part of the input was ignored or could not be used (for example one of many names)."""
+
+
+class CacheWriteWarning(MastCacheWarning):
+    """A fresh answer was served but could not be stored (for example a read-only cache)."""

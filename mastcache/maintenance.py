@@ -17,21 +17,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mastcache.settings import Settings
 from mastcache.sqlview.lock import CacheLock
 from mastcache.store import FileRecord, QueryRecord, Store
-from mastcache.store.blobs import remove_blob
+from mastcache.store.blobs import blob_problem, remove_blob
 from mastcache.store.records import utcnow
 
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.products.verify import FileProblem
+
 __all__ = [
+    "REUPLOADED",
     "CacheStats",
     "PruneReport",
+    "Repair",
     "ServiceStats",
     "VerifyProblem",
     "cache_stats",
     "clear_cache",
+    "human_bytes",
     "prune_cache",
+    "repair_cache",
+    "stats_html",
     "verify_cache",
 ]
 
@@ -67,6 +76,47 @@ class CacheStats:
         tables = sum(service.bytes for service in self.services)
         return tables + self.file_bytes + self.http_cache_bytes + self.catalog_bytes
 
+    def _repr_html_(self) -> str:
+        """A notebook table: one row per service, then the totals."""
+        return stats_html(self)
+
+
+def human_bytes(nbytes: float) -> str:
+    """``1.5 MB`` for 1_500_000 (decimal units, as ``cache stats`` prints them)."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if nbytes < 1000:
+            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1000
+    return f"{nbytes:.1f} TB"
+
+
+def stats_html(stats: CacheStats) -> str:
+    """``stats`` as an HTML table for Jupyter (every text escaped)."""
+    from html import escape
+
+    head = "".join(f"<th>{name}</th>" for name in
+                   ("service", "kind", "entries", "rows", "size", "hits", "misses"))  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{escape(s.service)}</td><td>{escape(s.kind)}</td><td>{s.entries}</td>"
+        f"<td>{s.rows}</td><td>{human_bytes(s.bytes)}</td><td>{s.hits}</td>"
+        f"<td>{s.misses}</td></tr>"
+        for s in stats.services
+    )
+    summary = (
+        f"{stats.resolutions} resolutions, {stats.files} files ({human_bytes(stats.file_bytes)}), "
+        f"HTTP cache {human_bytes(stats.http_cache_bytes)}, catalog "
+        f"{human_bytes(stats.catalog_bytes)}; <strong>{human_bytes(stats.total_bytes)}</strong> "
+        f"in <code>{escape(str(stats.cache_dir))}</code>"
+    )
+    return (
+        f"<div><strong>mastcache cache</strong><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table><p>{summary}</p></div>"
+    )
+
+
+#: What a problem repaired from this machine's copy says (team mode, ``--repair``).
+REUPLOADED = "re-uploaded from this machine's verified copy"
+
 
 @dataclass(frozen=True)
 class VerifyProblem:
@@ -76,6 +126,23 @@ class VerifyProblem:
     identifier: str  # query key or product URI
     path: Path
     problem: str
+    #: Already repaired by ``verify_cache(repair=True)``: re-uploaded to the team store from
+    #: this machine's verified copy (team mode).
+    repaired: bool = False
+
+    @property
+    def state(self) -> str:
+        """``missing`` (the file is gone) or ``damaged`` (other size or bytes)."""
+        return "missing" if "missing" in self.problem else "damaged"
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What ``cache verify --repair`` did about one problem."""
+
+    problem: VerifyProblem
+    repaired: bool
+    detail: str
 
 
 @dataclass
@@ -145,7 +212,7 @@ def _check_object(store: Store, record: QueryRecord, repair: bool = False) -> st
     verified copy (and reported as repaired)."""
     problem = _object_problem(store, record)
     if problem is not None and repair and _repaired_from_local_copy(store, record):
-        return f"{problem}; re-uploaded from this machine's verified copy"
+        return f"{problem}; {REUPLOADED}"
     return problem
 
 
@@ -183,20 +250,91 @@ def verify_cache(settings: Settings, *, repair: bool = False) -> list[VerifyProb
             problem = _check_object(store, record, repair)
             if problem:
                 path = Path(store.objects.location(record.table_path))
-                problems.append(VerifyProblem("query", record.key, path, problem))
+                repaired = problem.endswith(REUPLOADED)
+                problems.append(VerifyProblem("query", record.key, path, problem, repaired))
         # product files: rehashed, and marked corrupt so their next download re-fetches them
+        # (a read-only cache is only checked: nothing can be marked in it)
+        found_files = _check_files(store) if store.read_only else verify_files(store, repair=repair)
         problems.extend(
             VerifyProblem(
-                "file", found.uri, Path(store.objects.location(found.local_path)), found.detail
+                "file",
+                found.uri,
+                Path(store.objects.location(found.local_path)),
+                found.detail,
+                repaired=found.repaired,
             )
-            for found in verify_files(store, repair=repair)
+            for found in found_files
         )
     return problems
 
 
+def _check_files(store: Store) -> list[FileProblem]:
+    """The problems of every finished product file, without recording anything."""
+    from mastcache.products.verify import FileProblem
+
+    with store.unit_of_work(read_only=True) as uow:
+        records = [r for r in uow.files.list() if r.status in ("complete", "corrupt")]
+    problems = []
+    for record in records:
+        found = blob_problem(store, record)
+        if found is not None:
+            problems.append(FileProblem(record.uri, record.local_path, found[0], found[1]))
+    return problems
+
+
+def repair_cache(settings: Settings, problems: Iterable[VerifyProblem]) -> list[Repair]:
+    """Fetch an intact copy from MAST of every damaged or missing product file (verified
+    against MAST's checksum, or the sha256 first recorded); drop damaged result tables, which
+    the next cache-first call fetches again. Needs the network and a writable cache.
+
+    A problem ``verify_cache(repair=True)`` already repaired from this machine's verified
+    copy (team mode) is reported as repaired and not fetched again."""
+    from mastcache.errors import ConfigurationError
+
+    problems = list(problems)
+    if settings.mode == "offline" and not all(problem.repaired for problem in problems):
+        raise ConfigurationError(
+            "`cache verify --repair` fetches intact copies from MAST, which offline mode "
+            "forbids; run it without --mode offline / MASTCACHE_MODE=offline"
+        )
+    repairs = []
+    for problem in problems:
+        if problem.repaired:
+            repairs.append(Repair(problem, True, REUPLOADED))
+        elif problem.kind == "file":
+            repairs.append(_refetch_file(settings, problem))
+        else:
+            repairs.append(_drop_query(settings, problem))
+    return repairs
+
+
+def _refetch_file(settings: Settings, problem: VerifyProblem) -> Repair:
+    import tempfile
+
+    from mastcache.client import Observations
+    from mastcache.runtime import using_settings
+
+    with tempfile.TemporaryDirectory(prefix="mastcache-repair-") as folder:
+        target = Path(folder) / "file"
+        with using_settings(settings):
+            status, message, _ = Observations.download_file(
+                problem.identifier, local_path=target, mode="refresh", verbose=False
+            )
+    if status == "COMPLETE":
+        return Repair(problem, True, "fetched an intact copy from MAST")
+    return Repair(problem, False, f"could not fetch it again: {message}")
+
+
+def _drop_query(settings: Settings, problem: VerifyProblem) -> Repair:
+    with Store.open(settings) as store:
+        store.delete_query(problem.identifier)
+    return Repair(problem, True, "removed; the next cache-first call fetches it again")
+
+
 @contextmanager
 def _exclusive(settings: Settings, wait: float) -> Iterator[Store]:
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.cache_dir.is_dir():
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
     with CacheLock(settings.cache_dir).exclusive(wait), Store.open(settings) as store:
         yield store
 

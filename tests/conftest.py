@@ -1,18 +1,76 @@
 """Shared fixtures: a cache directory, the MAST emulator on 127.0.0.1, settings pointing at it,
 and stock astroquery.mast pointed at its own emulator (MAST_PROTOCOL.md section 0).
+
+The session refuses to test a mastcache that is not this checkout's code (tests/checkout.py),
+points worker subprocesses at the same code, and with CI=true turns every skip into a failure.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+from checkout import REPO_ROOT, mismatch
+from hypothesis import settings as hypothesis_settings
+from resources import in_ci
 
+import mastcache
 from mastcache.emulator import EmulatorServer, start
 from mastcache.settings import Settings
+
+#: HYPOTHESIS_PROFILE=mutation: fewer examples per property, for mutation runs (docs/testing.md)
+hypothesis_settings.register_profile("mutation", max_examples=30, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a stale or foreign mastcache; make subprocesses import the one tested here."""
+    imported = Path(mastcache.__file__).resolve().parent
+    problem = mismatch(imported, REPO_ROOT / "mastcache")
+    if problem is not None:
+        raise pytest.UsageError(problem)
+    if imported.parent == REPO_ROOT:  # the checkout: workers must not find another copy first
+        paths = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+#: Heavy tests in folders whose files this list does not edit (the reliability suite marks its
+#: own with @pytest.mark.heavy): each is expensive (a JVM, a wheel build, several processes
+#: hammering one cache). CI runs them; the inner loop skips them with -m "not heavy".
+HEAVY = {
+    "tests/team/test_team_dataset.py::test_spark_and_duckdb_read_the_dataset_like_mastcache_sql":
+        "starts Spark (a JVM)",
+    "tests/team/test_team_sharing.py::test_four_processes_hundred_queries_each":
+        "four processes, 400 queries on one team cache",
+    "tests/store/test_migrations.py::test_installed_wheel_runs_the_migrations":
+        "builds and installs a wheel",
+    "tests/store/test_store.py::test_four_processes_never_see_database_is_locked":
+        "four processes hammering one catalog",
+    "tests/net/test_httpcache.py::test_concurrent_processes_lose_no_writes":
+        "processes hammering one HTTP cache",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("[", 1)[0] in HEAVY:
+            item.add_marker(pytest.mark.heavy)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With CI=true nothing is skipped: a test either runs or is deselected by a marker."""
+    outcome = yield
+    report = outcome.get_result()
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: a skip is a failure here ({reason})"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -56,3 +57,27 @@ def require_java() -> None:
     if shutil.which("java") or (home and os.path.exists(os.path.join(home, "bin", "java"))):
         return
     missing("a Java runtime (for Spark)", "install a JDK 17 (e.g. apt install openjdk-17-jre)")
+
+
+#: MAST's recorded answers: ``../shared/mast-samples`` beside the checkout, unless overridden.
+SAMPLES_ENV = "MASTCACHE_MAST_SAMPLES"
+
+
+def mast_samples_dir() -> Path:
+    """Where the recorded MAST answers should be (they are not part of the repository)."""
+    override = os.environ.get(SAMPLES_ENV, "").strip()
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "shared" / "mast-samples"
+
+
+def require_mast_samples() -> Path:
+    """The folder of recorded MAST answers, or skip/fail naming where it must be."""
+    folder = mast_samples_dir()
+    if not (folder / "README.md").is_file():
+        missing(
+            f"the recorded MAST samples ({folder})",
+            f"put MAST's recorded answers at ../shared/mast-samples beside the checkout, or "
+            f"point {SAMPLES_ENV} at them",
+        )
+    return folder

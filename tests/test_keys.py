@@ -16,6 +16,7 @@ from mastcache.errors import InvalidQueryError
 from mastcache.keys import (
     VOLATILE_FIELDS,
     canonical_json,
+    canonical_value,
     normalize_params,
     query_key,
     resolution_key,
@@ -242,3 +243,211 @@ def test_distinct_scalars_never_share_a_key(
     assert query_key(service, {**params, name: first}) != query_key(
         service, {**params, name: second}
     )
+
+
+#: Golden keys, computed once (mastcache 0.x, KEY_VERSION 1) and written here as literals. Every
+#: user's cache and every published snapshot is indexed by these: a change to canonicalisation
+#: that alters one of them invalidates all of those. Such a change must bump KEY_VERSION, ship
+#: a migration of stored keys, and replace this table deliberately (docs/testing.md).
+GOLDEN_QUERY_KEYS: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
+    (
+        "Mast.Caom.Cone",
+        {"ra": 210.80227, "dec": 54.34895, "radius": 0.2},
+        {},
+        "361b7d8bf0995f9e3f037d4a4ddb81d3f5021df72ce913247e38b2972381572a",
+    ),
+    (
+        "Mast.Caom.Cone",
+        {
+            "ra": 210.80227,
+            "dec": 54.34895,
+            "radius": 0.2,
+            "cacheBreaker": "x",
+            "page": 3,
+            "pagesize": 500,
+        },
+        {},
+        "361b7d8bf0995f9e3f037d4a4ddb81d3f5021df72ce913247e38b2972381572a",
+    ),
+    (
+        "Mast.Caom.Cone",
+        {"ra": 10, "dec": -5.5, "radius": 1.0},
+        {"scope": "user:42"},
+        "0b24268d79825509af31a3607368e509acc08d5f611da499571c7fb70ec4b520",
+    ),
+    (
+        "Mast.Caom.Cone",
+        {"ra": 10, "dec": -5.5, "radius": 1.0},
+        {"result_format": "extjs"},
+        "67ddb96c4ca1f87817e41f07c63d8ac67f541318232269f7bbc8bb90914a6a16",
+    ),
+    (
+        "Mast.Caom.Filtered",
+        {
+            "columns": "*",
+            "filters": [
+                {"paramName": "obs_collection", "values": ["HST", "GALEX"]},
+                {"paramName": "s_dec", "values": [{"min": 40, "max": 60}]},
+            ],
+        },
+        {},
+        "fe3bb6a5c21f099539c1b75e963e2257190a99f368baf355934e38106f095d52",
+    ),
+    (
+        "Mast.Caom.Filtered.Position",
+        {
+            "columns": "*",
+            "filters": [{"paramName": "dataproduct_type", "values": ["image"]}],
+            "position": "10.684708, 41.26875, 0.1",
+        },
+        {},
+        "d8ba81776c5099eb40106f88e6bac978fb2b38bab0ed86f449bfcc77928bbc9a",
+    ),
+    (
+        "Mast.Caom.Products",
+        {"obsid": "2003738726,2003520266,2003520267"},
+        {},
+        "6e80a3653419db21d4530116a23235bbc8365af261af4c14610cba3661861434",
+    ),
+    (
+        "Mast.Catalogs.Tic.Cone",
+        {"ra": 83.82, "dec": -5.39, "radius": 0.01},
+        {},
+        "cd25b4cd9404c5674990731c9d349ea3e554ab798e8805a9cadb65ca6a1380bc",
+    ),
+    (
+        "Mast.Hsc.Db.v3",
+        {"ra": 189.49206, "dec": 62.20615, "radius": 0.01, "nDetections": 1},
+        {},
+        "05b35ed6462bf89ba28e8fe42eabfdcd663c2fd65230567df8fc85aacb1efa6b",
+    ),
+    (
+        "Mast.Name.Lookup",
+        {"input": "Andromède", "format": "json"},
+        {},
+        "56025c8cefde6806d979d8364febd6ea3414041e3894c7440002e3ae76955cbb",
+    ),
+    (
+        "Mast.Catalogs.Filtered.Tic",
+        {
+            "columns": "c.*",
+            "filters": [{"paramName": "Tmag", "values": [{"min": 8.5, "max": 9}]}],
+            "flag": None,
+            "ok": True,
+        },
+        {},
+        "1b0d672b53075389f593ba0e966de4e1b3010be4ea3df582e1b432206bccd548",
+    ),
+    (
+        "search:hst",
+        {
+            "target": ["10.68 41.27"],
+            "radius": 3,
+            "radius_units": "arcminutes",
+            "select_cols": ["sci_pep_id"],
+            "sort_by": ["sci_pep_id"],
+            "sort_desc": [True],
+        },
+        {},
+        "d566afbb06f74e0fc508118b1758bc926bebe6b612b0cedaa4e1705466664d3f",
+    ),
+    (
+        "S",
+        {"a": float("nan"), "b": float("inf"), "c": Decimal("0.200")},
+        {},
+        "5d430d53170d7981286dfafd456cb2c3464618cbfa4f63d764c363c3efaeccc8",
+    ),
+]
+GOLDEN_RESOLUTION_KEYS: list[tuple[tuple[str, str | None, bool], str]] = [
+    (("M31", None, False), "c00a2afae4e70c8c72231971e786aefe58cae71ffa27858e6ba7959bca383184"),
+    (("M101", "SIMBAD", False), "aa65913dd7c283fe057990908e7e5d616004a2aa854d294252926afa6f8b8996"),
+    (("M31", "NED", True), "d7f7cdd4a33866ff1f7ee4174ccccd459146a6f13950d55625bc28c640888162"),
+    (
+        ("TIC 307210830", None, False),
+        "bceffe39552de51cec0d6c492f03503992324cbbc69190a48691452aed45d52b",
+    ),
+]
+
+
+@pytest.mark.parametrize(("service", "params", "options", "key"), GOLDEN_QUERY_KEYS)
+def test_golden_query_keys(
+    service: str, params: dict[str, Any], options: dict[str, str], key: str
+) -> None:
+    assert query_key(service, params, **options) == key
+
+
+@pytest.mark.parametrize(("args", "key"), GOLDEN_RESOLUTION_KEYS)
+def test_golden_resolution_keys(args: tuple[str, str | None, bool], key: str) -> None:
+    assert resolution_key(*args) == key
+
+
+def test_golden_keys_are_distinct_where_the_requests_differ() -> None:
+    keys = [key for *_, key in GOLDEN_QUERY_KEYS]
+    assert len(set(keys)) == len(keys) - 1  # only the volatile-fields twin repeats a key
+
+
+# -- edges found by mutation testing (docs/testing.md) ------------------------------------
+
+
+def test_negative_infinity_has_its_own_pinned_key() -> None:
+    assert canonical_value(-float("inf")) == {"$float": "-inf"}
+    assert canonical_value(float("inf")) == {"$float": "inf"}
+    assert query_key("S", {"a": -float("inf")}) == (
+        "7c9a4bdfc82ebac66ee3cf7ddade55b98805497289b5813f33eda9ef054ac623"
+    )
+
+
+def test_large_integers_keep_every_digit() -> None:
+    big = 2**53 + 1  # not representable as a float
+    assert canonical_value(big) == big
+    assert query_key("S", {"obsid": big}) != query_key("S", {"obsid": 2**53})
+    assert canonical_value(np.int64(big)) == big
+
+
+def test_numpy_arrays_are_keyed_by_their_contents() -> None:
+    assert canonical_value(np.array([1, 2.5])) == [1, 2.5]
+    assert query_key("S", {"a": np.array([1, 2])}) == query_key("S", {"a": [1, 2]})
+    assert query_key("S", {"a": np.array([1, 2])}) != query_key("S", {"a": np.array([2, 1])})
+
+
+def test_a_custom_drop_set_applies_at_every_depth() -> None:
+    drop = frozenset({"noise"})
+    nested = {"a": [{"noise": 1, "b": 2}], "c": {"noise": 3}, "d": np.array([{"noise": 4}])}
+    assert canonical_value(nested, drop) == {"a": [{"b": 2}], "c": {}, "d": [{}]}
+
+
+def test_unsupported_values_and_names_are_refused_with_the_whole_message() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        canonical_value({"a": {1, 2}})
+    assert str(caught.value) == (
+        "cannot build a cache key from set value {1, 2}: expected str, number, bool, None, "
+        "or lists and dicts of those"
+    )
+    with pytest.raises(InvalidQueryError) as caught:
+        canonical_value({3: "a"})
+    assert str(caught.value) == (
+        "cannot build a cache key: parameter name 3 is not a string; "
+        "MAST parameter names are strings"
+    )
+
+
+def test_empty_obsid_entries_are_ignored() -> None:
+    service = "Mast.Caom.Products"
+    assert normalize_params(service, {"obsid": "2,,1,"}) == {"obsid": "1,2"}
+
+
+def test_filters_without_a_list_of_values_are_kept_as_they_are() -> None:
+    service = "Mast.Caom.Filtered"
+    entry = {"paramName": "target_name", "values": "ba"}
+    assert normalize_params(service, {"filters": [entry]}) == {"filters": [entry]}
+    assert normalize_params(service, {"filters": ["raw"]}) == {"filters": ["raw"]}
+
+
+def test_only_portal_filtered_services_treat_filters_as_a_set() -> None:
+    one = [{"paramName": "a", "values": [1]}, {"paramName": "b", "values": [2]}]
+    two = list(reversed(one))
+    assert query_key("Mast.Caom.Filtered", {"filters": one}) == query_key(
+        "Mast.Caom.Filtered", {"filters": two}
+    )
+    for service in ("Other.Filtered", "Mast.Caom.Cone"):
+        assert query_key(service, {"filters": one}) != query_key(service, {"filters": two})

@@ -122,7 +122,8 @@ def check_token(settings: Settings, token: SecretToken) -> MastSession:
         raise AuthenticationError(
             "MAST did not accept the token: it is invalid or has expired (a token expires "
             "after 10 days without use and 60 days after it was created). Create a new one "
-            f"at {TOKEN_PAGE} and log in again (login(reenter_token=True) replaces a stored one)"
+            f"at {TOKEN_PAGE} and log in again with it (`mastcache auth login --reenter-token`, "
+            "or reenter_token=True in Python, replaces a stored one)"
         )
     return MastSession(_account(info), token)
 

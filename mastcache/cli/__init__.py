@@ -23,6 +23,7 @@ __all__ = ["cli", "main"]
 COMMANDS: dict[str, str] = {
     "auth": "mastcache.cli.auth:auth",
     "cache": "mastcache.cli.cache:cache",
+    "coverage": "mastcache.cli.coverage:coverage",
     "db": "mastcache.cli.db:db",
     "demo": "mastcache.cli.demo:demo",
     "download": "mastcache.cli.products:download",
@@ -30,14 +31,24 @@ COMMANDS: dict[str, str] = {
     "products": "mastcache.cli.products:products",
     "query": "mastcache.cli.query:query",
     "resolve": "mastcache.cli.query:resolve",
+    "run": "mastcache.cli.run:run",
     "snapshot": "mastcache.cli.snapshot:snapshot",
     "sql": "mastcache.cli.sql:sql",
 }
 
+# commands that read or write cached tables (pyarrow): see cli/lean.py
+TABLE_COMMANDS = frozenset(
+    {"cache", "demo", "download", "products", "query", "resolve", "snapshot", "sql"}
+)
+
+# ... and those that open pyarrow datasets (DuckDB views), which probe for pandas again
+DATASET_COMMANDS = {"sql": ("pyarrow.dataset",), "snapshot": ("pyarrow.dataset",)}
+
 # one-line help, so `mastcache --help` need not import every command module
 SUMMARIES: dict[str, str] = {
     "auth": "Log in to MAST with a token, log out, show the session.",
-    "cache": "Inspect and maintain the cache: stats, verify, prune, clear.",
+    "cache": "Inspect and maintain the cache: stats, verify, prune, clear, map.",
+    "coverage": "Sky coverage of the cached observations as a MOC (--moc FILE).",
     "db": "Manage the cache catalog schema: upgrade, current.",
     "demo": "Run a realistic session against the bundled emulator, cold, warm and offline.",
     "download": "Download the products of observations into a directory.",
@@ -45,7 +56,8 @@ SUMMARIES: dict[str, str] = {
     "products": "List the products of observations.",
     "query": "Query observations by region, object or criteria.",
     "resolve": "Resolve object names to sky positions.",
-    "snapshot": "Create, verify, restore and list reproducible snapshots.",
+    "run": "Record a command's MAST calls into a snapshot, or replay them offline.",
+    "snapshot": "Create, verify, restore, list and diff reproducible snapshots.",
     "sql": "Run a read-only SQL query over everything cached.",
 }
 
@@ -125,6 +137,10 @@ def cli(
     """
     from mastcache.runtime import configure
 
+    if ctx.invoked_subcommand in TABLE_COMMANDS:
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe(*DATASET_COMMANDS.get(ctx.invoked_subcommand, ()))
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     changes: dict[str, Any] = {}
@@ -146,25 +162,65 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: one clear line and a non-zero exit on errors."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Console-script entry point: one clear line and a non-zero exit on errors.
+
+    A user's mistake (bad option, bad value, bad path) is one ``error:`` line, exit 2 for
+    usage and 1 otherwise; Ctrl-C is exit 130. Anything unexpected is one line too, naming
+    ``--debug``, which shows the full traceback instead.
+    """
+    args = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
+    from mastcache.interrupts import finish_interrupt, interruptible
+
     try:
         # standalone_mode=False hands back ctx.exit(n) codes instead of exiting
-        code = cli.main(args=argv, prog_name="mastcache", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+        with interruptible():
+            code = cli.main(args=args, prog_name="mastcache", standalone_mode=False)
+    except click.exceptions.Abort:  # click's form of Ctrl-C (or of end of input at a prompt)
+        click.echo("Interrupted.", err=True)
+        return finish_interrupt()
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except MastCacheError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
-        return 1
+    except click.ClickException as exc:
+        return _usage_error(exc)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        return 130
+        return finish_interrupt()
+    except MastCacheError as exc:
+        return _fail(f"error: {exc}", debug)
+    except OSError as exc:
+        return _fail(f"error: {os_error_text(exc)}", debug)
+    except Exception as exc:  # a bug: still one line unless --debug
+        return _fail(
+            f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))}; this is a bug in "
+            "mastcache: re-run with --debug for the traceback and report it",
+            debug,
+        )
     return code if isinstance(code, int) else 0
+
+
+def os_error_text(exc: OSError) -> str:
+    """``Permission denied: /path`` rather than ``[Errno 13] Permission denied: '/path'``."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(message: str, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    click.echo(_one_line(message), err=True)
+    return 1
+
+
+def _usage_error(exc: click.ClickException) -> int:
+    """Click's usage and parameter errors as one line, with where to find help."""
+    message = _one_line(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    click.echo(f"Error: {message}", err=True)  # click's own prefix, on one line
+    return exc.exit_code

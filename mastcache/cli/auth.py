@@ -87,15 +87,18 @@ def logout() -> None:
 def status() -> None:
     """Show where a token would come from, and whom MAST says it belongs to."""
     from mastcache.auth.account import check_token
-    from mastcache.auth.tokens import choose_token, keyring_backend_name
+    from mastcache.auth.tokens import ENV_VAR, choose_token, keyring_backend_name
     from mastcache.runtime import current_settings
 
     settings = current_settings()
     click.echo(f"keyring backend: {keyring_backend_name()}")
     try:
         choice = choose_token(interactive=False)
-    except AuthenticationError as exc:
-        click.echo(f"not logged in: {exc}")
+    except AuthenticationError:
+        click.echo(
+            f"not logged in: no MAST token found (not in {ENV_VAR}, not in the keyring); "
+            "log in with `mastcache auth login`"
+        )
         return
     click.echo(f"token from: {choice.source}")
     if settings.mode == "offline":

@@ -1,13 +1,15 @@
-"""``mastcache cache``: stats, verify, prune and clear the local cache."""
+"""``mastcache cache``: stats, verify, prune and clear the local cache, and map its coverage."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from mastcache.cli.coverage import coverage_from_options, selection_options
 from mastcache.cli.output import emit_table, format_options
 from mastcache.errors import ConfigurationError
 
@@ -32,6 +34,16 @@ def parse_size(text: str) -> int:
     binary = "i" in unit
     factor = 1024 ** "bkmgt".index(unit[0]) if binary else _UNITS[unit.rstrip("b")[:1]]
     return int(float(match.group(1)) * factor)
+
+
+def _age(text: str, parse: Callable[[str], float]) -> timedelta:
+    """``--older-than``: a finite age ('30d', '12h'); 'never' would prune nothing."""
+    seconds = parse(text)
+    if seconds == float("inf"):
+        raise click.BadParameter(
+            f"{text!r} is not an age: expected e.g. 30d, 12h or 2w", param_hint="'--older-than'"
+        )
+    return timedelta(seconds=seconds)
 
 
 def _human(nbytes: float) -> str:
@@ -81,20 +93,34 @@ def stats(fmt: str, output: str | None) -> None:
 @click.option(
     "--repair",
     is_flag=True,
-    help="Team cache: re-upload a missing or damaged object from this machine's verified copy.",
+    help="Repair what is damaged or missing: in a team cache, re-upload it from this "
+    "machine's verified copy when there is one; else fetch an intact file from MAST (needs "
+    "the network) or drop a damaged result (fetched again on its next use).",
 )
 def verify(repair: bool) -> None:
-    """Rehash every cached result and downloaded file; exit 1 if any changed on disk."""
-    from mastcache.maintenance import verify_cache
+    """Rehash every cached result and downloaded file; exit 1 if any is damaged or missing
+    (with --repair: if any could not be repaired)."""
+    from mastcache.maintenance import repair_cache, verify_cache
 
-    problems = verify_cache(_settings(), repair=repair)
+    settings = _settings()
+    problems = verify_cache(settings, repair=repair)
     for problem in problems:
-        click.echo(f"{problem.kind} {problem.identifier}: {problem.path}: {problem.problem}")
-    if any("re-uploaded from this machine" not in problem.problem for problem in problems):
-        raise click.exceptions.Exit(1)
+        click.echo(
+            f"{problem.state.upper()} {problem.kind} {problem.identifier}: {problem.path}: "
+            f"{problem.problem}"
+        )
+    if problems and repair:
+        repairs = repair_cache(settings, problems)
+        for done in repairs:
+            verdict = "repaired" if done.repaired else "NOT repaired"
+            click.echo(f"{verdict} {done.problem.kind} {done.problem.identifier}: {done.detail}")
+        if all(done.repaired for done in repairs):
+            click.echo(f"cache repaired: {len(repairs)} problem(s) fixed")
+            return
     if problems:
-        click.echo("cache verified: every damaged entry was repaired from this machine's copies")
-        return
+        if not repair:
+            click.echo("run `mastcache cache verify --repair` to fetch intact copies", err=True)
+        raise click.exceptions.Exit(1)
     click.echo("cache verified: every result and file matches its recorded hash")
 
 
@@ -117,7 +143,7 @@ def prune(
     if not (expired or older_than or max_size):
         raise click.UsageError("say what to prune: --expired, --older-than AGE or --max-size SIZE")
     _guard_team(_settings(), "prune", team, dry_run)
-    age = timedelta(seconds=parse_duration(older_than)) if older_than else None
+    age = _age(older_than, parse_duration) if older_than else None
     budget = parse_size(max_size) if max_size else None
     report = prune_cache(
         _settings(), expired=expired, older_than=age, max_bytes=budget, dry_run=dry_run
@@ -141,8 +167,9 @@ def clear(yes: bool, team: bool) -> None:
 
     settings = _settings()
     _guard_team(settings, "clear", team, False)
-    if not yes:
-        click.confirm(f"Remove everything cached in {_where(settings)}?", abort=True)
+    if not yes and not click.confirm(f"Remove everything cached in {_where(settings)}?"):
+        click.echo("cache clear cancelled: nothing was removed", err=True)
+        raise click.exceptions.Exit(1)
     report = clear_cache(settings)
     click.echo(
         f"removed {len(report.queries)} results, {report.resolutions} resolutions and "
@@ -176,6 +203,28 @@ def _guard_team(settings: Settings, command: str, team: bool, dry_run: bool) -> 
             f"{command}` would remove every member's entries; pass --team to do that, or unset "
             "MASTCACHE_CATALOG_URL and MASTCACHE_STORE_URL to work on this machine's cache"
         )
+
+
+@cache.command(
+    "map",
+    epilog="""\b
+Examples:
+  mastcache cache map -o cache.png
+  mastcache cache map --collection HST --where "t_exptime > 1000" -o hst.svg
+""",
+)
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Image file to write: .png, .svg or .pdf.")  # fmt: skip
+@click.option("--title", help="Title of the map (default: what it shows, with counts).")
+@selection_options
+def cache_map(output: str, title: str | None, **selection: Any) -> None:
+    """Draw an all-sky map of the cached coverage, coloured by collection (needs mocpy and
+    matplotlib: pip install 'mastcache[plot]')."""
+    from mastcache.skycoverage.skymap import image_format, save_map
+
+    image_format(output)  # a wrong suffix fails before any work
+    save_map(coverage_from_options(**selection), output, title=title)
+    click.echo(f"map written to {output}")
 
 
 from mastcache.cli.cache_team import pull, push  # noqa: E402

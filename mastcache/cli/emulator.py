@@ -42,6 +42,12 @@ def emulator() -> None:
 )
 @click.option("--faults", "faults", multiple=True, metavar="SPEC", help=FAULTS_HELP)
 @click.option("--seed", type=int, help="Seed of the synthetic sky (default 20240101).")
+@click.option(
+    "--sky-epoch",
+    type=click.IntRange(0, 50),
+    help="Move the sky N epochs forward in time: new visits, withdrawn observations, revised "
+    "metadata, reprocessed products (default 0, today's sky).",
+)
 def serve(
     host: str,
     port: int,
@@ -50,6 +56,7 @@ def serve(
     executing_polls: int | None,
     faults: tuple[str, ...],
     seed: int | None,
+    sky_epoch: int | None,
 ) -> None:
     """Serve the emulator, print its base URL, and run until Ctrl-C.
 
@@ -63,10 +70,18 @@ def serve(
         "rows": rows,
         "executing_polls": executing_polls,
         "seed": seed,
+        "sky_epoch": sky_epoch,
     }
     changes = {k: v for k, v in options.items() if v is not None}
     config = EmulatorConfig().new(**changes, faults=",".join(faults) or None)
-    server = start(host, port, config)
+    try:
+        server = start(host, port, config)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another port, "
+            "or --port 0 for a free one",
+            param_hint="'--host' / '--port'",
+        ) from None
     click.echo(server.url)
     click.echo("MAST emulator running; press Ctrl-C to stop.", err=True)
     try:

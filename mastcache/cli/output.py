@@ -1,6 +1,9 @@
-"""How commands print tables: a readable table on a terminal, or csv/json/parquet.
+"""How commands print tables: a readable table on a terminal, or csv/json/parquet/fits/votable.
 
-Shared by every command that outputs a table, so formats behave the same everywhere.
+Shared by every command that outputs a table, so formats behave the same everywhere. Files
+are written atomically (temp file, rename); binary formats need ``--output``. Parquet
+exports carry astropy's header, so ``Table.read`` opens them; FITS and VOTable are written
+by astropy's own writers.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +20,9 @@ import click
 
 __all__ = ["FORMATS", "emit_table", "format_options"]
 
-FORMATS = ("table", "csv", "json", "parquet")
+FORMATS = ("table", "csv", "json", "parquet", "fits", "votable")
+#: Formats that are files, never standard output.
+BINARY_FORMATS = ("parquet", "fits", "votable")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +33,9 @@ def format_options(func: F) -> F:
         "--output",
         "-o",
         type=click.Path(dir_okay=False, writable=True),
-        help="Write to this file instead of standard output (required for parquet).",
+        callback=_writable_output,
+        help="Write to this file instead of standard output (required for parquet, fits "
+        "and votable).",
     )(func)
     func = click.option(
         "--format",
@@ -38,6 +46,20 @@ def format_options(func: F) -> F:
         help="Output format.",
     )(func)
     return func
+
+
+def _writable_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse, before any work, an output file whose folder is missing or not writable."""
+    if value is None or value == "-":
+        return value
+    import os
+
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{value!r}: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{value!r}: the folder {str(folder)!r} cannot be written")
+    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -98,16 +120,100 @@ def _to_text(table: Any) -> str:
 
 def emit_table(table: Any, fmt: str = "table", output: str | None = None) -> None:
     """Write ``table`` (astropy or Arrow) in ``fmt`` to ``output`` or standard output."""
-    if fmt == "parquet":
+    if fmt in BINARY_FORMATS:
         if output is None:
-            raise click.UsageError("--format parquet needs --output FILE")
-        import pyarrow.parquet as pq
-
-        pq.write_table(_to_arrow(table), output)
+            raise click.UsageError(f"--format {fmt} needs --output FILE")
+        writer = {"parquet": _parquet_writer, "fits": _fits_writer, "votable": _votable_writer}
+        write_atomic_file(output, writer[fmt](table))
         return
     render = {"table": _to_text, "csv": _to_csv, "json": _rows_as_json}[fmt]
     text = render(table)
     if output is None:
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        encoded = text.encode("utf-8")
+        write_atomic_file(output, lambda path: _write_bytes(path, encoded))
+
+
+def write_atomic_file(output: str, write: Callable[[str], None]) -> None:
+    """Run ``write(temp_path)`` beside ``output``, then rename; any failure is one line."""
+    from mastcache.store.files import export_atomic
+
+    export_atomic(output, write)
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    Path(path).write_bytes(data)
+
+
+def _parquet_writer(table: Any) -> Callable[[str], None]:
+    import pyarrow.parquet as pq
+
+    arrow = _with_string_widths(_to_arrow(table))
+    return lambda path: pq.write_table(arrow, path)
+
+
+def _with_string_widths(arrow: Any) -> Any:
+    """Arrow from SQL: add astropy's ``table::len::<name>`` so ``Table.read`` sizes strings
+    without tripping on nulls (tables converted from astropy already carry its header)."""
+    import pyarrow.compute as pc
+
+    metadata = dict(arrow.schema.metadata or {})
+    for field, column in zip(arrow.schema, arrow.columns, strict=True):
+        key = f"table::len::{field.name}".encode()
+        values = _string_leaves(column)
+        if key in metadata or values is None:
+            continue
+        longest = pc.max(pc.utf8_length(values)).as_py() if len(values) else None
+        metadata[key] = str(max(1, longest or 1)).encode()
+    return arrow.replace_schema_metadata(metadata)
+
+
+def _string_leaves(column: Any) -> Any:
+    """The string values of a string (or list of strings) column, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def is_text(type_: Any) -> bool:
+        return bool(pa.types.is_string(type_) or pa.types.is_large_string(type_))
+
+    if is_text(column.type):
+        return column
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        return pc.list_flatten(column) if is_text(column.type.value_type) else None
+    return None
+
+
+def _as_astropy(table: Any) -> Any:
+    from astropy.table import Table
+
+    if isinstance(table, Table):
+        return table
+    from mastcache.store.parquet import arrow_to_table
+
+    return arrow_to_table(_flatten_nested(table))
+
+
+def _fits_writer(table: Any) -> Callable[[str], None]:
+    return _astropy_writer(_as_astropy(table), "fits")
+
+
+def _votable_writer(table: Any) -> Callable[[str], None]:
+    return _astropy_writer(_as_astropy(table), "votable")
+
+
+def _astropy_writer(table: Any, fmt: str) -> Callable[[str], None]:
+    from mastcache.errors import ConfigurationError
+
+    def write(path: str) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # meta FITS cannot hold is left out, quietly
+                table.write(path, format=fmt, overwrite=True)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ConfigurationError(
+                f"cannot write this table as {fmt}: {str(exc).splitlines()[0] if str(exc) else exc}"
+                "; try --format parquet or csv"
+            ) from exc
+
+    return write

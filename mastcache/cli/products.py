@@ -25,6 +25,18 @@ def _filters(mrp_only: bool, product_type: tuple[str, ...], extension: tuple[str
     return filters
 
 
+def _make_download_dir(directory: str) -> None:
+    """Create ``--dir`` first, so a folder that cannot be made fails before any work."""
+    from pathlib import Path
+
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"{directory!r} cannot be created: {exc.strerror or exc}", param_hint="'--dir'"
+        ) from None
+
+
 _MRP = click.option("--mrp-only", is_flag=True, help="Only Minimum Recommended Products.")
 _TYPE = click.option(
     "--product-type",
@@ -82,10 +94,12 @@ def products(
 @_EXTENSION
 @click.option(
     "--link",
-    type=click.Choice(["hard", "copy", "symlink"]),
-    default="hard",
+    type=click.Choice(["copy", "hard", "symlink"]),
+    default="copy",
     show_default=True,
-    help="How files are placed from the cache: hard links cost no space.",
+    help="How files are placed from the cache: copy (a clone where the file system can) is "
+    "yours to edit; hard links cost no space but share the cache's bytes, so editing one "
+    "damages the cache.",
 )
 @format_options
 @click.pass_context
@@ -110,6 +124,7 @@ def download(
     """
     from mastcache.client import Observations
 
+    _make_download_dir(directory)
     manifest = Observations.download_products(
         list(obsids),
         download_dir=directory,

@@ -6,7 +6,7 @@ they fetch lands in the same cache the Python API reads.
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,33 +16,91 @@ from mastcache.cli.auth import account_option
 from mastcache.cli.output import emit_table, format_options
 from mastcache.errors import InvalidQueryError
 
-__all__ = ["parse_criteria", "query", "resolve"]
-
-_RANGE = re.compile(r"^\s*(-?[\d.eE+-]*)\s*\.\.\s*(-?[\d.eE+-]*)\s*$")
+__all__ = ["parse_criteria", "parse_radius", "query", "resolve"]
 
 
 def _number(text: str, item: str) -> float:
     try:
-        return float(text)
+        number = float(text)
+        if not math.isfinite(number):
+            raise ValueError(text)
+        return number
     except ValueError:
         raise InvalidQueryError(
-            f"criterion {item!r}: {text!r} is not a number (ranges are written MIN..MAX)"
+            f"criterion {item!r}: {text!r} is not a number; a range is MIN..MAX with numbers, "
+            "e.g. t_exptime=100..500"
         ) from None
 
 
 def _criterion_value(value: str, item: str) -> Any:
     """``a,b`` is a list, ``MIN..MAX`` a range, anything else a single value."""
-    match = _RANGE.match(value)
-    if match and (match.group(1) or match.group(2)):
-        low, high = match.group(1), match.group(2)
-        if not (low and high):
-            raise InvalidQueryError(
-                f"criterion {item!r}: a range needs both ends, e.g. t_exptime=100..500"
-            )
-        return [_number(low, item), _number(high, item)]
+    if ".." in value:
+        return _range(value, item)
     if "," in value:
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def _range(value: str, item: str) -> list[float]:
+    """``MIN..MAX``: two numbers, MIN <= MAX; anything else is refused (never dropped)."""
+    low, _, high = (part.strip() for part in value.partition(".."))
+    if not (low and high) or ".." in high:
+        raise InvalidQueryError(
+            f"criterion {item!r}: a range is MIN..MAX with both ends, e.g. t_exptime=100..500"
+        )
+    bounds = [_number(low, item), _number(high, item)]
+    if bounds[0] > bounds[1]:
+        raise InvalidQueryError(
+            f"criterion {item!r}: the range is empty ({low} is more than {high}); "
+            "write MIN..MAX, e.g. t_exptime=100..500"
+        )
+    return bounds
+
+
+def parse_radius(text: str) -> Any:
+    """``--radius``: an angle with a unit ('3 arcmin', '0.2 deg') or a number of degrees,
+    greater than 0 and at most 180 degrees."""
+    from astropy import units as u
+
+    accepted = "an angle such as '0.2 deg', '3 arcmin', '10 arcsec' or a number of degrees"
+    try:
+        value = u.Quantity(text)
+    except (ValueError, TypeError):
+        raise click.BadParameter(f"{text!r} is not {accepted}", param_hint="'--radius'") from None
+    if value.unit == u.dimensionless_unscaled:
+        value = value.value * u.deg
+    if not value.unit.is_equivalent(u.deg) or not value.isscalar:
+        raise click.BadParameter(f"{text!r} is not {accepted}", param_hint="'--radius'")
+    degrees = float(value.to_value(u.deg))
+    if not 0 < degrees <= 180:  # also refuses nan
+        raise click.BadParameter(
+            f"{text!r} is outside the accepted radii: more than 0 and at most 180 deg",
+            param_hint="'--radius'",
+        )
+    return value
+
+
+def _pick_columns(result: Any, columns: str) -> Any:
+    """The ``--columns`` of ``result``, by name (as given, else case-insensitively)."""
+    names = list(result.colnames)
+    lower = {name.lower(): name for name in names}
+    chosen = []
+    for given in (part.strip() for part in columns.split(",")):
+        if not given:
+            continue
+        name = given if given in names else lower.get(given.lower())
+        if name is None:
+            shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+            raise click.BadParameter(
+                f"no column {given!r} in the result; it has {shown}",
+                param_hint="'--columns'",
+            )
+        chosen.append(name)
+    if not chosen:
+        raise click.BadParameter(
+            "give column names, e.g. obsid,target_name", param_hint="'--columns'"
+        )
+    return result[chosen]
 
 
 def parse_criteria(items: Sequence[str]) -> dict[str, Any]:
@@ -107,13 +165,29 @@ def resolve(
         found = Mast.resolve_object(
             name, resolver=resolver.upper() if resolver else None, resolve_all=resolve_all
         )
-        answers = found if isinstance(found, dict) else {resolver or "": found}
+        source = resolver.upper() if resolver else _answering_resolver(name)
+        answers = found if isinstance(found, dict) else {source: found}
         for source, coord in answers.items():
             rows.append((name, source, float(coord.ra.deg), float(coord.dec.deg)))
     table = Table(
         rows=rows, names=("name", "resolver", "ra", "dec"), dtype=(str, str, float, float)
     )
     emit_table(table, fmt, output)
+
+
+def _answering_resolver(name: str) -> str:
+    """Which resolver gave the position of ``name`` (asked without --resolver): the first
+    stored entry's, as astroquery uses the first entry. Blank only if it was not stored."""
+    from mastcache.auth.account import active_scope
+    from mastcache.runtime import current_settings
+    from mastcache.store import Store
+
+    with Store.open(current_settings()) as store:
+        for scope in dict.fromkeys((active_scope() or "anonymous", "anonymous")):
+            record = store.get_resolution(name, None, False, scope)
+            if record is not None and record.entries:
+                return str(record.entries[0].get("resolver") or "")
+    return ""
 
 
 @click.command()
@@ -146,20 +220,15 @@ def query(
     Examples: mastcache query --object M101 --radius "3 arcmin";
     mastcache query -c obs_collection=TESS -c t_exptime=100..2000 --count
     """
-    from astropy import units as u
-
     if region and objectname:
         raise click.UsageError("give --region or --object, not both")
-    try:
-        radius_q = u.Quantity(radius)
-    except (ValueError, TypeError) as exc:
-        raise click.BadParameter(f"{radius!r} is not an angle such as '0.2 deg'") from exc
+    radius_q = parse_radius(radius)
     result = _run_query(_position(region), objectname, radius_q, parse_criteria(criteria), count)
     if count:
         click.echo(str(result))
         return
     if columns:
-        result = result[[name.strip() for name in columns.split(",")]]
+        result = _pick_columns(result, columns)
     emit_table(result, fmt, output)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mastcache.errors import SnapshotError
+from mastcache.errors import SnapshotError, TransportError
 
 __all__ = ["snapshot"]
 
@@ -118,7 +118,53 @@ def list_command(directory: Path | None) -> None:
     if not listings:
         click.echo("no snapshots")
     for item in listings:
-        created = item.created_at.isoformat() if item.created_at else "-"
+        written = item.written_at
+        made = written.isoformat(timespec="seconds") if written else "-"
+        data = item.created_at.isoformat(timespec="seconds") if item.created_at else "-"
         queries = "-" if item.queries is None else str(item.queries)
         note = f"  ({item.problem})" if item.problem else ("" if item.exists else "  (missing)")
-        click.echo(f"{item.origin:5}  {item.name}  {created}  {queries} queries  {item.path}{note}")
+        click.echo(
+            f"{item.origin:5}  {item.name}  written {made}  data as of {data}  "
+            f"{queries} queries  {item.path}{note}"
+        )
+
+
+_DIFF_FORMATS = ("table", "json")
+
+
+class _CannotCompare(click.ClickException):
+    """MAST could not be reached: exit status 2, never 1 (which means drift)."""
+
+    exit_code = 2
+
+
+@snapshot.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--against",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Compare with this other snapshot instead of asking MAST again.",
+)
+@click.option("--format", "output_format", default="table", help="table (default) or json.")
+@click.pass_context
+def diff(ctx: click.Context, file: Path, against: Path | None, output_format: str) -> None:
+    """Re-ask every query in FILE (of MAST, or --against OTHER.mastsnap) and report rows
+    added, removed and changed per query, matched on each result kind's natural key.
+
+    Exit status 0: nothing drifted; 1: something drifted; 2: a query could not be asked.
+    """
+    from mastcache.snapshot import diff as diff_snapshot
+
+    if output_format not in _DIFF_FORMATS:
+        raise click.ClickException(
+            f"unknown --format {output_format!r}: expected {' or '.join(_DIFF_FORMATS)}"
+        )
+    for path in (file, against):
+        if path is not None and not path.is_file():
+            raise click.ClickException(f"snapshot {path} does not exist")
+    try:
+        report = diff_snapshot(file, against=against)
+    except TransportError as exc:
+        raise _CannotCompare(f"cannot ask MAST again: {exc}") from exc
+    click.echo(report.to_json() if output_format == "json" else report.render())
+    ctx.exit(1 if report.has_drift else (2 if report.has_errors else 0))

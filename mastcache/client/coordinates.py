@@ -17,7 +17,7 @@ from astropy.coordinates import Angle, BaseCoordinateFrame, SkyCoord
 
 from mastcache.errors import InputWarning, InvalidQueryError, ResolverError
 
-__all__ = ["cone_params", "parse_coordinates", "parse_radius", "position_string"]
+__all__ = ["cone_params", "parse_coordinates", "parse_radius", "position_string", "shown"]
 
 NameResolver = Callable[[str], SkyCoord]
 
@@ -37,7 +37,7 @@ def parse_coordinates(coordinates: Any, resolve: NameResolver) -> SkyCoord:
         coord = SkyCoord(coordinates)
     else:
         raise InvalidQueryError(
-            f"cannot use {type(coordinates).__name__} {coordinates!r} as coordinates: "
+            f"cannot use {type(coordinates).__name__} {shown(coordinates)} as coordinates: "
             f"expected a string or an astropy coordinate object ({_EXAMPLES})"
         )
     if not coord.isscalar:
@@ -105,17 +105,26 @@ def parse_radius(radius: Any) -> Angle:
         angle = Angle(radius, u.deg)
     except (u.UnitsError, ValueError, TypeError) as exc:
         raise InvalidQueryError(
-            f"cannot read radius {radius!r}: expected an angle such as 0.2 (degrees), "
+            f"cannot read radius {shown(radius)}: expected an angle such as 0.2 (degrees), "
             "'3 arcmin' or 5 * u.arcsec"
         ) from exc
     if not angle.isscalar:
-        raise InvalidQueryError(f"radius must be a single angle, got {radius!r}")
+        raise InvalidQueryError(f"radius must be a single angle, got {shown(radius)}")
     if math.isnan(angle.deg) or angle.deg < 0:
         raise InvalidQueryError(
-            f"radius must be a non-negative angle, got {radius!r}; "
+            f"radius must be a non-negative angle, got {shown(radius)}; "
             "pass e.g. radius=0.2 (degrees) or radius='3 arcmin'"
         )
     return angle
+
+
+def shown(value: Any) -> str:
+    """``value`` as the user wrote it: ``-1 deg`` for a Quantity, never ``<Quantity -1. deg>``."""
+    if isinstance(value, u.Quantity):
+        if value.isscalar:
+            return f"{value.value:g} {value.unit}".strip()
+        return f"[{', '.join(f'{v:g}' for v in value.value.ravel()[:5])}] {value.unit}"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def cone_params(coord: SkyCoord, radius: Angle) -> dict[str, float]:

@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 _KEPT_SERVICES = 4
 #: Pseudo-service under which column configurations are cached (one row per column).
 COLUMNS_CONFIG = "Mast.Portal.ColumnsConfig"
-#: The former private name of :class:`ClientContext` (kept for mastcache.transparent).
-_Services = ClientContext
 
 
 class MastClient:
@@ -186,9 +184,6 @@ class MastClient:
             if len(self._built) > _KEPT_SERVICES:
                 self._built.pop(0).close()
             return services
-
-    #: The former name of :meth:`context` (mastcache.transparent uses it).
-    _services = context
 
     # -- public, shared by every MAST client ------------------------------------------------
 

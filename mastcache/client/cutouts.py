@@ -86,7 +86,7 @@ class TesscutClass(CutoutClient):
         self, *, coordinates: Any = None, size: Any = 5, sector: Any = None,
         product: str = "SPOC", path: str | os.PathLike[str] = ".", inflate: bool = True,
         objectname: str | None = None, moving_target: bool = False, mt_type: str | None = None,
-        resolver: str | None = None, verbose: bool = False, link: str = "hard",
+        resolver: str | None = None, verbose: bool = False, link: str = "copy",
         mode: str | None = None,
     ) -> Table:  # fmt: skip
         """Cutout target pixel files saved under ``path``; returns the ``Local Path`` table."""

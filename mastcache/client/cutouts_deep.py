@@ -60,7 +60,7 @@ class ZcutClass(CutoutClient):
     def download_cutouts(
         self, coordinates: Any, *, size: Any = 5, survey: str | None = None,
         cutout_format: str = "fits", path: str | os.PathLike[str] = ".", inflate: bool = True,
-        verbose: bool = False, link: str = "hard", mode: str | None = None, **img_params: Any,
+        verbose: bool = False, link: str = "copy", mode: str | None = None, **img_params: Any,
     ) -> Table:  # fmt: skip
         """FITS, JPEG or PNG cutouts saved under ``path``; returns the ``Local Path`` table."""
         query = self._query(
@@ -102,7 +102,7 @@ class HapcutClass(CutoutClient):
 
     def download_cutouts(
         self, coordinates: Any, *, size: Any = 5, path: str | os.PathLike[str] = ".",
-        inflate: bool = True, verbose: bool = False, link: str = "hard", mode: str | None = None,
+        inflate: bool = True, verbose: bool = False, link: str = "copy", mode: str | None = None,
     ) -> Table:  # fmt: skip
         """HAP cutouts saved under ``path``; returns the ``Local Path`` table."""
         query = self._query(coordinates, size, mode, download=True)

@@ -20,6 +20,7 @@ import astropy.units as u
 import numpy as np
 
 from mastcache.errors import InputWarning, InvalidQueryError
+from mastcache.mast.cutouts import IMAGE_FORMATS, LIMITS, STRETCHES, Limit  # emulator's too
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -36,25 +37,7 @@ __all__ = [
 POSITION_STEP_ARCSEC: Final = 0.1
 #: Sectors beyond this are refused before asking (TESS reached sector 100 in 2025).
 MAX_SECTOR: Final = 200
-IMAGE_FORMATS: Final = ("fits", "jpg", "png")
 IMAGE_PARAMS: Final = ("stretch", "minmax_percent", "minmax_value", "invert")
-STRETCHES: Final = ("asinh", "sinh", "sqrt", "log", "linear")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """The largest cutout a service makes: pixels per side, and the same as an angle."""
-
-    max_pixels: int
-    max_degrees: float
-
-
-#: The limits the bundled emulator enforces too (mastcache/emulator/cutouts_wire.py).
-LIMITS: Final = {
-    "tesscut": Limit(100, 100 * 21.0 / 3600.0),
-    "zcut": Limit(2000, 60.0 / 3600.0),
-    "hapcut": Limit(1000, 120.0 / 3600.0),
-}
 
 
 @dataclass(frozen=True)

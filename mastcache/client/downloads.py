@@ -1,6 +1,7 @@
 """Downloads with astroquery.mast 0.4.11's names, signatures and manifests, served through
 mastcache's product store (:mod:`mastcache.products`): parallel, resumable, verified, and
-offline-capable. Each method also takes ``mode=`` and ``link=`` ("hard", "copy", "symlink").
+offline-capable. Each method also takes ``mode=`` and ``link=`` ("copy", the default: files
+of your own; "hard": no space, but an in-place edit damages the cache's copy; "symlink").
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class DownloadsMixin:
         mrp_only: bool = False,
         cloud_only: bool = False,
         verbose: bool = True,
-        link: str = "hard",
+        link: str = "copy",
         mode: str | None = None,
         **filters: Any,
     ) -> Table | None:
@@ -117,7 +118,7 @@ class DownloadsMixin:
         cache: bool = True,
         cloud_only: bool = False,
         verbose: bool = True,
-        link: str = "hard",
+        link: str = "copy",
         mode: str | None = None,
     ) -> tuple[str, str | None, str | None]:
         """Download one file by its dataURI; returns astroquery's ``(status, msg, url)``."""

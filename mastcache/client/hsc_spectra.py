@@ -51,7 +51,7 @@ class HscSpectraMixin:
         download_dir: str | None = None,
         cache: bool = True,
         curl_flag: bool = False,
-        link: str = "hard",
+        link: str = "copy",
         mode: str | None = None,
     ) -> Table:
         """Download HSC spectra into ``<download_dir>/mastDownload/HSC/``; or, with

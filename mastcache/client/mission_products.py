@@ -114,7 +114,7 @@ class MissionProductsMixin:
         local_path: str | os.PathLike[str] | None = None,
         cache: bool = True,
         verbose: bool = True,
-        link: str = "hard",
+        link: str = "copy",
         mode: str | None = None,
     ) -> tuple[str, str | None, str | None]:
         """Download one product by its URI; returns astroquery's ``(status, msg, url)``."""
@@ -135,7 +135,7 @@ class MissionProductsMixin:
         cache: bool = True,
         extension: str | Iterable[str] | None = None,
         verbose: bool = True,
-        link: str = "hard",
+        link: str = "copy",
         mode: str | None = None,
         **filters: Any,
     ) -> Table | None:

@@ -2,6 +2,18 @@
 
 ``make_app`` builds the app, ``serve`` runs it for a ``with`` block (yielding the base URL),
 ``start`` returns a running :class:`EmulatorServer`. Names load on first use (nothing at import).
+
+Layout (one subpackage per MAST service; the server core sits at this level)::
+
+    app, server, request, reply, requestlog   WSGI app, routes, HTTP/1.1 server, request log
+    config, faults, auth                      knobs, fault injection, tokens and exclusive data
+    resolver, downloads                       SANTA name resolver; Download/file, bundle.sh
+    sky/        synthetic sky: observations, products, named objects, scale rows, FITS files
+    portal/     /api/v0/invoke: CAOM services, result sets, envelopes, filters, columnsconfig
+    catalogs/   Portal catalog services (TIC, Gaia, HSC...) and Pan-STARRS (catalogs API)
+    missions/   MAST Search API (/search/<mission>/api/v0.1/...)
+    cutouts/    TESScut, Zcut, HAPcut
+    samples/    recorded MAST responses (data/recorded/) and their exact-match replay
 """
 
 from __future__ import annotations

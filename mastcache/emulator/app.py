@@ -24,7 +24,7 @@ from mastcache.emulator.request import Request
 from mastcache.emulator.requestlog import LOGGED_HEADERS, LoggedRequest, RequestLog
 
 if TYPE_CHECKING:
-    from mastcache.emulator.portal import PortalService
+    from mastcache.emulator.portal.service import PortalService
 
 __all__ = ["RESOLVER_HOST", "EmulatorApp", "make_app"]
 
@@ -114,7 +114,7 @@ class EmulatorApp:
     def _sample(self, request: Request) -> Reply | None:
         if not self._config.use_samples:
             return None
-        from mastcache.emulator.samples import match  # lazy: reads the recorded files
+        from mastcache.emulator.samples.replay import match  # lazy: reads the recorded files
 
         return match(request.method, request.path, request.query, request.body)
 
@@ -122,7 +122,7 @@ class EmulatorApp:
         """The Portal service for the current config (built on first use)."""
         with self._lock:
             if self._portal is None:
-                from mastcache.emulator.portal import PortalService
+                from mastcache.emulator.portal.service import PortalService
 
                 self._portal = PortalService(self._config)
             return self._portal
@@ -205,10 +205,12 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 def _prefix_routes(path: str) -> dict[str, Handler] | None:
     """Routes matched by path pattern: Search API, Pan-STARRS, staged bundles, HLA spectra,
-    and the cutout services (TESScut, Zcut, HAPcut: ``cutouts.match``)."""
-    from mastcache.emulator import cutouts, routes_catalogs  # lazy: catalog, mission, cutouts
+    and the cutout services (TESScut, Zcut, HAPcut): each subpackage's ``routes.match``."""
+    from mastcache.emulator.catalogs import routes as catalogs  # lazy: nothing at import
+    from mastcache.emulator.cutouts import routes as cutouts
+    from mastcache.emulator.missions import routes as missions
 
-    return routes_catalogs.match(path) or cutouts.match(path)
+    return missions.match(path) or catalogs.match(path) or cutouts.match(path)
 
 
 def product_exists(uri: str) -> bool:
@@ -216,7 +218,7 @@ def product_exists(uri: str) -> bool:
 
     ``does_not_exist`` names are missing, as in MAST's recorded path_lookup sample.
     """
-    from mastcache.emulator.sky_products import TEMPLATES  # lazy: the sky's mission list
+    from mastcache.emulator.sky.products import TEMPLATES  # lazy: the sky's mission list
 
     head, _, rest = uri.partition(":")
     mission, _, name = rest.partition("/")

@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from mastcache.emulator.config import EmulatorConfig, Identity
-from mastcache.emulator.portal_results import ResultSet, from_list, select_columns
+from mastcache.emulator.portal.results import ResultSet, from_list, select_columns
 from mastcache.emulator.reply import Reply
 from mastcache.emulator.request import Request
 
@@ -256,8 +256,8 @@ def _embargoed(config: EmulatorConfig) -> frozenset[str]:
 @lru_cache(maxsize=8)
 def _sky_exclusive(seed: int) -> frozenset[str]:
     """Proposals with rows the sky itself marks EXCLUSIVE_ACCESS."""
-    from mastcache.emulator.sky import sky_for_seed
-    from mastcache.emulator.sky_columns import OBSERVATION_COLUMNS
+    from mastcache.emulator.sky.columns import OBSERVATION_COLUMNS
+    from mastcache.emulator.sky.observations import sky_for_seed
 
     rights = OBSERVATION_COLUMNS.index("dataRights")
     proposal = OBSERVATION_COLUMNS.index("proposal_id")
@@ -268,8 +268,8 @@ def _sky_exclusive(seed: int) -> frozenset[str]:
 @lru_cache(maxsize=8)
 def _exclusive_uris(seed: int, embargoed: frozenset[str]) -> dict[str, str]:
     """Every product URI of an exclusive-access observation, with its proposal."""
-    from mastcache.emulator.sky import sky_for_seed
-    from mastcache.emulator.sky_products import TEMPLATES, file_base, product_uri
+    from mastcache.emulator.sky.observations import sky_for_seed
+    from mastcache.emulator.sky.products import TEMPLATES, file_base, product_uri
 
     sky, proposals = sky_for_seed(seed), embargoed | _sky_exclusive(seed)
     uris: dict[str, str] = {}

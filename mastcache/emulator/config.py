@@ -10,10 +10,12 @@ from typing import Any
 from mastcache.emulator.faults import FaultPlan
 from mastcache.errors import ConfigurationError
 
-__all__ = ["MAX_PRODUCT_BYTES", "MAX_ROWS", "EmulatorConfig", "Identity"]
+__all__ = ["MAX_PRODUCT_BYTES", "MAX_ROWS", "MAX_SKY_EPOCH", "EmulatorConfig", "Identity"]
 
 MAX_ROWS = 1_000_000
 MAX_PRODUCT_BYTES = 1 << 30
+#: Epochs the sky can be moved forward (each one is a year of archive life).
+MAX_SKY_EPOCH = 50
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,9 @@ class EmulatorConfig:
 
     ``rows`` makes every cone return that many rows (generated lazily); ``executing_polls``
     is how many times a Portal request answers ``EXECUTING`` before ``COMPLETE``;
-    ``product_bytes`` makes every FITS product at least that large (download benchmarks).
+    ``product_bytes`` makes every FITS product at least that large (download benchmarks);
+    ``sky_epoch`` moves the sky that many epochs forward in time (new visits, withdrawn
+    observations, revised metadata, reprocessed products; 0 = today's sky, byte for byte).
     """
 
     seed: int = 20240101
@@ -44,6 +48,7 @@ class EmulatorConfig:
     identities: tuple[Identity, ...] = ()
     use_samples: bool = True
     product_bytes: int = 0
+    sky_epoch: int = 0
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -52,6 +57,8 @@ class EmulatorConfig:
             raise ConfigurationError(f"rows={self.rows} is outside 0..{MAX_ROWS}.")
         if self.executing_polls < 0:
             raise ConfigurationError(f"executing_polls={self.executing_polls} is negative.")
+        if not 0 <= self.sky_epoch <= MAX_SKY_EPOCH:
+            raise ConfigurationError(f"sky_epoch={self.sky_epoch} is outside 0..{MAX_SKY_EPOCH}.")
         if not 0 <= self.product_bytes <= MAX_PRODUCT_BYTES:
             raise ConfigurationError(
                 f"product_bytes={self.product_bytes} is outside 0..{MAX_PRODUCT_BYTES}."
@@ -77,7 +84,7 @@ class EmulatorConfig:
         return next((i for i in self.identities if token and i.token == token), None)
 
 
-_INTEGERS = ("seed", "latency_ms", "rows", "executing_polls", "product_bytes")
+_INTEGERS = ("seed", "latency_ms", "rows", "executing_polls", "product_bytes", "sky_epoch")
 
 
 def _coerce(name: str, value: Any) -> Any:

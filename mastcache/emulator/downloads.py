@@ -1,5 +1,5 @@
 """Product downloads: ``Download/file`` (HEAD, GET, HTTP Range), ``Download/bundle.sh`` and
-``path_lookup`` (MAST_PROTOCOL.md section 2). File bytes come from :mod:`fitsgen`.
+``path_lookup`` (MAST_PROTOCOL.md section 2). File bytes come from ``sky/fitsgen.py``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from mastcache.emulator import fitsgen
 from mastcache.emulator.reply import Reply
+from mastcache.emulator.sky import fitsgen
 
 __all__ = [
     "ByteRange",

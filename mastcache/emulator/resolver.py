@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mastcache.emulator.objects import NamedObject, ResolverEntry, find
 from mastcache.emulator.reply import Reply
+from mastcache.emulator.sky.objects import NamedObject, ResolverEntry, find
 
 __all__ = ["RESOLVERS", "resolve", "resolve_query"]
 

@@ -21,11 +21,29 @@ from mastcache.mast.tables import parse_type
 __all__ = [
     "build_filter_set",
     "column_properties",
+    "config_name",
     "filter_entry",
     "is_continuous",
     "merge_histograms",
     "metadata_table",
 ]
+
+#: Services typed by another service's column configuration (astroquery's fetch names).
+_CONFIG_NAMES = (
+    ("Mast.Caom.Filtered", "Mast.Caom.Cone"),
+    ("Mast.Catalogs.Filtered.Tic", "Mast.Catalogs.Tess.Cone"),
+    ("Mast.Catalogs.Filtered.Ctl", "Mast.Catalogs.Tess.Cone"),
+    ("Mast.Catalogs.Filtered.DiskDetective", "Mast.Catalogs.Dd.Cone"),
+)
+
+
+def config_name(service: str, request: Mapping[str, Any]) -> str:
+    """The ``colConfigId`` whose ``ignoreValue`` markers type ``service``'s result."""
+    given = request.get("fetch_name")
+    if isinstance(given, str) and given:
+        return given
+    return next((name for prefix, name in _CONFIG_NAMES if service.startswith(prefix)), service)
+
 
 ColumnConfig = Mapping[str, Any]
 _CONTINUOUS_TYPES = ("double", "float", "numeric")

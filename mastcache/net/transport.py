@@ -5,6 +5,7 @@
 body or HTTP 429/500/502/503/504, wait (``Retry-After`` when sent, else exponential backoff
 with jitter) and retry up to ``settings.max_retries`` times; then map what is left into the
 ``TransportError`` tree (RemoteTimeoutError, HTTPStatusError, ProtocolError).
+:meth:`Transport.json` retries the same way when a body is not valid JSON (a damaged answer).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from requests.adapters import HTTPAdapter
 from mastcache._version import __version__
 from mastcache.errors import HTTPStatusError, ProtocolError, RemoteTimeoutError, TransportError
 from mastcache.net.endpoints import Endpoints
-from mastcache.net.httpcache import decoded_json
+from mastcache.net.jsonbody import decoded_json
 from mastcache.settings import Settings
 
 __all__ = [
@@ -197,17 +198,34 @@ class Transport:
     # -- answers --------------------------------------------------------------------------
 
     def json(self, response: requests.Response) -> Any:
-        """The decoded JSON body; invalid or cut-short JSON -> ProtocolError (and the bad
-        answer is dropped from the HTTP cache so a retry fetches it anew)."""
-        try:
-            return decoded_json(response)
-        except ValueError as exc:
-            self.evict(response)
-            raise ProtocolError(
-                f"{response.request.method} {_display_url(response.url)} answered "
-                f"{len(response.content)} bytes that are not valid JSON ({exc}); expected a "
-                "complete JSON document. The answer was probably cut short: try again"
-            ) from exc
+        """The decoded JSON body. Invalid or cut-short JSON is dropped from the HTTP cache and
+        the same request is sent again (up to ``settings.max_retries`` times, with back-off):
+        a body damaged once must not fail the call. What is still not JSON after that ->
+        ProtocolError."""
+        for attempt in range(1, self.settings.max_retries + 2):
+            try:
+                return decoded_json(response)
+            except ValueError as exc:
+                self.evict(response)
+                if attempt > self.settings.max_retries:
+                    raise ProtocolError(
+                        f"{response.request.method} {_display_url(response.url)} answered "
+                        f"{len(response.content)} bytes that are not valid JSON ({exc}); "
+                        "expected a complete JSON document. The answer was probably cut "
+                        "short: try again"
+                    ) from exc
+                self._sleep(self._backoff_delay(attempt, None))
+                response = self._sent_again(response)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _sent_again(self, response: requests.Response) -> requests.Response:
+        """The request behind ``response`` sent once more, past the HTTP cache."""
+        sent = response.request
+        headers = {k: v for k, v in sent.headers.items() if k.lower() != "content-length"}
+        return self.request(
+            sent.method or "GET", sent.url or response.url, data=sent.body, headers=headers,
+            force_refresh=True,
+        )  # fmt: skip
 
     def evict(self, response: requests.Response) -> None:
         """Forget ``response`` in the HTTP cache (an unfinished or damaged answer)."""

@@ -32,7 +32,7 @@ from mastcache.products.paths import check_inside
 from mastcache.products.placement import LinkKind, place_file
 from mastcache.products.progress import DownloadProgress
 from mastcache.store import Store
-from mastcache.store.blobs import local_blob
+from mastcache.store.blobs import blob_problem, local_blob
 from mastcache.store.records import FileRecord
 
 __all__ = ["DownloadEngine", "ProductRequest"]
@@ -61,7 +61,7 @@ class DownloadEngine:
         gateway: FileGateway,
         *,
         mode: str,
-        link: LinkKind = "hard",
+        link: LinkKind = "copy",
         progress: bool | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -82,10 +82,18 @@ class DownloadEngine:
                 self.store, self.gateway, on_bytes=progress.add_bytes, sleep=self._sleep
             )
             workers = max(1, min(self.gateway.settings.max_parallel, len(requests)))
-            with ThreadPoolExecutor(workers, thread_name_prefix="mastcache-download") as pool:
-                return list(
-                    pool.map(lambda r: self._deliver(r, fetcher, progress, cache), requests)
-                )
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="mastcache-download")
+            try:
+                futures = [
+                    pool.submit(self._deliver, r, fetcher, progress, cache) for r in requests
+                ]
+                outcomes = [future.result() for future in futures]
+            except BaseException:  # Ctrl-C: abandon the transfers in flight, wait for none
+                fetcher.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
+            return outcomes
 
     def _deliver(
         self, request: ProductRequest, fetcher: FileFetcher, progress: DownloadProgress, cache: bool
@@ -95,7 +103,8 @@ class DownloadEngine:
                 return DownloadOutcome("", "ERROR", request.refusal, request.url)
             record, source = self._obtain(request, fetcher, progress, cache)
             if record is None:
-                return DownloadOutcome(request.local_path, "ERROR", _offline(request), request.url)
+                message = self._offline(request)
+                return DownloadOutcome(request.local_path, "ERROR", message, request.url)
             self._place(record, request)
             return DownloadOutcome(request.local_path, "COMPLETE", None, None, source)
         except MastCacheError as exc:
@@ -132,13 +141,24 @@ class DownloadEngine:
         path = local_blob(self.store, stored)
         return path is not None and mast_confirms(wanted, stored, path)
 
+    def _offline(self, request: ProductRequest) -> str:
+        """Why offline mode cannot deliver: not stored at all, or stored but damaged."""
+        uri = request.wanted.uri
+        record = self.store.get_file(uri)
+        if record is not None and record.status in ("complete", "corrupt"):
+            problem = blob_problem(self.store, record)
+            if problem is not None or record.status == "corrupt":
+                detail = problem[1] if problem else "`mastcache cache verify` found it changed"
+                return (
+                    f"offline mode: {uri} is in the cache but damaged ({detail}); run "
+                    "`mastcache cache verify --repair` online, or download it again without "
+                    "offline mode, to fetch an intact copy"
+                )
+        return str(offline_miss(uri, "not in the cache, so it was not downloaded"))
+
     def _place(self, record: FileRecord, request: ProductRequest) -> None:
         dest = Path(request.local_path)
         if request.root is not None:
             dest.parent.mkdir(parents=True, exist_ok=True)
             check_inside(dest, Path(request.root))
         place_file(self.store.root / record.local_path, dest, self.link)
-
-
-def _offline(request: ProductRequest) -> str:
-    return str(offline_miss(request.wanted.uri, "not in the cache, so it was not downloaded"))

@@ -20,14 +20,13 @@ import errno
 import hashlib
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-
-from filelock import FileLock
 
 from mastcache.errors import (
     DownloadError,
@@ -39,13 +38,14 @@ from mastcache.errors import (
 from mastcache.gateways.files import FileGateway
 from mastcache.net.transport import Stream
 from mastcache.products.paths import partial_path
+from mastcache.products.urilock import uri_lock
 from mastcache.store import Store
 from mastcache.store.blobs import commit_blob, local_blob
 from mastcache.store.claims import claim
 from mastcache.store.files import CHUNK_SIZE
 from mastcache.store.records import FileRecord, utcnow
 
-__all__ = ["FileFetcher", "FileWanted", "SizeMismatchError"]
+__all__ = ["DownloadCancelledError", "FileFetcher", "FileWanted", "SizeMismatchError"]
 
 _BACKOFF_CAP = 30.0
 _HASHES = ("sha256", "md5", "sha1")
@@ -65,6 +65,10 @@ class FileWanted:
 
 class SizeMismatchError(DownloadError):
     """The server's size for a file disagrees with what was expected."""
+
+
+class DownloadCancelledError(DownloadError):
+    """The download was abandoned (Ctrl-C); what arrived stays in the partial file."""
 
 
 class _Digests:
@@ -101,6 +105,13 @@ class FileFetcher:
         self._on_bytes = on_bytes
         self._sleep = sleep
         self._backoff = backoff
+        #: Set by :meth:`cancel` (Ctrl-C): transfers stop at their next chunk, keeping the
+        #: partial file for a later resume; no retry starts.
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Abandon every transfer of this fetcher (partial files stay for a resume)."""
+        self.cancelled.set()
 
     def fetch(
         self, wanted: FileWanted, *, replace: bool = False, reuse_stored: bool = True
@@ -115,7 +126,7 @@ class FileFetcher:
         _check_checksum(wanted)
         partial = partial_path(self.store.products_dir, wanted.uri)
         partial.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(partial) + ".lock"):
+        with uri_lock(partial.with_name(partial.name + ".lock")):
             reuse = reuse_stored and not replace
             done = self.usable_record(wanted.uri) if reuse else None
             if done is not None:
@@ -149,7 +160,7 @@ class FileFetcher:
                 break
             except (TransportError, SizeMismatchError) as exc:
                 self._after_failure(wanted, partial, exc)
-                if attempt == attempts or not _is_retryable(exc):
+                if attempt == attempts or not _is_retryable(exc) or self.cancelled.is_set():
                     raise _failed(wanted, attempt, exc) from exc
                 self._sleep(self._delay(attempt))
                 if isinstance(exc, SizeMismatchError) and not wanted.size:
@@ -187,6 +198,8 @@ class FileFetcher:
     def _copy(self, chunks: Iterator[bytes], out: BinaryIO, digests: _Digests) -> int:
         count = 0
         for chunk in chunks:
+            if self.cancelled.is_set():
+                raise DownloadCancelledError("the download was interrupted; it resumes next time")
             out.write(chunk)
             digests.update(chunk)
             count += len(chunk)

@@ -1,5 +1,9 @@
-"""One progress bar for a whole download: bytes received and files finished, drawn only
-when stderr is a terminal (or ``settings.progress`` says so)."""
+"""One progress bar for a whole download: bytes received and files finished, drawn when
+stderr is a terminal or inside a Jupyter kernel (or when ``settings.progress`` says so).
+
+In Jupyter the bar is tqdm's notebook widget (``tqdm.auto``, plain text if ipywidgets is
+missing); elsewhere it is plain text on stderr.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-__all__ = ["DownloadProgress"]
+__all__ = ["DownloadProgress", "in_notebook"]
 
 
 class DownloadProgress:
@@ -19,8 +23,9 @@ class DownloadProgress:
         self.files_done = 0
         self.bytes_done = 0
         self._lock = threading.Lock()
-        visible = sys.stderr.isatty() if shown is None else shown
-        self._bar: Any = _tqdm(total_bytes) if visible and total_files else None
+        notebook = in_notebook()
+        visible = (sys.stderr.isatty() or notebook) if shown is None else shown
+        self._bar: Any = _tqdm(total_bytes, notebook) if visible and total_files else None
         self._show_files()
 
     def add_bytes(self, count: int) -> None:
@@ -51,15 +56,25 @@ class DownloadProgress:
             self._bar.close()
 
 
-def _tqdm(total_bytes: int) -> Any:
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (IPython with a kernel attached)."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _tqdm(total_bytes: int, notebook: bool) -> Any:
+    options: dict[str, Any] = {
+        "total": total_bytes or None,
+        "desc": "Downloading",
+        "unit": "B",
+        "unit_scale": True,
+        "unit_divisor": 1024,
+    }
+    if notebook:
+        from tqdm.auto import tqdm as auto_tqdm  # the widget form when ipywidgets is there
+
+        return auto_tqdm(**options, leave=True)
     from tqdm import tqdm
 
-    return tqdm(
-        total=total_bytes or None,
-        desc="Downloading",
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        file=sys.stderr,
-        leave=False,
-    )
+    return tqdm(**options, file=sys.stderr, leave=False)

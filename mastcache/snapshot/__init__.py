@@ -9,12 +9,14 @@
         table = mastcache.Observations.query_object("M101", radius="0.1 deg")
 
 ``create`` snapshots chosen cache entries, ``restore`` imports a snapshot into the cache,
-``list_snapshots`` lists them. DESIGN.md section 7; the format is in docs/snapshots.md.
+``list_snapshots`` lists them, ``diff`` reports how MAST (or another snapshot) drifted.
+DESIGN.md section 7; the format is in docs/snapshots.md.
 """
 
 from __future__ import annotations
 
 from mastcache.snapshot.create import SUFFIX, SnapshotInfo, create
+from mastcache.snapshot.diff import DriftReport, QueryDrift, diff
 from mastcache.snapshot.listing import SnapshotListing, list_snapshots
 from mastcache.snapshot.manifest import FORMAT_VERSION, Manifest
 from mastcache.snapshot.restore import RestoreReport, restore
@@ -24,7 +26,9 @@ from mastcache.snapshot.verify import VerifyReport, verify
 __all__ = [
     "FORMAT_VERSION",
     "SUFFIX",
+    "DriftReport",
     "Manifest",
+    "QueryDrift",
     "Recording",
     "Replay",
     "RestoreReport",
@@ -32,6 +36,7 @@ __all__ = [
     "SnapshotListing",
     "VerifyReport",
     "create",
+    "diff",
     "list_snapshots",
     "record",
     "replay",

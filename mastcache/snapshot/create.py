@@ -63,14 +63,25 @@ class SnapshotInfo:
     excluded_proprietary: int = 0
     #: Keys asked for (by ``record``) that the cache does not hold, e.g. uncached calls.
     not_cached: tuple[str, ...] = ()
+    #: Of ``queries`` / ``resolutions``: those taken because the chosen ones' replay needs
+    #: them (column configurations; resolutions of the names behind their positions).
+    needed_configs: int = 0
+    needed_resolutions: int = 0
 
     def summary(self) -> str:
         """One line for people, e.g. for the CLI."""
+        chosen_queries = self.queries - self.needed_configs
+        chosen_resolutions = self.resolutions - self.needed_resolutions
         text = (
-            f"{self.path}: {self.queries} queries, {self.resolutions} resolutions, "
+            f"{self.path}: {chosen_queries} queries, {chosen_resolutions} resolutions, "
             f"{self.products} product rows, {self.files} files, {self.size} bytes, "
             f"sha256 {self.sha256}"
         )
+        if self.needed_configs or self.needed_resolutions:
+            text += (
+                f"; plus what their replay needs: {self.needed_resolutions} name "
+                f"resolution(s), {self.needed_configs} column configuration(s)"
+            )
         if self.excluded_proprietary:
             text += (
                 f"; {self.excluded_proprietary} proprietary (non-anonymous) entries left out "
@@ -137,7 +148,8 @@ def create_from(store: Store, path: Path, selection: Selection) -> SnapshotInfo:
         __version__,
         store.schema_revision,
     )
-    store.put_snapshot(record)
+    if not store.read_only:  # a read-only cache cannot list it in `snapshot list`
+        store.put_snapshot(record)
     return _info(path, sha256, size, manifest, chosen)
 
 
@@ -250,4 +262,6 @@ def _info(path: Path, sha256: str, size: int, manifest: Manifest, chosen: Chosen
         files=len(manifest.files),
         excluded_proprietary=manifest.excluded_proprietary,
         not_cached=tuple(chosen.not_cached),
+        needed_configs=chosen.needed_configs,
+        needed_resolutions=chosen.needed_resolutions,
     )

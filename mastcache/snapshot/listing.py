@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mastcache import runtime
@@ -38,6 +38,15 @@ class SnapshotListing:
     @property
     def exists(self) -> bool:
         return self.path.is_file()
+
+    @property
+    def written_at(self) -> datetime | None:
+        """When the bundle file was written (its mtime); None if it is gone. ``created_at``
+        is the newest fetch time of its data, the same for two snapshots of the same data."""
+        try:
+            return datetime.fromtimestamp(self.path.stat().st_mtime, tz=timezone.utc)
+        except OSError:
+            return None
 
 
 def list_snapshots(

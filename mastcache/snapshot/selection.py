@@ -6,6 +6,8 @@ Results of a non-anonymous scope (proprietary data) stay out unless asked for.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,9 +20,11 @@ from mastcache.errors import CorruptEntryError, SnapshotError
 from mastcache.keys import resolution_key
 from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
 
-__all__ = ["Chosen", "Selection", "choose"]
+__all__ = ["COLUMNS_CONFIG", "Chosen", "Selection", "choose"]
 
 ANONYMOUS = "anonymous"
+#: The service name column configurations are stored under (mastcache.client.core).
+COLUMNS_CONFIG = "Mast.Portal.ColumnsConfig"
 _R = TypeVar("_R", QueryRecord, ResolutionRecord, FileRecord)
 #: Shortest key prefix accepted on the command line.
 MIN_PREFIX = 6
@@ -49,6 +53,9 @@ class Chosen:
     files: list[FileRecord] = field(default_factory=list)
     excluded_proprietary: int = 0
     not_cached: list[str] = field(default_factory=list)
+    #: Entries taken only because the chosen queries' replay needs them (included above).
+    needed_configs: int = 0
+    needed_resolutions: int = 0
 
 
 def choose(store: Store, selection: Selection) -> Chosen:
@@ -63,13 +70,86 @@ def choose(store: Store, selection: Selection) -> Chosen:
     else:
         queries = [q for q in queries if _has_service(q, selection)]
         picked = list(resolutions.values()) if selection.services is None else []
-    chosen.queries = _public(sorted(queries, key=lambda q: q.key), selection, chosen)
-    chosen.resolutions = _public(sorted(picked, key=_key), selection, chosen)
+    configs = _needed_configs(store, queries)
+    needed = _needed_resolutions(resolutions_of(store), queries, picked)
+    chosen.queries = _public(sorted(queries + configs, key=lambda q: q.key), selection, chosen)
+    chosen.resolutions = _public(sorted(picked + needed, key=_key), selection, chosen)
+    chosen.needed_configs = sum(1 for q in configs if q in chosen.queries)
+    chosen.needed_resolutions = sum(1 for r in needed if r in chosen.resolutions)
     chosen.products = _products(store, chosen.queries, selection)
     if selection.with_files:
         files = _files(store, chosen.queries, chosen.products)
         chosen.files = _public(files, selection, chosen)  # a file keeps its download scope
     return chosen
+
+
+def resolutions_of(store: Store) -> list[ResolutionRecord]:
+    with store.unit_of_work(read_only=True) as uow:
+        return list(uow.resolutions.list())
+
+
+def _needed_configs(store: Store, queries: list[QueryRecord]) -> list[QueryRecord]:
+    """The stored column configurations a replay of Portal ``queries`` may ask for: criteria
+    queries build their filters from one (astroquery fetches ``Mast.Caom.Cone``'s), and a
+    client asks for it before it looks for the result. They are small: all are taken."""
+    if not any(q.service.startswith("Mast.") for q in queries):
+        return []
+    taken = {q.key for q in queries}
+    configs = store.list_queries(service=COLUMNS_CONFIG)
+    return [q for q in configs if q.key not in taken]
+
+
+def _needed_resolutions(
+    resolutions: list[ResolutionRecord],
+    queries: list[QueryRecord],
+    picked: list[ResolutionRecord],
+) -> list[ResolutionRecord]:
+    """Resolutions whose position is the centre of a chosen query: a replayed
+    ``query_object("M101")`` asks for the name before the cone."""
+    centres = [c for q in queries for c in _positions(q.params)]
+    if not centres:
+        return []
+    taken = {_key(r) for r in picked}
+    needed = []
+    for record in resolutions:
+        if _key(record) in taken:
+            continue
+        if any(_near(entry, centre) for entry in record.entries for centre in centres):
+            needed.append(record)
+            taken.add(_key(record))
+    return needed
+
+
+_PAIR = re.compile(
+    r"^\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*[, ]\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+)
+
+
+def _positions(value: object) -> list[tuple[float, float]]:
+    """Every (ra, dec) in a query's parameters: ``ra``/``dec`` keys, or "RA, DEC[, R]" text."""
+    found: list[tuple[float, float]] = []
+    if isinstance(value, dict):
+        lower = {str(k).lower(): v for k, v in value.items()}
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            found.append((float(lower["ra"]), float(lower["dec"])))
+        for item in value.values():
+            found += _positions(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found += _positions(item)
+    elif isinstance(value, str):
+        match = _PAIR.match(value)
+        if match:
+            found.append((float(match.group(1)), float(match.group(2))))
+    return found
+
+
+def _near(entry: dict[str, object], centre: tuple[float, float]) -> bool:
+    try:
+        ra, dec = float(entry["ra"]), float(entry["decl"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return abs(ra - centre[0]) < 1e-6 and abs(dec - centre[1]) < 1e-6
 
 
 def _key(record: ResolutionRecord) -> str:

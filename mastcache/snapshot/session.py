@@ -71,7 +71,22 @@ def replay(path: str | os.PathLike[str], *, settings: Settings | None = None) ->
             try:
                 yield Replay(path, manifest, replayed)
             except CacheMissError as miss:
-                raise CacheMissError(f"snapshot {path} cannot answer this call: {miss}") from miss
+                raise _replay_miss(path, miss) from miss
+
+
+def _replay_miss(path: Path, miss: CacheMissError) -> CacheMissError:
+    """What the snapshot lacks, and how to make one that holds it (offline-mode advice
+    does not apply: a replay is offline by definition)."""
+    if miss.what is None:
+        return CacheMissError(f"snapshot {path} cannot answer this call: {miss}")
+    key = f" (key {miss.key[:12]})" if miss.key else ""
+    return CacheMissError(
+        f"snapshot {path} cannot answer this call: it does not hold {miss.what}{key}. Make the "
+        "call once with a cache, then create the snapshot again including it (`mastcache "
+        "snapshot create NAME`, or run the work inside mastcache.snapshot.record)",
+        what=miss.what,
+        key=miss.key,
+    )
 
 
 def _replay_settings(base: Settings, private: Path) -> Settings:

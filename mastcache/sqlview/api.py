@@ -7,9 +7,13 @@ mission table, and ``q_<key8>`` per cached query.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mastcache.settings import Settings
-from mastcache.sqlview.result import SQLResult
 from mastcache.sqlview.session import CacheSQL
+
+if TYPE_CHECKING:  # astropy is imported when a result is made, not by `mastcache sql`
+    from mastcache.sqlview.result import SQLResult
 
 __all__ = ["connect", "sql"]
 

@@ -13,7 +13,6 @@ import pyarrow.fs as pafs
 from mastcache.settings import Settings
 from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
 from mastcache.store.records import utcnow
-from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["CacheContents", "read_contents"]
 
@@ -52,13 +51,14 @@ class CacheContents:
 def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
     """Every query, resolution, manifest row and file record in the cache at ``settings``
     that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
-    with Store.open(settings, serve_local=True) as store, store.unit_of_work(read_only=True) as uow:
+    with Store.open(settings, serve_local=True) as store:
+        queries, resolutions, products, files = store.everything()
         return CacheContents(
             cache_dir=store.root,
-            queries=_visible(uow.queries.list(), scope),
-            resolutions=_visible(uow.resolutions.list(), scope),
-            products=_visible(_all_products(uow), scope),
-            files=_visible(uow.files.list(), scope),
+            queries=_visible(queries, scope),
+            resolutions=_visible(resolutions, scope),
+            products=_visible(products, scope),
+            files=_visible(files, scope),
             read_at=utcnow(),
             filesystem=store.objects.filesystem,
             store_base=store.objects.base,
@@ -82,7 +82,3 @@ _R = TypeVar("_R", bound=_Scoped)
 
 def _visible(records: Iterable[_R], scope: str) -> tuple[_R, ...]:
     return tuple(r for r in records if r.scope in (ANONYMOUS, scope))
-
-
-def _all_products(uow: UnitOfWork) -> list[ProductRecord]:
-    return list(uow.products.list())

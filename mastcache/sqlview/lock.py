@@ -4,6 +4,11 @@ A SQL session holds the lock shared for its whole life, so views over Parquet fi
 lose a file mid-query; whatever deletes cached files (prune, clear) holds it exclusively.
 The lock is a small SQLite file handled by :class:`filelock.ReadWriteLock`, so it works
 across processes and threads and is released by the OS if a process dies.
+
+A cache directory this process cannot write (a read-only mount, a shared cache owned by
+someone else) gets no lock file: a shared hold is a no-op there (nothing this process does can
+remove a file, and no lock file is ever written into a cache it only reads), and an exclusive
+hold raises :class:`~mastcache.errors.ReadOnlyCacheError`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from pathlib import Path
 
 import filelock
 
-from mastcache.errors import StoreError
+from mastcache.access import is_read_only_dir
+from mastcache.errors import ReadOnlyCacheError, StoreError
 
 __all__ = ["LOCK_FILENAME", "CacheLock"]
 
@@ -52,6 +58,14 @@ class CacheLock:
     @contextmanager
     def _held(self, mode: str, wait: float | None) -> Iterator[None]:
         seconds = self.wait if wait is None else wait
+        if is_read_only_dir(self.path.parent):
+            if mode != "read":
+                raise ReadOnlyCacheError(
+                    f"the cache {self.path.parent} is read-only for this process, so nothing "
+                    "in it can be removed or rewritten; run this where the cache is writable"
+                )
+            yield
+            return
         handle = self._handle()
         try:
             acquire = handle.acquire_read if mode == "read" else handle.acquire_write

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from html import escape
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 from astropy.table import Table
 
@@ -17,7 +19,22 @@ __all__ = ["SQLResult", "to_result"]
 
 
 class SQLResult(Table):  # type: ignore[misc]
-    """An astropy Table with :meth:`arrow` (pyarrow) and :meth:`df` (pandas) views of it."""
+    """An astropy Table with :meth:`arrow` (pyarrow) and :meth:`df` (pandas) views of it.
+
+    In a notebook it shows as astropy's HTML table under a line saying where the rows came
+    from (how many cached queries, when there is a ``source_queries`` column).
+    """
+
+    def _repr_html_(self) -> str:
+        return f"<div><p>{escape(self.provenance())}</p>{super()._repr_html_()}</div>"
+
+    def provenance(self) -> str:
+        """One line: rows, columns and the cached queries the rows come from."""
+        text = f"{len(self)} rows × {len(self.colnames)} columns from the mastcache cache"
+        if "source_queries" in self.colnames and len(self):
+            keys = {str(k) for cell in self["source_queries"] for k in _cell_items(cell)}
+            text += f", out of {len(keys)} cached {'query' if len(keys) == 1 else 'queries'}"
+        return text
 
     def arrow(self) -> pa.Table:
         """The rows as a ``pyarrow.Table`` (nulls as Arrow nulls, units in field metadata)."""
@@ -33,6 +50,13 @@ class SQLResult(Table):  # type: ignore[misc]
                 "or use .arrow() for a pyarrow Table"
             ) from exc
         return self.arrow().to_pandas()
+
+
+def _cell_items(cell: Any) -> list[Any]:
+    """The keys in one ``source_queries`` cell (a list, an array, or masked)."""
+    if cell is None or cell is np.ma.masked:
+        return []
+    return list(cell) if hasattr(cell, "__iter__") and not isinstance(cell, str) else [cell]
 
 
 def to_result(arrow: pa.Table) -> SQLResult:

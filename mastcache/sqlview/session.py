@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from contextlib import ExitStack
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -23,9 +23,11 @@ from mastcache.sqlview import catalog, lockdown
 from mastcache.sqlview.contents import CacheContents, read_contents
 from mastcache.sqlview.lock import CacheLock
 from mastcache.sqlview.naming import query_view_names
-from mastcache.sqlview.result import SQLResult, to_result
 from mastcache.sqlview.views import MANIFEST_SOURCE, Member, plan_union_views, rank_records
 from mastcache.store.records import QueryRecord
+
+if TYPE_CHECKING:  # astropy is imported by execute(), not by `mastcache sql`
+    from mastcache.sqlview.result import SQLResult
 
 __all__ = ["DEFAULT_TIMEOUT", "CacheSQL"]
 
@@ -76,6 +78,8 @@ class CacheSQL:
 
     def execute(self, query: str) -> SQLResult:
         """Run one SELECT; the answer as an astropy Table with ``.arrow()`` and ``.df()``."""
+        from mastcache.sqlview.result import to_result
+
         return to_result(self.arrow(query))
 
     def arrow(self, query: str) -> pa.Table:

@@ -15,16 +15,57 @@ from dataclasses import dataclass
 from mastcache.sqlview.naming import id_column_for, table_view_name
 from mastcache.store.records import QueryRecord
 
-__all__ = ["Member", "UnionView", "ident", "literal", "plan_union_views"]
+__all__ = [
+    "OBSERVATIONS_SCHEMA",
+    "PRODUCTS_SCHEMA",
+    "SCHEMAS",
+    "Member",
+    "UnionView",
+    "ident",
+    "literal",
+    "plan_union_views",
+]
 
 #: Label in ``source_queries`` for rows that come from the product manifests.
 MANIFEST_SOURCE = "manifest"
 
-_EMPTY = {
-    "observations": "CAST(NULL AS BIGINT) AS obsid",
-    "products": "CAST(NULL AS VARCHAR) AS obsID, CAST(NULL AS VARCHAR) AS dataURI, "
-    "CAST(NULL AS VARCHAR) AS productFilename",
+_V, _F, _I = "VARCHAR", "DOUBLE", "BIGINT"
+
+#: The documented columns of ``observations``: the CAOM columns MAST's Portal returns for
+#: Mast.Caom.Cone/Filtered (mast-samples columnsconfig; astroquery's typing). Every one is in
+#: the view on any cache, empty or partly filled, so any documented query binds (issue #18).
+OBSERVATIONS_SCHEMA: tuple[tuple[str, str], ...] = (
+    ("intentType", _V), ("obs_collection", _V), ("provenance_name", _V),
+    ("instrument_name", _V), ("project", _V), ("filters", _V), ("wavelength_region", _V),
+    ("target_name", _V), ("target_classification", _V), ("obs_id", _V), ("s_ra", _F),
+    ("s_dec", _F), ("dataproduct_type", _V), ("proposal_pi", _V), ("calib_level", _I),
+    ("t_min", _F), ("t_max", _F), ("t_exptime", _F), ("em_min", _F), ("em_max", _F),
+    ("obs_title", _V), ("t_obs_release", _F), ("proposal_id", _V), ("proposal_type", _V),
+    ("sequence_number", _I), ("s_region", _V), ("jpegURL", _V), ("dataURL", _V),
+    ("dataRights", _V), ("mtFlag", "BOOLEAN"), ("srcDen", _F), ("obsid", _V), ("objID", _V),
+    ("distance", _F),
+)  # fmt: skip
+
+#: The documented columns of ``products``: MAST's product list columns plus the manifest's.
+PRODUCTS_SCHEMA: tuple[tuple[str, str], ...] = (
+    ("obsID", _V), ("obs_collection", _V), ("dataproduct_type", _V), ("obs_id", _V),
+    ("description", _V), ("type", _V), ("dataURI", _V), ("productType", _V),
+    ("productGroupDescription", _V), ("productSubGroupDescription", _V),
+    ("productDocumentationURL", _V), ("project", _V), ("prvversion", _V), ("proposal_id", _V),
+    ("productFilename", _V), ("size", _I), ("parent_obsid", _V), ("dataRights", _V),
+    ("calib_level", _I), ("filters", _V), ("checksum", _V), ("scope", _V),
+    ("fetched_at", "TIMESTAMP WITH TIME ZONE"),
+)  # fmt: skip
+
+#: Declared schemas of the union views (others take their columns from what is cached).
+SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
+    "observations": OBSERVATIONS_SCHEMA,
+    "products": PRODUCTS_SCHEMA,
 }
+
+
+def _typed_nulls(schema: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"CAST(NULL AS {type_}) AS {ident(name)}" for name, type_ in schema)
 
 
 def ident(name: str) -> str:
@@ -63,7 +104,8 @@ class UnionView:
     def sql(self) -> str:
         """The ``CREATE VIEW`` statement."""
         if not self.members:
-            columns = _EMPTY.get(self.name, "CAST(NULL AS VARCHAR) AS id")
+            schema = SCHEMAS.get(self.name, (("id", "VARCHAR"),))
+            columns = _typed_nulls(schema)
             body = f"SELECT {columns}, CAST([] AS VARCHAR[]) AS source_queries LIMIT 0"
         elif not self.keys or len(self.members) == 1:
             # one result alone has nothing to lose to a newer one: skip the window
@@ -76,12 +118,24 @@ class UnionView:
         return f"CREATE VIEW {ident(self.name)} AS {body}"
 
     def _union(self) -> str:
-        branches = (
+        branches = [
             f"SELECT *, {literal(m.source)} AS __mc_source, {m.rank} AS __mc_rank "
             f"FROM {ident(m.relation)}"
             for m in self.members
-        )
+        ]
+        missing = self._missing_columns()
+        if missing:  # a zero-row branch adds the declared columns no member has
+            branches.append(
+                f"SELECT {_typed_nulls(missing)}, '' AS __mc_source, 0 AS __mc_rank WHERE false"
+            )
         return " UNION ALL BY NAME ".join(branches)
+
+    def _missing_columns(self) -> list[tuple[str, str]]:
+        return [
+            (name, type_)
+            for name, type_ in SCHEMAS.get(self.name, ())
+            if not any(member.has(name) for member in self.members)
+        ]
 
     def _deduplicated(self) -> str:
         # An anti join drops rows whose id a newer result also holds: cheaper than a window

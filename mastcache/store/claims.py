@@ -19,12 +19,13 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import SQLAlchemyError
-
-from mastcache.store.engine import READ_ONLY, is_sqlite
+from mastcache.store.engine import READ_ONLY, is_sqlite, sqlite_catalog_path
 from mastcache.store.store import Store
+
+if TYPE_CHECKING:  # SQLAlchemy is imported on first use (a local cache never needs it here)
+    from sqlalchemy import Connection
 
 __all__ = ["CLAIM_WAIT_S", "claim", "claim_key"]
 
@@ -47,9 +48,11 @@ def claim(
 ) -> Iterator[bool]:
     """Hold the team-wide claim on ``name``; yields whether it is held (False: proceed
     without it). Returns at once for a local cache."""
-    if is_sqlite(store.engine):
+    if sqlite_catalog_path(store.settings) is not None or is_sqlite(store.engine):
         yield True
         return
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         connection = store.engine.connect().execution_options(
             isolation_level="AUTOCOMMIT", **{READ_ONLY: True}
@@ -71,6 +74,9 @@ def claim(
 
 
 def _acquire(connection: Connection, key: int, wait: float, poll: float) -> bool:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     deadline = time.monotonic() + wait
     try:
         while not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
@@ -85,6 +91,9 @@ def _acquire(connection: Connection, key: int, wait: float, poll: float) -> bool
 
 
 def _release(connection: Connection, key: int) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
     except SQLAlchemyError as exc:  # the connection is gone: so is the lock

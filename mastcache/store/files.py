@@ -9,6 +9,7 @@ import errno
 import hashlib
 import io
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -197,3 +198,35 @@ def _remove_if_older(path: Path, cutoff: float) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def export_atomic(output: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
+    """A file for the user at ``output``: ``write(temp_path)`` beside it, then rename.
+
+    For exports (tables, MOCs, maps), not the store: the folder must exist, the file gets
+    the usual permissions (umask), and any failure is one :class:`StoreError` line with the
+    temp file removed and ``output`` untouched.
+    """
+    target = Path(output)
+    try:
+        folder = target.parent if str(target.parent) else Path(".")
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.close(handle)
+    except OSError as exc:
+        raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    try:
+        write(temp)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; an export is for sharing
+        os.replace(temp, target)
+    except OSError as exc:
+        raise StoreError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return target
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -20,16 +20,15 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL
-
-from mastcache.errors import MastCacheError
-from mastcache.store.engine import catalog_url
+from mastcache.errors import MastCacheError, StoreError
+from mastcache.store.engine import BUSY_TIMEOUT_S, catalog_identity, sqlite_catalog_path
 from mastcache.store.records import utcnow
 
 if TYPE_CHECKING:
@@ -68,7 +67,8 @@ class _Pending:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.catalog = catalog_url(store.settings)
+        self.catalog = catalog_identity(store.settings)
+        self.sqlite_path = sqlite_catalog_path(store.settings)
         self.tallies: dict[str, _Tally] = {}
         self.size = 0
         self.attempts = 0  # failed writes so far
@@ -98,7 +98,7 @@ def count(store: Store, key: str, *, hit: bool) -> None:
 
 def flush_cache(store: Store) -> None:
     """Write the unwritten counts of every store of this process on ``store``'s catalog."""
-    catalog = catalog_url(store.settings)
+    catalog = catalog_identity(store.settings)
     with _lock:
         stores = [p.store for p in _pending.values() if p.catalog == catalog]
     for other in stores:
@@ -144,11 +144,14 @@ def _flush_store(store: Store, *, is_final: bool = False) -> None:
         return
     if pending.timer is not None:
         pending.timer.cancel()
-    if _is_gone(pending.catalog):  # e.g. a temporary replay cache, already removed
+    if _is_gone(pending.sqlite_path):  # e.g. a temporary replay cache, already removed
         logger.debug("catalog %s is gone; its unwritten hit counters go with it", store.root)
         return
     try:
-        _write(store, pending.tallies)
+        if pending.sqlite_path is not None:
+            _write_sqlite(pending.sqlite_path, pending.tallies)
+        else:
+            _write(store, pending.tallies)
     except MastCacheError as exc:
         attempts = pending.attempts + 1
         is_last = is_final or attempts >= MAX_ATTEMPTS
@@ -157,21 +160,63 @@ def _flush_store(store: Store, *, is_final: bool = False) -> None:
             _restore(store, pending.tallies, attempts)
 
 
-def _is_gone(catalog: URL) -> bool:
-    """Whether ``catalog`` is an SQLite file whose directory no longer exists."""
-    if catalog.get_backend_name() != "sqlite" or not catalog.database:
-        return False
-    return not Path(catalog.database).parent.is_dir()
+def _is_gone(sqlite_path: Path | None) -> bool:
+    """Whether the catalog is an SQLite file whose directory no longer exists."""
+    return sqlite_path is not None and not sqlite_path.parent.is_dir()
+
+
+_UPSERT = (
+    "INSERT INTO query_stats (key, hits, misses, last_hit_at, last_miss_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+    "hits = hits + excluded.hits, misses = misses + excluded.misses, "
+    "last_hit_at = COALESCE(excluded.last_hit_at, last_hit_at), "
+    "last_miss_at = COALESCE(excluded.last_miss_at, last_miss_at)"
+)
+
+
+def _write_sqlite(path: Path, tallies: dict[str, _Tally]) -> None:
+    """One ``BEGIN IMMEDIATE`` transaction on the SQLite catalog, with :mod:`sqlite3` alone
+    (a process that only served hits never imports SQLAlchemy, not even at exit)."""
+    rows = [
+        (
+            key,
+            tally.hits,
+            tally.misses,
+            _stored_time(tally.last_hit_at if tally.hits else None),
+            _stored_time(tally.last_miss_at if tally.misses else None),
+        )
+        for key, tally in tallies.items()
+    ]
+    try:
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(_UPSERT, rows)
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot write hit counters to {path}: {exc}") from exc
+
+
+def _stored_time(when: datetime | None) -> str | None:
+    """``when`` as the catalog stores datetimes (naive UTC, what SQLAlchemy writes)."""
+    if when is None:
+        return None
+    return when.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _write(store: Store, tallies: dict[str, _Tally]) -> None:
-    """One transaction; the stats repository counts one at a time."""
+    """One transaction, one statement per key."""
     with store.unit_of_work() as uow:
         for key, tally in tallies.items():
-            for _ in range(tally.hits):
-                uow.stats.record_hit(key, tally.last_hit_at or utcnow())
-            for _ in range(tally.misses):
-                uow.stats.record_miss(key, tally.last_miss_at or utcnow())
+            uow.stats.add(
+                key,
+                hits=tally.hits,
+                misses=tally.misses,
+                last_hit_at=tally.last_hit_at or utcnow(),
+                last_miss_at=tally.last_miss_at or utcnow(),
+            )
 
 
 def _restore(store: Store, tallies: dict[str, _Tally], attempts: int) -> None:

@@ -1,10 +1,11 @@
 """The in-process hot cache: result tables kept in memory, least recently used out.
 
-A hit served from here skips opening, hashing and parsing the Parquet file. Small tables are
-kept decoded (numpy arrays) and each hit copies them (``DecodedTable.build(copy=True)``);
-big ones (decoded over :data:`DECODED_MAX_BYTES`) are kept as their Arrow table, a third of
-the memory, and each hit decodes it, which costs about what a copy would while their first
-read needs no copy at all. Either way every caller gets a Table of its own to edit.
+A hit served from here skips opening, hashing and parsing the Parquet file. Tables are kept
+decoded (numpy arrays) together with a ready astropy Table over those arrays, and each hit
+hands out a copy of it (:func:`mastcache.store.tablecopy.copy_table`: a key lookup and a
+memory copy, no column constructors). Tables decoded over :data:`DECODED_MAX_BYTES` are kept
+as their Arrow table, a third of the memory, and each hit decodes it. Either way every caller
+gets a Table of its own to edit; the kept one is never handed out.
 
 Entries are keyed by the cache directory and query key and carry the identity of the file
 they were read from (sha256, inode, mtime, size): a replaced, rewritten or touched file never
@@ -27,6 +28,7 @@ from astropy.table import Table
 
 from mastcache.errors import ConfigurationError
 from mastcache.store.parquet import DecodedTable, decode_arrow
+from mastcache.store.tablecopy import copy_table
 
 __all__ = [
     "DECODED_MAX_BYTES",
@@ -40,7 +42,7 @@ __all__ = [
 
 DEFAULT_MAX_MB = 256
 #: Tables decoded to at most this many bytes are kept decoded; bigger ones as Arrow data.
-DECODED_MAX_BYTES = 16_000_000
+DECODED_MAX_BYTES = 128_000_000
 _ENV_VAR = "MASTCACHE_HOT_CACHE_MB"
 
 
@@ -60,6 +62,7 @@ class _Entry(NamedTuple):
     identity: FileIdentity
     table: Held
     nbytes: int
+    ready: Table | None  # an astropy Table over ``table``'s arrays, copied per hit
 
 
 class HotCache:
@@ -85,29 +88,47 @@ class HotCache:
     ) -> Table:
         """A new Table of the result in ``slot``: from memory when held for ``identity``,
         else from ``load()`` (the verified file's Arrow table), which is then kept."""
-        held = self.get(slot, identity)
+        entry = self._entry(slot, identity)
+        if entry is not None and entry.ready is not None:
+            return copy_table(entry.ready)
+        held = None if entry is None else entry.table
         if isinstance(held, DecodedTable):
             return held.build(copy=True)
         arrow = load() if held is None else held
         decoded = decode_arrow(arrow)
         if held is not None:
             return decoded.build(copy=False)  # decoded afresh: the caller's alone
-        if decoded.nbytes <= self.decoded_max_bytes and self.put(slot, identity, decoded):
-            return decoded.build(copy=True)
+        if decoded.nbytes <= self.decoded_max_bytes:
+            ready = decoded.build(copy=False)
+            if self.put(slot, identity, decoded, ready=ready):
+                return copy_table(ready)
+            return ready  # not kept: the caller's alone
         self.put(slot, identity, arrow)
         return decoded.build(copy=False)
 
     def get(self, slot: tuple[str, str], identity: FileIdentity) -> Held | None:
         """The table cached for ``slot`` if it was read from a file of ``identity``."""
+        entry = self._entry(slot, identity)
+        return None if entry is None else entry.table
+
+    def _entry(self, slot: tuple[str, str], identity: FileIdentity) -> _Entry | None:
         with self._lock:
             entry = self._entries.get(slot)
             if entry is None or entry.identity != identity:
                 return None
             self._entries.move_to_end(slot)
-            return entry.table
+            return entry
 
-    def put(self, slot: tuple[str, str], identity: FileIdentity, table: Held) -> bool:
+    def put(
+        self,
+        slot: tuple[str, str],
+        identity: FileIdentity,
+        table: Held,
+        *,
+        ready: Table | None = None,
+    ) -> bool:
         """Keep ``table`` for ``slot`` (replacing any older one), evicting the least used.
+        ``ready``, a Table over ``table``'s own arrays, is what later hits copy.
 
         Returns whether it was kept (False when it alone exceeds the bound): if not, the
         caller may hand ``table``'s arrays out without copying them.
@@ -117,7 +138,7 @@ class HotCache:
             self._drop(slot)
             if nbytes > self.max_bytes:
                 return False
-            self._entries[slot] = _Entry(identity, table, nbytes)
+            self._entries[slot] = _Entry(identity, table, nbytes, ready)
             self._nbytes += nbytes
             while self._nbytes > self.max_bytes:
                 self._drop(next(iter(self._entries)))

@@ -2,7 +2,8 @@
 
 Column details live in :mod:`.columns`; here the table level: column order, ``Table.meta``
 and a small self-description of the query (key, service...) in the schema metadata under
-``b"mastcache"``. Files are readable by any Parquet reader (DuckDB, Spark, pandas).
+``b"mastcache"``. Files are readable by any Parquet reader (DuckDB, Spark, pandas, polars),
+and carry astropy's own header too (:mod:`.astropy_header`), so ``Table.read(path)`` works.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from astropy.table import Table
 
 from mastcache.errors import CorruptEntryError
+from mastcache.store.astropy_header import astropy_metadata
 from mastcache.store.columns import DecodedColumn, column_to_arrow, decode_column
 from mastcache.store.files import write_atomic, write_atomic_named
 from mastcache.store.metadata import dump_meta, load_meta
@@ -63,7 +65,8 @@ def table_to_arrow(table: Table, provenance: Mapping[str, Any] | None = None) ->
         header["meta"] = dump_meta(table.meta)
     if provenance:
         header["query"] = dict(provenance)
-    schema = pa.schema(fields, metadata={SCHEMA_KEY: json.dumps(header).encode()})
+    metadata = {SCHEMA_KEY: json.dumps(header).encode(), **astropy_metadata(table)}
+    schema = pa.schema(fields, metadata=metadata)
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

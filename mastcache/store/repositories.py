@@ -359,6 +359,24 @@ class StatsRepository:
     def record_miss(self, key: str, when: datetime) -> None:
         self._bump(key, misses=QueryStatsRow.misses + 1, last_miss_at=when)
 
+    def add(
+        self,
+        key: str,
+        *,
+        hits: int = 0,
+        misses: int = 0,
+        last_hit_at: datetime | None = None,
+        last_miss_at: datetime | None = None,
+    ) -> None:
+        """Add ``hits`` and ``misses`` to ``key``'s counters in one statement."""
+        values: dict[str, Any] = {}
+        if hits:
+            values.update(hits=QueryStatsRow.hits + hits, last_hit_at=last_hit_at)
+        if misses:
+            values.update(misses=QueryStatsRow.misses + misses, last_miss_at=last_miss_at)
+        if values:
+            self._bump(key, **values)
+
     def get(self, key: str) -> QueryStats:
         row = self._session.get(QueryStatsRow, key)
         return QueryStats(key=key) if row is None else _stats_record(row)

@@ -7,7 +7,6 @@ beside the package. No ``alembic.ini`` is needed: the config is built here.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -20,26 +19,21 @@ from sqlalchemy import Connection, Engine, inspect
 from mastcache.errors import SchemaOutdatedError, StoreError
 from mastcache.settings import Settings
 from mastcache.store.engine import READ_ONLY, catalog_url, make_engine
+from mastcache.store.schemacheck import migrations_dir
 
 _ALEMBIC_LOCK = threading.Lock()
 
-__all__ = ["alembic_config", "current", "ensure_current", "head", "migrations_dir", "upgrade"]
+__all__ = [
+    "alembic_config",
+    "current",
+    "ensure_current",
+    "ensure_current_read_only",
+    "head",
+    "migrations_dir",
+    "upgrade",
+]
 
 UPGRADE_HINT = "run `mastcache db upgrade` (back up the cache directory first if it matters)"
-
-
-def migrations_dir() -> Path:
-    """The folder holding ``env.py`` and ``versions/``, installed or in a checkout."""
-    spec = importlib.util.find_spec("mastcache._migrations")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    checkout = Path(__file__).resolve().parents[2] / "migrations"
-    if (checkout / "env.py").is_file():
-        return checkout
-    raise StoreError(
-        "the Alembic migrations are missing: expected the package mastcache._migrations or "
-        f"{checkout}; reinstall mastcache"
-    )
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -97,6 +91,25 @@ def ensure_current(engine: Engine) -> str:
         found = _create(engine)
     if found != newest:
         raise _mismatch(engine, found, newest)
+    return found
+
+
+def ensure_current_read_only(engine: Engine, where: str) -> str:
+    """Check, without writing, that the catalog ``where`` (opened read-only) is at head."""
+    newest = head()
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        found = _revision(connection)
+    if found is None:
+        raise StoreError(
+            f"the cache catalog {where} holds no mastcache schema, and the cache is read-only "
+            "here so it cannot be created; point --cache-dir / MASTCACHE_DIR at a prepared cache"
+        )
+    if found != newest:
+        error = _mismatch(engine, found, newest)
+        message = str(error).replace(engine.url.render_as_string(hide_password=True), where)
+        raise type(error)(
+            f"{message} (the cache is read-only here: upgrade it where it is writable)"
+        )
     return found
 
 

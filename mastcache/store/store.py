@@ -16,27 +16,37 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
+import sys
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from astropy.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
-
-from mastcache.errors import CorruptEntryError, StoreError, StoreUnavailableError
+from mastcache.errors import (
+    CorruptEntryError,
+    ReadOnlyCacheError,
+    StoreError,
+    StoreUnavailableError,
+)
 from mastcache.settings import Settings
-from mastcache.store import hitcounts, parquet
-from mastcache.store.engine import READ_ONLY, is_sqlite, make_engine
+from mastcache.store import hitcounts
+from mastcache.store.catalogindex import CatalogIndex
+from mastcache.store.engine import (
+    CATALOG_FILENAME,
+    READ_ONLY,
+    catalog_url,
+    is_sqlite,
+    make_engine,
+    sqlite_catalog_path,
+    sqlite_read_only,
+)
 from mastcache.store.files import HashMemo, sweep_temp_files
-from mastcache.store.hotcache import FileIdentity, hot_cache
 from mastcache.store.localcopy import LocalCopies
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
-from mastcache.store.outage import catalog_unavailable, is_catalog_unreachable
 from mastcache.store.records import (
     FileRecord,
     ProductRecord,
@@ -47,8 +57,14 @@ from mastcache.store.records import (
     as_utc,
     utcnow,
 )
-from mastcache.store.schema import ensure_current
-from mastcache.store.unit_of_work import UnitOfWork
+from mastcache.store.schemacheck import known_head, sqlite_revision
+
+if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see open())
+    from astropy.table import Table
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
 
@@ -67,9 +83,14 @@ STAGING_DIR = "staging"
 
 
 class Store:
-    """The cache directory's catalog and files. Open with :meth:`open`; close when done."""
+    """The cache directory's catalog and files. Open with :meth:`open`; close when done.
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    The SQLAlchemy engine is made on first use (:attr:`engine`): cache hits read an SQLite
+    catalog through :mod:`.catalogindex`, so a process that only reads hits never imports
+    SQLAlchemy or Alembic.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self.root = Path(settings.cache_dir)
         self.tables_dir = self.root / "tables"
@@ -78,10 +99,14 @@ class Store:
         self.objects: ObjectStore = open_object_store(settings)
         self._direct = self.objects.is_local and Path(self.objects.base) == self.root.resolve()
         self._engine = engine
-        self._writers = sessionmaker(bind=engine, expire_on_commit=False, autobegin=False)
-        readers = engine.execution_options(**{READ_ONLY: True})
-        self._readers = sessionmaker(bind=readers, expire_on_commit=False, autobegin=False)
+        self._sessions: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
+        self._engine_lock = threading.Lock()
         self._memo = HashMemo()
+        #: plain-SQL reads of the hot path (SQLite catalogs): see store/catalogindex.py
+        #: The catalog and folder cannot be written by this process (see store/engine.py):
+        #: everything can be read; any write raises ReadOnlyCacheError; nothing is swept.
+        self.read_only = sqlite_read_only(settings)
+        self._index = CatalogIndex(sqlite_catalog_path(settings), read_only=self.read_only)
         self.schema_revision = ""
         #: Team mode: this machine's personal cache, holding verified copies of what it used
         #: and what it must not share (store/localcopy.py); None for a local cache.
@@ -91,6 +116,29 @@ class Store:
         self.local: LocalCopies | None = (
             LocalCopies(settings) if settings.catalog_url and self.shares_files else None
         )
+
+    @property
+    def engine(self) -> Engine:
+        """The catalog's SQLAlchemy engine, made on first use."""
+        return self._session_makers()[0].kw["bind"]  # type: ignore[no-any-return]
+
+    def _session_makers(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        """(writers, readers) session factories, made with the engine on first use."""
+        sessions = self._sessions
+        if sessions is not None:
+            return sessions
+        with self._engine_lock:
+            if self._sessions is None:
+                from sqlalchemy.orm import sessionmaker
+
+                engine = self._engine or make_engine(self.settings)
+                self._engine = engine
+                readers = engine.execution_options(**{READ_ONLY: True})
+                self._sessions = (
+                    sessionmaker(bind=engine, expire_on_commit=False, autobegin=False),
+                    sessionmaker(bind=readers, expire_on_commit=False, autobegin=False),
+                )
+            return self._sessions
 
     @property
     def shares_files(self) -> bool:
@@ -127,33 +175,45 @@ class Store:
     @classmethod
     def _open(cls, settings: Settings) -> Store:
         _make_cache_dir(Path(settings.cache_dir))
-        engine = make_engine(settings)
+        store = cls(settings)
+        if store.read_only:
+            _require_catalog(store.root)
         try:
-            store = cls(settings, engine)
-            store.schema_revision = ensure_current(engine)
+            # an SQLite catalog at the newest revision needs no Alembic; any other catalog
+            # (a team's PostgreSQL) is checked here, so an unreachable one fails at open
+            store.schema_revision = store._quick_revision() or store._checked_revision()
             store.sweep_local_orphans()
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            where = engine.url.render_as_string(hide_password=True)
-            if not is_sqlite(engine):
-                if is_catalog_unreachable(exc):
-                    raise catalog_unavailable(where, exc) from exc
-                raise StoreError(
-                    f"cannot open the team catalog {where}: {_first_line(exc)}; check "
-                    "MASTCACHE_CATALOG_URL and the database role's rights"
-                ) from exc
-            raise StoreError(
-                f"cannot open the cache catalog {where}: {_first_line(exc)}; if the file is "
-                "damaged, move the cache directory aside (or set MASTCACHE_DIR elsewhere) "
-                "and fetch again"
-            ) from exc
-        except BaseException:
-            engine.dispose()
+        except BaseException as exc:
+            store.close()
+            if _is_sqlalchemy_error(exc):
+                raise _open_failure(settings, exc) from exc
             raise
         return store
 
+    def _quick_revision(self) -> str | None:
+        """The catalog's revision if it is an SQLite file already at the newest one."""
+        path = sqlite_catalog_path(self.settings)
+        if path is None:
+            return None
+        try:
+            found = sqlite_revision(path)
+        except sqlite3.Error:
+            return None  # the full check says what is wrong
+        return found if found is not None and found == known_head() else None
+
+    def _checked_revision(self) -> str:
+        """Create the schema, or check it, with Alembic (see store/schema.py)."""
+        from mastcache.store.schema import ensure_current, ensure_current_read_only
+
+        if self.read_only:
+            where = str(self.root / CATALOG_FILENAME)
+            return ensure_current_read_only(self.engine, where)
+        return ensure_current(self.engine)
+
     def close(self) -> None:
-        self._engine.dispose()
+        self._index.close()
+        if self._engine is not None:
+            self._engine.dispose()
         if self.local is not None:
             self.local.close()
 
@@ -170,20 +230,50 @@ class Store:
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A transaction over every repository; writers take the lock at the start."""
-        sessions: sessionmaker[Session] = self._readers if read_only else self._writers
-        if is_sqlite(self._engine):
+        from mastcache.store.unit_of_work import UnitOfWork
+
+        if not read_only and self.read_only:
+            raise self.read_only_error()
+        writers, readers = self._session_makers()
+        sessions = readers if read_only else writers
+        if is_sqlite(self.engine):
             return UnitOfWork(sessions, where=f"the cache catalog in {self.root}")
-        where = self._engine.url.render_as_string(hide_password=True)
+        where = self.engine.url.render_as_string(hide_password=True)
         return UnitOfWork(sessions, where=f"the team catalog {where}", remote=True)
+
+    def read_only_error(self, action: str = "store anything in it") -> ReadOnlyCacheError:
+        """The one-line error of a write to a cache this process may only read."""
+        return ReadOnlyCacheError(
+            f"the cache {self.root} is read-only for this process, so mastcache cannot "
+            f"{action}; it can still serve what is stored (offline, SQL, stats, snapshots); "
+            "to store new results use a writable --cache-dir / MASTCACHE_DIR"
+        )
 
     # ---- query results ---------------------------------------------------------------
 
     def get_query(self, key: str) -> QueryRecord | None:
-        with self.unit_of_work(read_only=True) as uow:
-            found = uow.queries.get(key)
+        if self._index.is_available:
+            found = self._index.query(key)
+        else:
+            with self.unit_of_work(read_only=True) as uow:
+                found = uow.queries.get(key)
         if found is None and self.local is not None and self._serve_local:
             return self.local.get_query(key)  # kept on this machine only (login, outage)
         return found
+
+    def everything(
+        self,
+    ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
+        """Every query, resolution, product and file record, from one read transaction."""
+        if self._index.is_available:
+            return self._index.everything()
+        with self.unit_of_work(read_only=True) as uow:
+            return (
+                uow.queries.list(),
+                uow.resolutions.list(),
+                list(uow.products.list()),
+                uow.files.list(),
+            )
 
     def list_queries(
         self, *, service: str | None = None, kind: str | None = None
@@ -263,6 +353,10 @@ class Store:
         """Step 1 of :meth:`put_query`: the Parquet file alone. Returns
         ``(table_path relative to the cache dir, sha256, nbytes)``; nothing is served
         from it until :meth:`commit_query` records it."""
+        from mastcache.store import parquet
+
+        if self.read_only:
+            raise self.read_only_error()
         folder = table_folder((provenance or {}).get("service"))
         directory = self.root / (folder if self._direct else STAGING_DIR)
         # unique per write, not only per content: a concurrent delete of the previous row of
@@ -304,6 +398,8 @@ class Store:
         A mismatch raises :class:`CorruptEntryError`. If a concurrent writer replaced the
         result since ``record`` was read, the newer result is served.
         """
+        from mastcache.store.hotcache import FileIdentity, hot_cache
+
         if not self._direct:
             return self._read_object(record)
         path = self.root / record.table_path
@@ -324,24 +420,30 @@ class Store:
                 uow.after_commit(lambda: self._remove(record.table_path))
 
     def record_hit(self, key: str) -> None:
-        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit)."""
-        hitcounts.count(self, key, hit=True)
+        """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit).
+        A read-only cache counts nothing."""
+        if not self.read_only:
+            hitcounts.count(self, key, hit=True)
 
     def record_miss(self, key: str) -> None:
         """Count a miss; written in batches like :meth:`record_hit`."""
-        hitcounts.count(self, key, hit=False)
+        if not self.read_only:
+            hitcounts.count(self, key, hit=False)
 
     def query_stats(self, key: str | None = None) -> QueryStats:
         """Hit/miss counters of ``key``, or totals over every key when ``key`` is None.
 
         Counts of this process not yet written are written first, so they are included.
         """
-        hitcounts.flush_cache(self)
+        if not self.read_only:
+            hitcounts.flush_cache(self)
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
     def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
         """The Arrow table in ``path``, hashed unless its identity is memoised."""
+        from mastcache.store import parquet
+
         if self._memo.lookup(path, stat) == record.sha256:
             return parquet.read_arrow(path)
         data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
@@ -354,6 +456,8 @@ class Store:
         return parquet.read_arrow(data)
 
     def _read_object(self, record: QueryRecord) -> Table:
+        from mastcache.store import parquet
+
         if self.local is not None:
             copy = self._read_local_copy(record)
             if copy is not None:
@@ -375,6 +479,8 @@ class Store:
 
     def _read_local_copy(self, record: QueryRecord) -> Table | None:
         """This machine's verified copy of a team result, if it has one (else None)."""
+        from mastcache.store.hotcache import FileIdentity, hot_cache
+
         path = self.root / record.table_path
         try:
             stat = path.stat()
@@ -433,6 +539,8 @@ class Store:
     def get_resolution(
         self, name: str, resolver: str | None, resolve_all: bool, scope: str = "anonymous"
     ) -> ResolutionRecord | None:
+        if self._index.is_available:
+            return self._index.resolution(name, resolver, resolve_all, scope)
         with self.unit_of_work(read_only=True) as uow:
             return uow.resolutions.get(name, resolver, resolve_all, scope)
 
@@ -473,11 +581,6 @@ class Store:
             return self.local.store().get_file(uri)  # kept on this machine only
         return found
 
-    @property
-    def engine(self) -> Engine:
-        """The catalog's engine (team claims take PostgreSQL advisory locks on it)."""
-        return self._engine
-
     def put_file(self, record: FileRecord) -> FileRecord:
         with self.unit_of_work() as uow:
             return uow.files.put(record)
@@ -494,15 +597,18 @@ class Store:
 
     def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
         """Remove temp files and unreferenced result files older than ``older_than`` s
-        (in team mode this lists the team store: maintenance only, never at start-up)."""
+        (in team mode this lists the team store: maintenance only, never at start-up).
+        A read-only cache sweeps nothing."""
         removed = self.sweep_local_orphans(older_than=older_than)
-        if not self._direct:
+        if not self._direct and not self.read_only:
             removed += self._sweep_unreferenced_tables(older_than)
         return removed
 
     def sweep_local_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
         """What :meth:`open` sweeps: temp files in the cache directory and, for a local
         cache, unreferenced result files there; never a listing of the team store."""
+        if self.read_only:
+            return 0
         removed = sweep_temp_files(self.tables_dir, older_than=older_than)
         removed += sweep_temp_files(self.products_dir, older_than=older_than)
         removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
@@ -512,8 +618,11 @@ class Store:
 
     def _sweep_unreferenced_tables(self, older_than: float) -> int:
         """Result files no catalog row points to: left by writers killed before commit."""
-        with self.unit_of_work(read_only=True) as uow:
-            referenced = uow.queries.table_paths()
+        if self._index.is_available:
+            referenced = self._index.table_paths()
+        else:
+            with self.unit_of_work(read_only=True) as uow:
+                referenced = uow.queries.table_paths()
         cutoff = utcnow().timestamp() - older_than
         removed = 0
         for found in self.objects.list_files("tables"):
@@ -535,12 +644,53 @@ def _notice_private_once(key: str, root: Path) -> None:
         logger.warning(_PRIVATE_NOTICE, key[:12], root)
 
 
-def _first_line(exc: BaseException) -> str:
-    detail = str(getattr(exc, "orig", None) or exc).strip()
-    return " ".join(detail.splitlines()[0].split()) if detail else type(exc).__name__
+def _is_sqlalchemy_error(exc: BaseException) -> bool:
+    if "sqlalchemy" not in sys.modules:
+        return False
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError)
+
+
+def _require_catalog(root: Path) -> None:
+    if not (root / CATALOG_FILENAME).is_file():
+        raise ReadOnlyCacheError(
+            f"the cache directory {root} is read-only for this process and holds no mastcache "
+            f"catalog ({CATALOG_FILENAME}); point --cache-dir / MASTCACHE_DIR at a prepared "
+            "cache or at a writable directory"
+        )
+
+
+def _open_failure(settings: Settings, exc: BaseException) -> StoreError:
+    """The one-line error of a catalog that could not be opened, blaming the right thing."""
+    from mastcache.store.outage import catalog_unavailable, first_line, is_catalog_unreachable
+
+    url = catalog_url(settings)
+    where = url.render_as_string(hide_password=True)
+    reason = first_line(exc)
+    if url.get_backend_name() != "sqlite":
+        if is_catalog_unreachable(exc):
+            return catalog_unavailable(where, exc)
+        return StoreError(
+            f"cannot open the team catalog {where}: {reason}; check "
+            "MASTCACHE_CATALOG_URL and the database role's rights"
+        )
+    path = Path(url.database or "")
+    if path.exists() and not os.access(path, os.R_OK):
+        return StoreError(
+            f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
+            "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"
+        )
+    return StoreError(
+        f"cannot open the cache catalog {where}: {reason}; run `mastcache cache verify` to "
+        "check it; if the file is damaged, move the cache directory aside (or set "
+        "MASTCACHE_DIR elsewhere) and fetch again"
+    )
 
 
 def _make_cache_dir(path: Path) -> None:
+    if path.is_dir():
+        return
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -4,8 +4,10 @@
 
 1. a Portal ``invoke`` for one page of a JSON query, from an anonymous session: answered
    from the archive at the logical-query level (:mod:`mastcache.transparent.portal`);
-2. anything else (column configs, extjs and histogram requests, downloads, cutouts, Search
-   API, authenticated calls, answers that are not tables): relayed through the HTTP cache
+2. an anonymous ``GET``/``HEAD`` of a product (``Download/file?uri=``): answered from the
+   product store, fetched into it once, verified (:mod:`mastcache.transparent.downloads`);
+3. anything else (column configs, extjs and histogram requests, cutouts, Search API,
+   authenticated calls, answers that are not tables): relayed through the HTTP cache
    (:mod:`mastcache.transparent.relay`).
 
 Offline misses raise :class:`~mastcache.errors.CacheMissError` out of ``send``, so the
@@ -23,6 +25,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from mastcache.transparent import pages
+from mastcache.transparent.downloads import answer_download, download_uri
 from mastcache.transparent.portal import UntabularAnswer, answer_invoke
 from mastcache.transparent.relay import relay
 from mastcache.transparent.responses import json_response
@@ -51,7 +54,10 @@ class MastcacheAdapter(HTTPAdapter):
     ) -> requests.Response:
         """The answer to ``request``: from the archive, the HTTP cache or MAST."""
         query = _portal_query(request)
-        if query is not None:
+        uri = None if _carries_credential(request) else download_uri(request)
+        if uri is not None:
+            response = answer_download(self.services, request, uri)
+        elif query is not None:
             try:
                 envelope = answer_invoke(self.services, query)
             except UntabularAnswer as answer:

@@ -1,6 +1,7 @@
 """Which astroquery transparent mode supports, and loading its ``mast`` package safely.
 
-Transparent mode relies on seams of astroquery 0.4.x: per-instance ``requests`` sessions,
+Transparent mode relies on seams of astroquery 0.4.x: per-instance ``requests`` sessions
+held by the classes of :data:`SESSION_CLASSES`,
 ``PortalAPI.MAST_REQUEST_URL`` and ``utils._simple_request``. Any other version is refused
 before anything is changed, rather than half-working.
 """
@@ -53,12 +54,27 @@ def base_url(mast: ModuleType) -> str:
     return url[: -len(_INVOKE_SUFFIX)] if url.endswith(_INVOKE_SUFFIX) else url
 
 
+#: The classes transparent mode hooks (module, class, the attribute holding the session):
+#: ``MastQueryWithLogin`` is the base of every query class (Observations ... Hapcut),
+#: ``PortalAPI`` / ``ServiceAPI`` are their connections, ``MastAuth`` their login helper.
+SESSION_CLASSES = (
+    ("core", "MastQueryWithLogin", "_session"),
+    ("discovery_portal", "PortalAPI", "_session"),
+    ("services", "ServiceAPI", "_session"),
+    ("auth", "MastAuth", "session"),
+)
+
+
 def _check_seams(mast: ModuleType, utils: ModuleType, version: str) -> None:
-    portal = getattr(getattr(mast, "discovery_portal", None), "PortalAPI", None)
-    if not callable(getattr(utils, "_simple_request", None)) or portal is None:
-        raise _unsupported(
-            f"astroquery.mast {version} lacks utils._simple_request or discovery_portal.PortalAPI"
-        )
+    missing = [
+        f"{module}.{name}"
+        for module, name, _ in SESSION_CLASSES
+        if not isinstance(getattr(getattr(mast, module, None), name, None), type)
+    ]
+    if not callable(getattr(utils, "_simple_request", None)):
+        missing.append("utils._simple_request")
+    if missing:
+        raise _unsupported(f"astroquery.mast {version} lacks {', '.join(missing)}")
 
 
 def _unsupported(what: str) -> ConfigurationError:

@@ -1,13 +1,15 @@
 """``install()`` / ``uninstall()`` / ``installed()``: stock astroquery.mast through mastcache.
 
-Installing mounts one :class:`MastcacheAdapter` on every ``requests`` session of the
-astroquery.mast module singletons (Observations, Mast, Catalogs, MastMissions, Tesscut,
-Zcut, Hapcut and the Portal/Service connections they hold) and replaces
-``astroquery.mast.utils._simple_request``. It also empties (in place) astroquery's
-per-process memo of column configurations and column lists, so each is asked for once more,
-through mastcache, and replays offline in a later process. Uninstalling puts back exactly
-the adapter objects each session had and the original function. Instances created by the
-user keep their own sessions and are not covered.
+Installing hooks astroquery.mast at the class level (:mod:`mastcache.transparent.hooks`):
+every ``requests`` session of every astroquery.mast query object - the module singletons
+(Observations, Mast, Catalogs, MastMissions, Tesscut, Zcut, Hapcut), objects the user or a
+client library such as lightkurve creates (``TesscutClass()``, ``ObservationsClass()``, ...)
+before or after ``install()``, their Portal/Service connections and their ``MastAuth`` -
+carries one :class:`MastcacheAdapter` from its first use on. It also replaces
+``astroquery.mast.utils._simple_request`` and empties (in place) astroquery's per-process memo
+of column configurations and column lists, so each is asked for once more, through mastcache,
+and replays offline in a later process. Uninstalling removes the class attributes and puts
+back exactly the adapter objects each session had and the original function.
 """
 
 from __future__ import annotations
@@ -20,26 +22,24 @@ from types import ModuleType
 from typing import Any
 
 import requests
-from requests.adapters import BaseAdapter
 
 from mastcache.transparent import compat
 from mastcache.transparent.adapter import MastcacheAdapter
+from mastcache.transparent.hooks import HookTarget, SessionHooks
 from mastcache.transparent.resolver import make_simple_request
 from mastcache.transparent.services import TransparentServices
 
-__all__ = ["Installation", "install", "installed", "is_installed", "uninstall"]
+__all__ = [
+    "Installation",
+    "hooked_sessions",
+    "install",
+    "installed",
+    "is_installed",
+    "uninstall",
+]
 
 #: The module-level function astroquery's own tests replace (resolver, path lookup, ...).
 _SEAM = "_simple_request"
-_CONNECTIONS = ("_portal_api_connection", "_service_api_connection", "_auth_obj")
-
-
-@dataclass(frozen=True)
-class _SessionState:
-    """A hooked session and the adapters it had, in mount order."""
-
-    session: requests.Session
-    adapters: tuple[tuple[str, BaseAdapter], ...]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Installation:
 
     utils: ModuleType
     simple_request: Callable[..., Any]
-    sessions: tuple[_SessionState, ...]
+    hooks: SessionHooks
     services: TransparentServices
 
 
@@ -98,41 +98,33 @@ def installed() -> Iterator[None]:
 def _hook(mast: ModuleType) -> Installation:
     _forget_column_memos(mast)
     services = TransparentServices(compat.base_url(mast))
-    adapter = MastcacheAdapter(services)
-    sessions = tuple(_hook_session(session, adapter) for session in _sessions(mast))
+    hooks = SessionHooks(MastcacheAdapter(services), _hook_targets(mast))
+    user_agent = _user_agent(mast)
+    hooks.apply()
     utils = mast.utils
     original = getattr(utils, _SEAM)
-    setattr(utils, _SEAM, make_simple_request(services, _user_agent(mast)))
-    return Installation(utils, original, sessions, services)
+    setattr(utils, _SEAM, make_simple_request(services, user_agent))
+    return Installation(utils, original, hooks, services)
 
 
 def _unhook(installation: Installation) -> None:
     setattr(installation.utils, _SEAM, installation.simple_request)
-    for state in installation.sessions:
-        state.session.adapters.clear()
-        state.session.adapters.update(state.adapters)
+    installation.hooks.remove()
     installation.services.close()
 
 
-def _hook_session(session: requests.Session, adapter: MastcacheAdapter) -> _SessionState:
-    state = _SessionState(session, tuple(session.adapters.items()))
-    for prefix in list(session.adapters):
-        session.adapters[prefix] = adapter
-    return state
+def _hook_targets(mast: ModuleType) -> list[HookTarget]:
+    """The astroquery.mast classes whose instances hold a session, and that attribute."""
+    return [
+        HookTarget(getattr(getattr(mast, module), name), attribute)
+        for module, name, attribute in compat.SESSION_CLASSES
+    ]
 
 
-def _sessions(mast: ModuleType) -> list[requests.Session]:
-    """Every distinct session of the module's query objects and their connections."""
-    from astroquery.query import BaseQuery
-
-    found: dict[int, requests.Session] = {}
-    for value in vars(mast).values():
-        if isinstance(value, BaseQuery):
-            for owner in (value, *(getattr(value, name, None) for name in _CONNECTIONS)):
-                session = getattr(owner, "_session", None)
-                if isinstance(session, requests.Session):
-                    found.setdefault(id(session), session)
-    return list(found.values())
+def hooked_sessions() -> list[requests.Session]:
+    """The astroquery sessions transparent mode has answered through so far (none if off)."""
+    active = _active
+    return active.hooks.hooked_sessions() if active is not None else []
 
 
 def _forget_column_memos(mast: ModuleType) -> None:

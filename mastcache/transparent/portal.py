@@ -18,35 +18,20 @@ from mastcache.client.core import bypasses_http_cache
 from mastcache.client.mast import service_kind
 from mastcache.errors import NoResultsWarning, RemoteServiceError
 from mastcache.mast import portal
+from mastcache.mast.columns import config_name
 from mastcache.transparent import pages
 from mastcache.transparent.services import TransparentServices
 
-__all__ = ["UntabularAnswer", "answer_invoke", "config_name"]
+__all__ = ["UntabularAnswer", "answer_invoke"]
 
 #: Services whose results astroquery types with another service's column configuration
 #: (its ``fetch_name``), as in observations.py and collections.py.
-_CONFIG_NAMES = (
-    ("Mast.Caom.Filtered", "Mast.Caom.Cone"),
-    ("Mast.Catalogs.Filtered.Tic", "Mast.Catalogs.Tess.Cone"),
-    ("Mast.Catalogs.Filtered.Ctl", "Mast.Catalogs.Tess.Cone"),
-    ("Mast.Catalogs.Filtered.DiskDetective", "Mast.Catalogs.Dd.Cone"),
-)
-
-
 class UntabularAnswer(Exception):
     """MAST answered a paged JSON request with something other than a table."""
 
     def __init__(self, envelope: Mapping[str, Any]) -> None:
         super().__init__("the Portal answer has no fields/data")
         self.envelope = dict(envelope)
-
-
-def config_name(service: str, request: Mapping[str, Any]) -> str:
-    """The ``colConfigId`` whose ``ignoreValue`` markers type ``service``'s result."""
-    given = request.get("fetch_name")
-    if isinstance(given, str) and given:
-        return given
-    return next((name for prefix, name in _CONFIG_NAMES if service.startswith(prefix)), service)
 
 
 def answer_invoke(services: TransparentServices, request: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ import requests
 from astropy.table import Table
 
 from mastcache import runtime
-from mastcache.client.core import ANONYMOUS, MastClient, _Services
+from mastcache.client.context import ClientContext
+from mastcache.client.core import ANONYMOUS, MastClient
 from mastcache.client.resolution import WireOptions, resolve_names
 from mastcache.net.endpoints import MAST_SERVER
 from mastcache.settings import Settings
@@ -40,10 +41,10 @@ class TransparentServices(MastClient):
         return current.new(mast_url=self.base_url)
 
     @contextmanager
-    def active(self) -> Iterator[_Services]:
+    def active(self) -> Iterator[ClientContext]:
         """The services, with their settings current for the block (mode kept as set)."""
         with runtime.using_settings(self.settings(), source=runtime.cache_source()):
-            yield self._services()
+            yield self.context()
 
     @property
     def http_session(self) -> requests.Session:

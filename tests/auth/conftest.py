@@ -62,7 +62,7 @@ class Proposal:
 
 def find_proposal(seed: int = 20240101, radius_deg: float = 0.05) -> Proposal:
     """An HST/JWST proposal whose first observation's cone also holds public observations."""
-    from mastcache.emulator.sky import sky_for_seed
+    from mastcache.emulator.sky.observations import sky_for_seed
 
     sky = sky_for_seed(seed)
     by_proposal: dict[str, list[dict[str, object]]] = {}

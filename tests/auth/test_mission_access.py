@@ -30,7 +30,7 @@ class Datasets:
 
 
 def alice_datasets(proposal: Any) -> Datasets:
-    from mastcache.emulator.sky import sky_for_seed
+    from mastcache.emulator.sky.observations import sky_for_seed
 
     sky = sky_for_seed(20240101)
     rows = [sky.row(i) for i in range(len(sky)) if str(sky.row(i)["obsid"]) in proposal.obsids]
@@ -133,9 +133,9 @@ def test_mission_results_stay_with_their_account_offline(mast: Any) -> None:
 def test_scale_rows_are_always_public() -> None:
     """The scale knob's rows (rows=N) are never exclusive-access, so never need filtering:
     the latest release any instrument can have precedes the sky's 'now'."""
-    from mastcache.emulator.sky_scale import ScaleRows
-    from mastcache.emulator.sky_scale_tables import scale_tables
-    from mastcache.emulator.sky_synth import NOW_MJD, TESS_SECTOR_DAYS
+    from mastcache.emulator.sky.scale import ScaleRows
+    from mastcache.emulator.sky.scale_tables import scale_tables
+    from mastcache.emulator.sky.synth import NOW_MJD, TESS_SECTOR_DAYS
 
     floats = scale_tables().instrument_float
     longest = max(TESS_SECTOR_DAYS, max(floats["exp_high"]) / 86400.0) * 1.05

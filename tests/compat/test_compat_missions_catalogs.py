@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
-from compat.test_compat_observations import assert_tables_equal
+from tablecompare import assert_tables_equal
 
 from mastcache import runtime
 from mastcache.client import CatalogsClass, MastMissionsClass
@@ -287,3 +287,20 @@ fills = {{n: str(c.fill_value) for n, c in table.columns.items() if hasattr(c, "
 with open({out!r}, "wb") as handle:
     pickle.dump({{"table": table, "fills": fills, "masked": table.masked}}, handle)
 """
+
+
+#: The only calls whose answer is meant to be empty; every other table result must have rows
+#: (an empty one compares only names and dtypes, and proves little).
+MEANT_EMPTY = ("mission-empty", "catalog-empty")
+
+
+def test_every_table_not_meant_to_be_empty_has_rows(
+    astroquery_outcomes: dict[str, Outcome],
+) -> None:
+    sizes = {
+        name: len(outcome.value)
+        for name, outcome in astroquery_outcomes.items()
+        if outcome.error is None and isinstance(outcome.value, Table)
+    }
+    empty = sorted(name for name, size in sizes.items() if size == 0)
+    assert empty == sorted(MEANT_EMPTY), sizes

@@ -11,8 +11,8 @@ import pytest
 from astropy.io import fits
 
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_size
-from mastcache.emulator.objects import NAMED_OBJECTS, find
+from mastcache.emulator.sky.fitsgen import product_size
+from mastcache.emulator.sky.objects import NAMED_OBJECTS, find
 
 
 def _arcsec(coord: object, ra: float, dec: float) -> float:

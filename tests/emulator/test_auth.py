@@ -13,7 +13,7 @@ import requests
 
 from mastcache.emulator import EmulatorServer, Identity, start
 from mastcache.emulator.auth import DAY_S
-from mastcache.emulator.sky import sky_for_seed
+from mastcache.emulator.sky.observations import sky_for_seed
 
 ALICE, BOB = "tok-alice-0123456789", "tok-bob-9876543210"
 

@@ -79,5 +79,6 @@ def test_help_lists_every_knob() -> None:
         "--executing-polls",
         "--faults",
         "--seed",
+        "--sky-epoch",
     ):
         assert option in result.output

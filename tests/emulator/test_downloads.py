@@ -13,7 +13,7 @@ from astropy.io import fits
 
 from mastcache.emulator import EmulatorServer
 from mastcache.emulator.downloads import parse_range
-from mastcache.emulator.fitsgen import product_bytes, product_size
+from mastcache.emulator.sky.fitsgen import product_bytes, product_size
 
 IMAGE = "mast:HST/product/u9o40504m_c3m.fits"
 LIGHTCURVE = "mast:TESS/product/tess2018206045859-s0001-0000000307210830-0120-s_lc.fits"
@@ -49,7 +49,7 @@ def test_get_serves_a_real_fits_file(emulator_session: EmulatorServer, uri: str)
 def test_bytes_are_identical_in_another_process() -> None:
     code = (
         "import hashlib, sys\n"
-        "from mastcache.emulator.fitsgen import product_bytes\n"
+        "from mastcache.emulator.sky.fitsgen import product_bytes\n"
         "print(hashlib.sha256(product_bytes(sys.argv[1])).hexdigest())\n"
     )
     other = subprocess.run(

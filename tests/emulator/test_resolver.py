@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.objects import NAMED_OBJECTS
+from mastcache.emulator.samples.recorded import DATA_DIR
+from mastcache.emulator.sky.objects import NAMED_OBJECTS
 
-SAMPLE = Path(__file__).resolve().parents[2] / "mastcache" / "emulator" / "data" / "resolver.json"
+SAMPLE = DATA_DIR / "resolver.json"
 RECORDED_NAMES = ["tic 307210830", "m1", "m8", "m10", "m101", "m103", "barnard's star"]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.gateways.files import CutoutRequest, FileGateway
 from mastcache.net.endpoints import HLA_SERVER, Endpoints
 from mastcache.net.transport import Transport

@@ -117,12 +117,39 @@ def test_invalid_json_is_a_protocol_error_and_not_cached(
     emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
 ) -> None:
     emulator.set_faults("/api/v0/invoke=invalid-json:count=1")
-    transport = _transport(emulator, cache_dir, sleeps)
+    transport = _transport(emulator, cache_dir, sleeps, max_retries=0)  # no retry: the error
     url = transport.endpoints.portal_invoke
     with pytest.raises(ProtocolError, match="not valid JSON"):
         transport.json(transport.post_form(url, _cone_body()))
     assert transport.json(transport.post_form(url, _cone_body()))["status"] == "COMPLETE"
     assert len(_invokes(emulator)) == 2
+
+
+@pytest.mark.parametrize("kind", ["invalid-json", "wrong-length"])
+def test_a_body_damaged_once_is_fetched_again(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float], kind: str
+) -> None:
+    """A transient damaged body (not JSON, or shorter than it claims) is retried like a 503:
+    the call gets the complete answer, after one back-off, and the HTTP cache keeps it."""
+    emulator.set_faults(f"/api/v0/invoke={kind}:count=1")
+    transport = _transport(emulator, cache_dir, sleeps, max_retries=2)
+    url = transport.endpoints.portal_invoke
+    assert transport.json(transport.post_form(url, _cone_body()))["status"] == "COMPLETE"
+    assert _invokes(emulator)[0].fault is not None
+    assert len(_invokes(emulator)) == 2 and len(sleeps) == 1
+    assert transport.json(transport.post_form(url, _cone_body()))["status"] == "COMPLETE"
+    assert len(_invokes(emulator)) == 2  # the good answer was cached, the bad one was not
+
+
+def test_a_body_damaged_every_time_is_a_protocol_error_after_retries(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    emulator.set_faults("/api/v0/invoke=invalid-json")
+    transport = _transport(emulator, cache_dir, sleeps, max_retries=2)
+    url = transport.endpoints.portal_invoke
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        transport.json(transport.post_form(url, _cone_body()))
+    assert len(_invokes(emulator)) == 3 and len(sleeps) == 2
 
 
 def test_read_timeout_is_a_remote_timeout(

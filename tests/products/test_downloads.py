@@ -14,7 +14,7 @@ from astropy.table import Table
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.errors import NoResultsWarning, RemoteServiceError
 from mastcache.store import Store
 
@@ -52,9 +52,11 @@ def test_a_second_request_anywhere_is_served_from_the_store_without_network(
     tmp_path: Path,
 ) -> None:
     products = hst_products(12)
-    observations.download_products(products, download_dir=tmp_path / "first")
+    observations.download_products(products, download_dir=tmp_path / "first", link="hard")
     live.requests.clear()
-    again = observations.download_products(products, download_dir=tmp_path / "second", flat=True)
+    again = observations.download_products(
+        products, download_dir=tmp_path / "second", flat=True, link="hard"
+    )  # hard links asked for (the default is a copy of one's own, issue #18)
     single = observations.download_file(products["dataURI"][0], local_path=tmp_path / "one")
     assert again is not None and set(again["Status"]) == {"COMPLETE"}
     assert single == ("COMPLETE", None, None)

@@ -11,7 +11,7 @@ from astropy.table import Table
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer, FaultPlan, FaultRule
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.products import verify_files
 from mastcache.store import Store
 from mastcache.store.records import FileRecord

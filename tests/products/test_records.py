@@ -10,7 +10,7 @@ from astropy.table import Table
 
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.products import record_manifest, verify_files
 from mastcache.store import Store
 

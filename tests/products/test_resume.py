@@ -17,7 +17,7 @@ import pytest
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer, FaultRule, start
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 
 FILE = "/api/v0.1/Download/file"
 URI = "mast:HST/product/u9o40504m_c3m.fits"

@@ -5,8 +5,10 @@ usage: rel_worker.py JOB_JSON   (JOB_JSON is a path to a job file written by the
                                  read from stdin; print ``pid N`` for each; the child writes
                                  its lines to JOB_JSON.out and its errors to JOB_JSON.err)
 
-- ``ingest``: large paginated cone queries, then product downloads; prints ``ready`` once set
-  up, one line per finished step, then ``done`` (the crash tests SIGKILL it in between).
+- ``ingest``: the crash campaign's phases (:func:`crash_steps`: small queries, paginated
+  cones, a refresh of a stored key, downloads, a snapshot restore); prints ``ready``, then
+  ``phase X`` / ``end X`` around each phase and ``query KEY`` per stored query, then ``done``
+  (the crash tests SIGKILL it in between).
 - ``mixed``: ``calls`` seeded calls over a small pool of overlapping queries and modes; one
   JSON line per call with the result's key, digest and source, or the error it raised.
 - ``evict``: deletes one query's entry in a loop until a stop file appears.
@@ -26,6 +28,7 @@ import sys
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +44,7 @@ WARM_MODULES = (
     "mastcache.archive", "mastcache.gateways.portal", "mastcache.net.httpcache",
     "mastcache.maintenance", "mastcache.mast.columns", "mastcache.mast.portal", "mastcache.policy",
     "mastcache.products", "mastcache.store", "mastcache.net.transport", "pyarrow.parquet",
-    "requests_cache", "sqlalchemy", "boto3",
+    "requests_cache", "sqlalchemy", "boto3", "mastcache.snapshot",
 )  # fmt: skip
 POOL_POSITIONS = ("10.68 41.27", "83.82 -5.39", "201.37 -43.02", "148.97 69.68", "0.5 0.5")
 
@@ -58,15 +61,60 @@ def configure(job: dict[str, Any]) -> ObservationsClass:
     return ObservationsClass()
 
 
-def ingest(client: ObservationsClass, job: dict[str, Any]) -> None:
-    emit("ready")
-    for ra, dec, radius in job["queries"]:
-        table = client.query_region(f"{ra} {dec}", radius=radius)
+#: The crash campaign's phases, in the order a worker runs them (tests/reliability/test_crash.py).
+PHASES = ("queries", "ingest", "refresh", "downloads", "restore")
+
+
+def crash_steps(
+    client: ObservationsClass, job: dict[str, Any], emit: Callable[[Any], None]
+) -> list[tuple[str, Any]]:
+    """The crash campaign's work, phase by phase; ``emit`` gets ``phase X`` / ``end X`` around
+    each and ``query KEY`` after each stored query. Returns ``(phase, table)`` per query.
+
+    - queries: small criteria queries and a name resolution (a few pages each);
+    - ingest: large paginated cones (emulator ``rows``, small ``pagesize``);
+    - refresh: the first cone again in ``refresh`` mode, rewriting a stored key;
+    - downloads: science products of the first cone's first observation;
+    - restore: a snapshot bundle (other keys) restored into the cache.
+    """
+    from mastcache import snapshot
+
+    tables: list[tuple[str, Any]] = []
+
+    def stored(phase: str, table: Any) -> None:
+        tables.append((phase, table))
         emit(f"query {table.meta['mastcache']['key']}")
-    first = client.query_region("{} {}".format(*job["queries"][0][:2]), radius=job["queries"][0][2])
+
+    emit("phase queries")
+    for collection in job["collections"]:
+        stored("queries", client.query_criteria(obs_collection=collection))
+    client.resolve_object(job["name"])
+    emit("end queries")
+    emit("phase ingest")
+    cones = [(f"{ra} {dec}", radius) for ra, dec, radius in job["queries"]]
+    for position, radius in cones:
+        stored("ingest", client.query_region(position, radius=radius))
+    emit("end ingest")
+    emit("phase refresh")
+    first = client.query_region(cones[0][0], radius=cones[0][1], mode="refresh")
+    stored("refresh", first)
+    emit("end refresh")
+    emit("phase downloads")
     products = client.get_product_list(first[: job["observations"]])
     science = products[products["productType"] == "SCIENCE"][: job["downloads"]]
-    client.download_products(science, download_dir=job["download_dir"], verbose=False)
+    manifest = client.download_products(science, download_dir=job["download_dir"], verbose=False)
+    if manifest is None or set(manifest["Status"]) != {"COMPLETE"}:
+        raise RuntimeError(f"downloads did not complete: {manifest}")
+    emit("end downloads")
+    emit("phase restore")
+    snapshot.restore(job["restore_bundle"])
+    emit("end restore")
+    return tables
+
+
+def ingest(client: ObservationsClass, job: dict[str, Any]) -> None:
+    emit("ready")
+    crash_steps(client, job, emit)
     emit("done")
 
 

@@ -94,6 +94,7 @@ def run_concurrency(
     assert not problems, problems
 
 
+@pytest.mark.heavy
 def test_four_processes_and_a_pruner_share_one_cache(
     tmp_path: Path, emulator: EmulatorServer, zygote: Zygote
 ) -> None:

@@ -76,43 +76,83 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
+#: What each hostile input must give: the error class (each one is refused; none reaches MAST
+#: as a query). Radii beyond 180 degrees are refused by MAST itself (RemoteServiceError naming
+#: the allowed range); everything else is refused before any request.
+EXPECTED_COORDINATES = {repr(c): "InvalidQueryError" for c in BAD_COORDINATES}
+EXPECTED_RADII = {
+    "-1": "InvalidQueryError", "nan": "InvalidQueryError", "inf": "RemoteServiceError",
+    "1000000000.0": "RemoteServiceError", "'huge'": "InvalidQueryError",
+    "'-0.1 deg'": "InvalidQueryError", "'1 parsec'": "InvalidQueryError",
+}  # fmt: skip
+#: (resolve_object, query_object) for each name: blank names are refused as input, the rest
+#: are sent to the resolver (safely encoded) and come back unresolved.
+EXPECTED_NAMES = {
+    repr(name): ("ResolverError", "InvalidQueryError") if not name.strip()
+    else ("ResolverError", "ResolverError")
+    for name in BAD_NAMES
+}  # fmt: skip
+
+
 def test_malformed_coordinates_radii_and_names_fail_clearly(live: Settings) -> None:
-    results: dict[str, int] = {"result": 0, "error": 0}
+    """Every malformed input gives exactly its expected error class, with a message."""
+    got: dict[str, Any] = {}
     with built(ObservationsClass) as client, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # InputWarning, NoResultsWarning: not the point here
         for coordinates in BAD_COORDINATES:
-            kind, _value = outcome(partial(client.query_region, coordinates, radius=0.1))
-            results[kind] += 1
+            got[f"coordinates {coordinates!r}"] = raised(
+                partial(client.query_region, coordinates, radius=0.1))  # fmt: skip
         for radius in BAD_RADII:
-            kind, _value = outcome(partial(client.query_region, "10.68 41.27", radius=radius))
-            results[kind] += 1
+            got[f"radius {radius!r}"] = raised(
+                partial(client.query_region, "10.68 41.27", radius=radius))  # fmt: skip
         for name in BAD_NAMES:
-            kind, _value = outcome(partial(client.resolve_object, name))
-            results[kind] += 1
-            kind, _value = outcome(partial(client.query_object, name, radius=0.1))
-            results[kind] += 1
-    record("hostile-input", calls=sum(results.values()), clear_errors=results["error"],
-           results=results["result"], failures=0)  # fmt: skip
-    assert results["error"] >= len(BAD_COORDINATES) - 2, results  # nearly all are refused
+            resolved = raised(partial(client.resolve_object, name))
+            queried = raised(partial(client.query_object, name, radius=0.1))
+            got[f"name {name!r}"] = (resolved, queried)
+    expected = {
+        **{f"coordinates {k}": v for k, v in EXPECTED_COORDINATES.items()},
+        **{f"radius {k}": v for k, v in EXPECTED_RADII.items()},
+        **{f"name {k}": v for k, v in EXPECTED_NAMES.items()},
+    }
+    assert len(expected) == len(BAD_COORDINATES) + len(BAD_RADII) + len(BAD_NAMES)
+    wrong = {k: (got[k], v) for k, v in expected.items() if got[k] != v}
+    record("hostile-input", calls=len(got) + len(BAD_NAMES), failures=len(wrong))
+    assert not wrong, "input: (got, expected)\n" + "\n".join(f"{k}: {v}" for k, v in wrong.items())
     assert not cache_problems(live)
 
 
+def raised(call: Callable[[], Any]) -> str:
+    """The class of the MastCacheError ``call`` raised (it must carry a message), or
+    ``result``; any other exception fails the test."""
+    try:
+        call()
+    except MastCacheError as exc:
+        assert str(exc).strip(), f"{type(exc).__name__} without a message"
+        return type(exc).__name__
+    return "result"
+
+
+#: Literal values match nothing; the two wildcards (MAST's % and astroquery's *) match all.
+WILDCARDS = ("%", "*")
+
+
 def test_unicode_and_control_characters_in_criteria_round_trip(live: Settings) -> None:
-    """Each value is a result (stored, then served identically from the cache) or an error;
-    SQL over the stored results still works."""
-    stored = 0
+    """Every value is a result, stored, then served identically from the cache; literal
+    values match no target, the wildcards match the same non-empty set; SQL over the stored
+    results still works."""
+    digests = {}
     with built(ObservationsClass) as client:
         for value in CRITERIA:
-            kind, first = outcome(partial(client.query_criteria, target_name=value))
-            if kind == "error":
-                continue
+            first = client.query_criteria(target_name=value)
             again = client.query_criteria(target_name=value)
             assert again.meta["mastcache"]["source"] == "cache", value
             assert table_digest(again) == table_digest(first), value
-            stored += 1
+            assert (len(first) > 0) == (value in WILDCARDS), (value, len(first))
+            digests[value] = table_digest(first)
+    assert digests["%"] == digests["*"]
     count = mastcache.sql("SELECT count(*) AS n FROM queries", settings=live)
-    record("hostile-input", criteria=len(CRITERIA), criteria_stored=stored)
-    assert int(count["n"][0]) >= stored
+    record("hostile-input", criteria=len(CRITERIA), criteria_stored=len(digests))
+    assert int(count["n"][0]) == len(CRITERIA)
     assert not cache_problems(live)
 
 
@@ -167,22 +207,29 @@ def test_zip_slip_and_link_members_in_a_snapshot_are_refused(
 
 
 @pytest.mark.parametrize(
-    ("column", "value"),
-    [("productFilename", "../../escaped.fits"), ("productFilename", "/tmp/abs-escaped.fits"),
-     ("obs_id", "../../up"), ("obs_collection", "../..")],
+    ("column", "value", "why"),
+    [("productFilename", "../../escaped.fits", "climbs out of its folder with '..'"),
+     ("productFilename", "/tmp/abs-escaped.fits", "is an absolute path"),
+     ("obs_id", "../../up", "contains a path separator"),
+     ("obs_collection", "../..", "contains a path separator")],
 )  # fmt: skip
 def test_product_names_climbing_out_are_refused(
-    live: Settings, tmp_path: Path, column: str, value: str
+    live: Settings, tmp_path: Path, column: str, value: str, why: str
 ) -> None:
+    """The row is reported ERROR in the manifest, naming the column, the value and why;
+    nothing is written anywhere."""
     folder = tmp_path / "deep" / "downloads"
     with built(ObservationsClass) as client:
         products = client.get_product_list(client.query_region("10.68 41.27", radius=0.05)[:1])
         row = Table(products[:1], copy=True)
         row[column] = row[column].astype(object)
         row[column][0] = value
-        kind, manifest = outcome(lambda: client.download_products(row, download_dir=folder))
-    if kind == "result":
-        assert manifest is not None and manifest["Status"][0] == "ERROR", manifest
+        manifest = client.download_products(row, download_dir=folder)
+    assert manifest is not None and list(manifest["Status"]) == ["ERROR"], manifest
+    message = str(manifest["Message"][0])
+    named = {"productFilename": "product filename"}.get(column, column)
+    assert f"refused to write {named} {value!r}: it {why}" in message, message
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
     escaped = [p for p in tmp_path.rglob("*.fits") if folder not in p.parents]
     assert not escaped and not Path("/tmp/abs-escaped.fits").exists()
     record("hostile-paths", rows=1, refused=1)

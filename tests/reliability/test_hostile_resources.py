@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from reliability.faultcalls import built
 from reliability.harness import cache_problems, record
+from resources import missing
 
 from mastcache import runtime
 from mastcache.client import ObservationsClass
@@ -128,7 +129,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         capture_output=True, check=False,
     )  # fmt: skip
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (root needed): {mounted.stderr!r}")
+        missing(f"a 4 MiB tmpfs ({mounted.stderr.decode(errors='replace').strip()})",
+                "run the tests as root (mount -t tmpfs), as CI does")  # fmt: skip
     try:
         yield mount_point
     finally:

@@ -8,11 +8,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from astropy.table import Table
+from tablecompare import assert_tables_equal
 
 from mastcache import runtime, snapshot
 from mastcache.emulator import start
@@ -89,28 +89,6 @@ def rewrite_bundle_fixture() -> Callable[..., Path]:
 def member_data_offset_fixture() -> Callable[[Path, str], tuple[int, int]]:
     return member_data_offset
 
-
-def assert_tables_equal(got: Table, want: Table) -> None:
-    """Values, masks, dtypes, units, descriptions, formats, meta (provenance aside)."""
-    assert got.colnames == want.colnames
-    assert _without_provenance(got.meta) == _without_provenance(want.meta)
-    for name in want.colnames:
-        a, b = got[name], want[name]
-        assert (a.dtype, a.unit, a.description, a.format) == (
-            b.dtype,
-            b.unit,
-            b.description,
-            b.format,
-        ), name
-        mask = np.ma.getmaskarray(b)
-        assert np.array_equal(np.ma.getmaskarray(a), mask), name
-        data_a, data_b = np.asarray(np.ma.getdata(a))[~mask], np.asarray(np.ma.getdata(b))[~mask]
-        equal_nan = data_b.dtype.kind in "fc"
-        assert np.array_equal(data_a, data_b, equal_nan=equal_nan), name
-
-
-def _without_provenance(meta: Any) -> dict[str, Any]:
-    return {k: v for k, v in dict(meta).items() if k != "mastcache"}
 
 
 Entry = tuple[zipfile.ZipInfo, bytes]

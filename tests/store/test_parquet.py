@@ -344,3 +344,71 @@ def test_sliced_arrow_tables_convert_exactly() -> None:
     arrow = parquet.table_to_arrow(table)
     for start, stop in ((3, 20), (1, 7), (19, 20)):
         assert_exact(table[start:stop], parquet.arrow_to_table(arrow.slice(start, stop - start)))
+
+
+def mast_like_table(*, nulls: bool) -> Table:
+    table = Table()
+    table["obsid"] = np.array([101, 102, 103], dtype=np.int64)
+    table["s_ra"] = Column([10.5, 359.9, 0.1], unit="deg", description="RA", format="%.4f")
+    table["target_name"] = ["M 101", "NGC 1300", "Ωmega Cen"]
+    table["is_public"] = [True, False, True]
+    table["flux"] = Column(np.arange(6.0).reshape(3, 2), unit="erg / (s cm2)")
+    table["filters"] = np.array([b"F814W", b"F606W", b"CLEAR"])
+    if nulls:
+        table["proposal_pi"] = MaskedColumn(["Smith", "", "Lee"], mask=[False, True, False])
+        table["t_exptime"] = MaskedColumn([100.0, 0.0, 30.0], mask=[False, True, False], unit="s")
+    table.meta.update({"service": "Mast.Caom.Cone", "params": {"ra": 10.5, "radius": 0.2}})
+    return table
+
+
+def test_astropy_table_read_gives_the_cached_table(tmp_path: Path) -> None:
+    table = mast_like_table(nulls=False)
+    path = tmp_path / "cached.parquet"
+    parquet.write_table_atomic(table, path)
+    ours, theirs = parquet.read_table(path), Table.read(path)  # astropy's own reader
+    assert theirs.colnames == ours.colnames and theirs.meta == ours.meta == table.meta
+    for name in ours.colnames:
+        assert theirs[name].dtype == ours[name].dtype, name
+        assert np.array_equal(theirs[name], ours[name]), name
+        for attr in ("unit", "description", "format"):
+            assert getattr(theirs[name], attr) == getattr(ours[name], attr), (name, attr)
+
+
+def test_astropy_table_read_opens_files_with_nulls(tmp_path: Path) -> None:
+    # astropy's Parquet reader (7.x, 8.x) has no notion of nulls: it opens the file (it used
+    # to fail measuring string widths), units and values come through, masks do not
+    table = mast_like_table(nulls=True)
+    path = tmp_path / "nulls.parquet"
+    parquet.write_table_atomic(table, path)
+    theirs = Table.read(path)
+    assert theirs["proposal_pi"].dtype == table["proposal_pi"].dtype
+    assert [theirs["proposal_pi"][0], theirs["proposal_pi"][2]] == ["Smith", "Lee"]
+    assert theirs["t_exptime"].unit == u.s and np.isnan(theirs["t_exptime"][1])
+    assert_exact(table, parquet.read_table(path))  # our reader stays exact
+
+
+def test_old_files_without_astropy_header_still_read_exactly(tmp_path: Path) -> None:
+    table = mast_like_table(nulls=True)
+    arrow = parquet.table_to_arrow(table)
+    metadata = {k: v for k, v in arrow.schema.metadata.items() if k == parquet.SCHEMA_KEY}
+    path = tmp_path / "old.parquet"
+    pq.write_table(arrow.replace_schema_metadata(metadata), path)
+    assert_exact(table, parquet.read_table(path))
+
+
+def test_pandas_polars_and_duckdb_read_cached_files_with_nulls(tmp_path: Path) -> None:
+    import duckdb
+    import pandas as pd
+
+    polars = pytest.importorskip("polars")
+    path = tmp_path / "cached.parquet"
+    parquet.write_table_atomic(mast_like_table(nulls=True), path)
+    frame = pd.read_parquet(path)
+    assert frame["proposal_pi"].isna().tolist() == [False, True, False]
+    assert frame["target_name"].tolist()[2] == "Ωmega Cen"
+    assert polars.read_parquet(path)["t_exptime"].null_count() == 1
+    connection = duckdb.connect()
+    rows = connection.execute(
+        f"SELECT count(*) FROM read_parquet('{path}') WHERE proposal_pi IS NULL"
+    ).fetchone()
+    assert rows == (1,)

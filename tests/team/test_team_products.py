@@ -14,7 +14,7 @@ from team.teamcache import Team
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.store import Store
 
 FILE = "/api/v0.1/Download/file"

@@ -16,7 +16,7 @@ from mastcache import runtime
 from mastcache.cli import cli
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.errors import CorruptEntryError
 from mastcache.settings import Settings
 from mastcache.store import Store

@@ -16,7 +16,7 @@ from mastcache import runtime
 from mastcache.cli import cli
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer, start
-from mastcache.emulator.fitsgen import product_bytes
+from mastcache.emulator.sky.fitsgen import product_bytes
 from mastcache.store import Store
 
 URI = "mast:HST/product/u9o40504m_c3m.fits"

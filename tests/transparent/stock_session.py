@@ -20,6 +20,10 @@ from typing import Any
 import numpy as np
 from astropy.table import Table
 
+if __package__ in (None, ""):  # run as a script: tests/ holds the shared table comparator
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tablecompare import assert_tables_equal
+
 M101 = (210.80227, 54.34895)
 CRITERIA: dict[str, Any] = {
     "dataproduct_type": "image",
@@ -125,20 +129,6 @@ def assert_same_results(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
             assert_tables_equal(ours[name], theirs[name], name)
         else:
             assert ours[name] == theirs[name], name
-
-
-def assert_tables_equal(a: Table, b: Table, what: str = "table") -> None:
-    """Same columns in order, same dtypes, same masks, same unmasked values (NaN = NaN)."""
-    assert a.colnames == b.colnames, what
-    assert len(a) == len(b), what
-    for name in a.colnames:
-        x, y = a[name], b[name]
-        assert x.dtype == y.dtype, f"{what}.{name}: {x.dtype} != {y.dtype}"
-        mask_x, mask_y = np.ma.getmaskarray(x), np.ma.getmaskarray(y)
-        assert (mask_x == mask_y).all(), f"{what}.{name}: masks differ"
-        data_x, data_y = np.asarray(x)[~mask_x], np.asarray(y)[~mask_y]
-        equal_nan = data_x.dtype.kind == "f"
-        assert np.array_equal(data_x, data_y, equal_nan=equal_nan), f"{what}.{name}: values differ"
 
 
 def _refuse_connections() -> list[Any]:

@@ -9,7 +9,7 @@ import numpy as np
 from astropy.table import MaskedColumn, Table, vstack
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from transparent.stock_session import assert_tables_equal
+from tablecompare import assert_tables_equal
 
 from mastcache.mast.tables import portal_pages_table
 from mastcache.transparent.pages import decode_invoke, table_page, wire_extras

@@ -95,7 +95,8 @@ def test_offline_fresh_process_installs_before_import_without_sockets(
     answer = pickle.loads(out.read_bytes())
     assert answer["connect_attempts"] == []
     assert len(astroquery_emulator.requests) == before
-    assert_same_results(answer["results"], populated.baseline)
+    # both sides cross a pickle (it narrows a string column's fill value to its width)
+    assert_same_results(answer["results"], pickle.loads(pickle.dumps(populated.baseline)))
 
 
 def test_results_land_in_the_store_and_sql_views(populated: Populated, in_cache: Settings) -> None:

@@ -1,0 +1,407 @@
+"""Issue #19 in one run: every figure of the issue as a ratio against its reference, plus
+a scaling table.
+
+Each client runs in its own process against the bundled emulator (50 ms latency); the
+parent runs the emulators and prints. Rows (goal in brackets):
+
+1. warm repeat of a 6-call mix (cone, object, criteria, count, products, resolve):
+   astroquery time / mastcache time [>= 100];
+2. in-process repeat hit of a 100,000-row cone / ``Table.copy()`` of it [<= 1.5];
+3. cold 100,000-row cone: astroquery wall / mastcache wall [>= 2], and mastcache client
+   CPU / astroquery client CPU [<= 0.5] (CPU of the client process, threads included);
+4. CLI on a cache hit: ``--mode offline query --object M101 --count`` / ``python -c "import
+   astropy.table, pyarrow.parquet"`` [<= 1.3]; ``sql`` and ``cache stats`` / ``python -c
+   "import duckdb"`` [<= 1.3] (best of 3 fresh processes each);
+5. ``from mastcache import Observations`` + its first (cached) call / ``from astroquery.mast
+   import Observations`` [<= 1];
+6. cold 1,000,000-row cone: astroquery wall / mastcache wall [>= 2]; mastcache's peak
+   memory growth / (returned Table + its Arrow form) [<= 1.25].
+
+Then the scaling table: rows 1k/10k/100k/1M cold and hit; cached queries 100/1k/10k for the
+set-up of ``sql``; products 10/100/1,000 for downloads. ``--quick`` scales 1M rows down to
+200k (row 6 and the table) and downloads to 10/100, and says so in the output.
+
+    python benchmarks/bench_issue19.py [--quick] [--latency-ms 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_client import CONE, MASTCACHE_PAGING, astroquery_clients  # noqa: E402
+
+# -- workloads (run inside a worker process) -------------------------------------------------
+
+
+def six_calls(obs: Any, mast: Any) -> list[Callable[[], Any]]:
+    """The issue's mix: cone, object, criteria, count, products, resolve."""
+    from astropy.coordinates import SkyCoord
+
+    m31 = SkyCoord(10.684708, 41.26875, unit="deg")
+    return [
+        lambda: obs.query_region(m31, radius=0.1),
+        lambda: obs.query_object("M101", radius=0.1),
+        lambda: obs.query_criteria(obs_collection=["HST", "GALEX"]),
+        lambda: obs.query_region_count(m31, radius=0.2),
+        lambda: obs.get_product_list(["4003594", "4003596", "4003598"]),
+        lambda: mast.resolve_object("M31"),
+    ]
+
+
+def clients(side: str, url: str, cache_dir: str) -> tuple[Any, Any]:
+    if side == "astroquery":
+        return astroquery_clients(url)
+    import mastcache
+    from mastcache.client import MastClass, ObservationsClass
+
+    mastcache.configure(mast_url=url, cache_dir=cache_dir, mode="cache-first", **MASTCACHE_PAGING)
+    return ObservationsClass(), MastClass()
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall s, CPU s of this process, result) of ``action()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = action()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def current_rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def task_mix(side: str, url: str, cache_dir: str, repeat: int) -> dict[str, float]:
+    obs, mast = clients(side, url, cache_dir)
+    calls = six_calls(obs, mast)
+
+    def run_all() -> None:
+        for call in calls:
+            call()
+
+    first = timed(run_all)[0]
+    walls = [timed(run_all)[0] for _ in range(repeat)]
+    return {"first": first, "repeat": statistics.median(walls), "best": min(walls)}
+
+
+def task_cold(side: str, url: str, cache_dir: str, hits: int) -> dict[str, float]:
+    obs, _ = clients(side, url, cache_dir)
+    ra, dec, radius = CONE
+    baseline = current_rss()
+    wall, cpu, table = timed(lambda: obs.query_region(f"{ra} {dec}", radius=radius))
+    result = {"wall": wall, "cpu": cpu, "rows": len(table), "peak_growth": peak_rss() - baseline}
+    from mastcache.store.parquet import table_to_arrow
+
+    result["table_bytes"] = sum(col.nbytes + _mask_bytes(col) for col in table.itercols())
+    result["arrow_bytes"] = table_to_arrow(table).nbytes
+    if side == "mastcache" and hits:
+        again = [timed(lambda: obs.query_region(f"{ra} {dec}", radius=radius))[0]]
+        again += [timed(lambda: obs.query_region(f"{ra} {dec}", radius=radius))[0]]
+        hit_times = [
+            timed(lambda: obs.query_region(f"{ra} {dec}", radius=radius))[0] for _ in range(hits)
+        ]
+        copies = [timed(lambda: table.copy(copy_data=True))[0] for _ in range(hits)]
+        result.update(first_hit=again[0], hit=statistics.median(hit_times))
+        result["copy"] = statistics.median(copies)
+    return result
+
+
+def _mask_bytes(column: Any) -> int:
+    mask = getattr(column, "mask", None)
+    return int(getattr(mask, "nbytes", 0) or 0)
+
+
+def task_sql_setup(cache_dir: str, repeat: int) -> dict[str, float]:
+    from mastcache.settings import Settings
+    from mastcache.sqlview import connect
+
+    settings = Settings.from_env({}, cache_dir=cache_dir)
+
+    def setup() -> None:
+        with connect(settings) as session:
+            session.arrow("SELECT count(*) FROM queries")
+
+    setup()
+    return {"setup": min(timed(setup)[0] for _ in range(repeat))}
+
+
+def worker(argv: list[str]) -> None:
+    task, *args = argv
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if task == "mix":
+            out = task_mix(args[0], args[1], args[2], int(args[3]))
+        elif task == "cold":
+            out = task_cold(args[0], args[1], args[2], int(args[3]))
+        else:
+            out = task_sql_setup(args[0], int(args[1]))
+    print(json.dumps(out))
+
+
+# -- the parent ------------------------------------------------------------------------------
+
+
+def run_worker(*args: str) -> dict[str, float]:
+    env = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+    if len(args) > 2 and args[2].startswith("http"):
+        env.update(HTTP_PROXY=args[2], http_proxy=args[2])
+    command = [sys.executable, __file__, "--worker", *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"worker {args[:2]} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def best_wall(command: list[str], times: int = 3, env: dict[str, str] | None = None) -> float:
+    """Best wall time of ``command`` over ``times`` fresh processes (must exit 0)."""
+    best = float("inf")
+    for _ in range(times):
+        begin = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        best = min(best, time.perf_counter() - begin)
+        if done.returncode != 0:
+            raise SystemExit(f"{command} failed:\n{done.stderr[-2000:]}")
+    return best
+
+
+class Report:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def row(self, label: str, ours: float, ref: float, ratio: float, goal: str) -> None:
+        met = _met(ratio, goal)
+        self.lines.append(f"{label:<58}{ours:>10.4f}{ref:>10.4f}{ratio:>9.2f}  {goal:<7} {met}")
+        print(self.lines[-1], flush=True)
+
+
+def _met(ratio: float, goal: str) -> str:
+    sign, value = goal.split()
+    return "ok" if (ratio >= float(value) if sign == ">=" else ratio <= float(value)) else "MISSED"
+
+
+def headline(args: argparse.Namespace, tmp: Path) -> None:
+    from mastcache.emulator import start
+
+    latency = args.latency_ms
+    big = 200_000 if args.quick else 1_000_000
+    report = Report()
+    print(f"{'figure':<58}{'ours s':>10}{'ref s':>10}{'ratio':>9}  goal")
+    with start("127.0.0.1", 0, latency_ms=latency) as sky:
+        aq = run_worker("mix", "astroquery", sky.url, str(tmp / "aq-mix"), "3")
+        mc = run_worker("mix", "mastcache", sky.url, str(tmp / "mc-mix"), str(args.repeat))
+    report.row(
+        "1 warm 6-call mix (astroquery / mastcache)",
+        mc["repeat"],
+        aq["repeat"],
+        aq["repeat"] / mc["repeat"],
+        ">= 100",
+    )
+    print(f"    mastcache per call {mc['repeat'] / 6 * 1e3:.2f} ms (best pass {mc['best']:.4f} s)")
+    cold = {}
+    for side in ("astroquery", "mastcache"):
+        with start("127.0.0.1", 0, latency_ms=latency, rows=100_000) as server:
+            cold[side] = run_worker("cold", side, server.url, str(tmp / f"{side}-100k"), "5")
+    mc100, aq100 = cold["mastcache"], cold["astroquery"]
+    report.row(
+        "2 100k-row repeat hit / Table.copy()",
+        mc100["hit"],
+        mc100["copy"],
+        mc100["hit"] / mc100["copy"],
+        "<= 1.5",
+    )
+    report.row(
+        "3 cold 100k cone wall (astroquery / mastcache)",
+        mc100["wall"],
+        aq100["wall"],
+        aq100["wall"] / mc100["wall"],
+        ">= 2",
+    )
+    report.row(
+        "3 cold 100k cone client CPU (mastcache / astroquery)",
+        mc100["cpu"],
+        aq100["cpu"],
+        mc100["cpu"] / aq100["cpu"],
+        "<= 0.5",
+    )
+    cli_rows(report, tmp)
+    big_rows(report, tmp, big, latency)
+    if args.quick:
+        print(f"    (--quick: row 6 uses {big:,} rows instead of 1,000,000)")
+
+
+def cli_rows(report: Report, tmp: Path) -> None:
+    """Rows 4 and 5 over a cache that holds M101's count and resolution."""
+    from mastcache.emulator import start
+
+    cache = tmp / "cli-cache"
+    python = sys.executable
+    env = dict(os.environ, MASTCACHE_DIR=str(cache))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+    with start("127.0.0.1", 0, latency_ms=0) as server:
+        fill = [python, "-m", "mastcache", "--mast-url", server.url]
+        subprocess.run([*fill, "query", "--object", "M101", "--count"], env=env, check=True,
+                       capture_output=True)  # fmt: skip
+        subprocess.run([*fill, "query", "--object", "M101"], env=env, check=True,
+                       capture_output=True)  # fmt: skip
+    base = best_wall([python, "-c", "import astropy.table, pyarrow.parquet"])
+    duck = best_wall([python, "-c", "import duckdb"])
+    cli = [python, "-m", "mastcache"]
+    offline = best_wall([*cli, "--mode", "offline", "query", "--object", "M101", "--count"],
+                        env=env)  # fmt: skip
+    report.row("4 CLI offline query --count / import astropy.table+pq", offline, base,
+               offline / base, "<= 1.3")  # fmt: skip
+    sql = best_wall([*cli, "sql", "SELECT count(*) FROM observations"], env=env)
+    report.row("4 CLI sql / import duckdb", sql, duck, sql / duck, "<= 1.3")
+    sql_csv = best_wall([*cli, "sql", "--format", "csv", "SELECT count(*) FROM observations"],
+                        env=env)  # fmt: skip
+    report.row("4 CLI sql --format csv / import duckdb", sql_csv, duck, sql_csv / duck, "<= 1.3")
+    stats = best_wall([*cli, "cache", "stats"], env=env)
+    report.row("4 CLI cache stats / import duckdb", stats, duck, stats / duck, "<= 1.3")
+    aq_import = best_wall([python, "-c", "from astroquery.mast import Observations"])
+    first_call = (
+        "from mastcache import Observations\n"
+        "Observations.query_object_count('M101', mode='offline')\n"
+    )
+    ours = best_wall([python, "-c", first_call], env=env)
+    report.row("5 import mastcache + first call / import astroquery.mast", ours, aq_import,
+               ours / aq_import, "<= 1")  # fmt: skip
+
+
+def big_rows(report: Report, tmp: Path, rows: int, latency: int) -> None:
+    from mastcache.emulator import start
+
+    cold = {}
+    for side in ("astroquery", "mastcache"):
+        with start("127.0.0.1", 0, latency_ms=latency, rows=rows) as server:
+            cold[side] = run_worker("cold", side, server.url, str(tmp / f"{side}-big"), "0")
+    mc, aq = cold["mastcache"], cold["astroquery"]
+    label = f"{rows // 1000}k"
+    report.row(f"6 cold {label} cone wall (astroquery / mastcache)", mc["wall"], aq["wall"],
+               aq["wall"] / mc["wall"], ">= 2")  # fmt: skip
+    floor = mc["table_bytes"] + mc["arrow_bytes"]
+    report.row(f"6 cold {label} peak growth / (Table + Arrow) [GB]", mc["peak_growth"] / 1e9,
+               floor / 1e9, mc["peak_growth"] / floor, "<= 1.25")  # fmt: skip
+    aq_ratio = aq["peak_growth"] / floor
+    print(f"    astroquery's peak growth: {aq['peak_growth'] / 1e9:.2f} GB ({aq_ratio:.2f}x)")
+
+
+# -- scaling table ---------------------------------------------------------------------------
+
+
+def scaling(args: argparse.Namespace, tmp: Path) -> None:
+    from mastcache.emulator import start
+
+    sizes = [1_000, 10_000, 100_000, 200_000 if args.quick else 1_000_000]
+    print("\nscaling (mastcache): rows  cold s   first hit s  repeat hit s  Table.copy s")
+    for rows in sizes:
+        with start("127.0.0.1", 0, latency_ms=args.latency_ms, rows=rows) as server:
+            got = run_worker("cold", "mastcache", server.url, str(tmp / f"scale-{rows}"), "3")
+        print(f"{rows:>28,}  {got['wall']:6.2f}  {got['first_hit']:11.4f}  {got['hit']:12.4f}"
+              f"  {got['copy']:12.4f}")  # fmt: skip
+    if args.quick:
+        print("    (--quick: 200,000 rows instead of 1,000,000)")
+    print("\nscaling: cached queries  sql set-up s (connect + one query, in process)")
+    template = tmp / "sql-template"
+    one_result_cache(template)
+    for count in (100, 1_000, 10_000):
+        cache = tmp / f"sql-{count}"
+        clone_queries(template, cache, count)
+        got = run_worker("sql", str(cache), "3")
+        print(f"{count:>24,}  {got['setup']:.3f}")
+    downloads(args, tmp)
+
+
+def one_result_cache(cache: Path) -> None:
+    """A cache holding one real cached cone (written through the Store)."""
+    from mastcache.emulator import start
+
+    env = dict(os.environ, MASTCACHE_DIR=str(cache))
+    with start("127.0.0.1", 0, latency_ms=0) as server:
+        subprocess.run(
+            [sys.executable, "-m", "mastcache", "--mast-url", server.url, "query", "--region",
+             "210.8 54.35", "--radius", "0.1 deg", "--format", "csv"],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+
+
+def clone_queries(template: Path, cache: Path, count: int) -> None:
+    """``count`` cached queries: the template's one, repeated under new keys (hard-linked
+    result files, catalog rows copied); what `sql` set-up sees is a real cache that size."""
+    shutil.copytree(template, cache)
+    catalog = sqlite3.connect(cache / "catalog.sqlite")
+    with catalog:
+        row = catalog.execute("SELECT * FROM queries").fetchone()
+        names = [d[0] for d in catalog.execute("SELECT * FROM queries").description]
+        source = cache / row[names.index("table_path")]
+        rows = []
+        for i in range(1, count):
+            values = list(row)
+            key = f"{i:064x}"
+            path = Path(row[names.index("table_path")]).with_name(f"{key}.parquet")
+            os.link(source, cache / path)
+            values[names.index("key")] = key
+            values[names.index("table_path")] = path.as_posix()
+            rows.append(values)
+        marks = ", ".join("?" * len(names))
+        catalog.executemany(f"INSERT INTO queries ({', '.join(names)}) VALUES ({marks})", rows)
+    catalog.close()
+
+
+def downloads(args: argparse.Namespace, tmp: Path) -> None:
+    from bench_downloads import _child
+
+    from mastcache.emulator import start
+
+    counts = (10, 100) if args.quick else (10, 100, 1_000)
+    print("\nscaling: products  astroquery cold s  mastcache cold s  ratio  mastcache again s")
+    with start("127.0.0.1", 0, latency_ms=args.latency_ms, product_bytes=100_000) as server:
+        for count in counts:
+            ours = _child("mastcache", server.url, count, 4)
+            theirs = _child("astroquery", server.url, count, 4)
+            print(f"{count:>17,}  {theirs['cold']:17.2f}  {ours['cold']:16.2f}  "
+                  f"{theirs['cold'] / ours['cold']:5.1f}  {ours['again']:17.2f}")  # fmt: skip
+    if args.quick:
+        print("    (--quick: 10 and 100 products; 1,000 without --quick)")
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        worker(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="scale 1M rows down to 200k")
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=7, help="warm passes of the mix")
+    parser.add_argument("--no-scaling", action="store_true", help="headline figures only")
+    args = parser.parse_args()
+    print(f"CPUs {os.cpu_count()}, load {os.getloadavg()[0]:.1f}, latency {args.latency_ms} ms")
+    with tempfile.TemporaryDirectory(prefix="bench19-") as folder:
+        headline(args, Path(folder))
+        if not args.no_scaling:
+            scaling(args, Path(folder))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Support for running users' code against recorded MAST answers (pytest plugin, ``run``)."""
