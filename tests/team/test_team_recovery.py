@@ -211,3 +211,38 @@ def test_a_whole_team_store_backs_up_to_a_snapshot_and_restores_into_an_empty_on
         flush_all()
         with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_one_repair_reuploads_what_this_machine_holds_and_refetches_the_rest_from_mast(
+    team: Team, tmp_path: Path, emulator_session: EmulatorServer
+) -> None:
+    _machine(team, tmp_path / "a")
+    ObservationsClass().query_region("10.0 20.0", radius="0.3 deg")
+    ObservationsClass().download_file(URI, local_path=tmp_path / "out")
+    runtime.reset()
+    with Store.open(team.settings(tmp_path / "a")) as store:
+        record = store.get_file(URI)
+    assert record is not None
+    (tmp_path / "a" / record.local_path).unlink()  # a has the result's copy, not the file's
+    assert _empty_bucket(team) >= 2
+    emulator_session.requests.clear()
+
+    repaired = _cli(team, tmp_path / "a", "cache", "verify", "--repair")
+    output = repaired.output  # type: ignore[attr-defined]
+    assert repaired.exit_code == 0, output  # type: ignore[attr-defined]
+    assert "MISSING query" in output and "MISSING file" in output
+    assert "re-uploaded from this machine's verified copy" in output  # the result
+    assert f"repaired file {URI}: fetched an intact copy from MAST" in output
+    assert "cache repaired: 2 problem(s) fixed" in output
+    assert len(emulator_session.requests.matching(FILE, "GET")) == 1  # only the file
+    assert len(emulator_session.requests.matching(FILE)) == len(emulator_session.requests)
+    runtime.reset()
+    from mastcache.maintenance import verify_cache
+
+    assert verify_cache(team.settings(tmp_path / "b")) == []  # a machine without copies
+    with Store.open(team.settings(tmp_path / "b")) as store:
+        assert len(store.list_queries()) == 1  # re-uploaded, not dropped
+    s3 = boto3.client("s3", endpoint_url=team.endpoint, region_name="us-east-1")
+    bucket, prefix = team.store_url.removeprefix("s3://").split("/", 1)
+    blob = s3.get_object(Bucket=bucket, Key=f"{prefix}/{record.local_path}")["Body"].read()
+    assert blob == product_bytes(URI)
