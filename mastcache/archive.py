@@ -311,7 +311,7 @@ class Archive:
         from mastcache.store import Store
 
         policy = RefreshPolicy.from_settings(settings)
-        return cls(Store.open(settings), policy, cache_source=cache_source())
+        return cls(Store.open(settings, serve_local=True), policy, cache_source=cache_source())
 
     def close(self) -> None:
         """Close the store."""

@@ -21,6 +21,7 @@ to do next.
     ├── StoreError                  the local cache itself
     │   ├── SchemaOutdatedError     the catalog needs ``mastcache db upgrade``
     │   ├── CorruptEntryError       a stored file does not match its recorded hash
+    │   ├── StoreUnavailableError   the team catalog or object store cannot be reached
     │   ├── ReadOnlyCacheError      the cache directory cannot be written by this process
     │   └── StorageFullError        the disk is full; nothing was half-written
     ├── DownloadError               a product could not be fetched or verified
@@ -61,6 +62,7 @@ __all__ = [
     "StaleResultWarning",
     "StorageFullError",
     "StoreError",
+    "StoreUnavailableError",
     "TransportError",
 ]
 
@@ -132,6 +134,10 @@ class SchemaOutdatedError(StoreError):
 
 class CorruptEntryError(StoreError):
     """A stored file no longer matches the hash recorded when it was written."""
+
+
+class StoreUnavailableError(StoreError):
+    """The team catalog (PostgreSQL) or object store (S3) cannot be reached right now."""
 
 
 class ReadOnlyCacheError(StoreError, PermissionError):

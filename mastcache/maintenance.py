@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mastcache.products.verify import FileProblem
 
 __all__ = [
+    "REUPLOADED",
     "CacheStats",
     "PruneReport",
     "Repair",
@@ -113,6 +114,10 @@ def stats_html(stats: CacheStats) -> str:
     )
 
 
+#: What a problem repaired from this machine's copy says (team mode, ``--repair``).
+REUPLOADED = "re-uploaded from this machine's verified copy"
+
+
 @dataclass(frozen=True)
 class VerifyProblem:
     """One cached file that no longer matches what was recorded when it was written."""
@@ -121,6 +126,9 @@ class VerifyProblem:
     identifier: str  # query key or product URI
     path: Path
     problem: str
+    #: Already repaired by ``verify_cache(repair=True)``: re-uploaded to the team store from
+    #: this machine's verified copy (team mode).
+    repaired: bool = False
 
     @property
     def state(self) -> str:
@@ -197,8 +205,28 @@ def _service_stats(
     )
 
 
-def _check_object(store: Store, record: QueryRecord) -> str | None:
-    """What is wrong with a result file (local or in the team object store), if anything."""
+def _check_object(store: Store, record: QueryRecord, repair: bool = False) -> str | None:
+    """What is wrong with a result file (local or in the team object store), if anything.
+
+    Team mode with ``repair``: a missing or damaged object is re-uploaded from this machine's
+    verified copy (and reported as repaired)."""
+    problem = _object_problem(store, record)
+    if problem is not None and repair and _repaired_from_local_copy(store, record):
+        return f"{problem}; {REUPLOADED}"
+    return problem
+
+
+def _repaired_from_local_copy(store: Store, record: QueryRecord) -> bool:
+    from mastcache.store.files import sha256_file
+
+    copy = store.root / record.table_path
+    if store.local is None or not copy.is_file() or sha256_file(copy) != record.sha256:
+        return False
+    store.objects.publish(copy, record.table_path, record.sha256, record.nbytes)
+    return True
+
+
+def _object_problem(store: Store, record: QueryRecord) -> str | None:
     if not store.objects.exists(record.table_path):
         return "missing"
     actual, size = store.objects.digest(record.table_path)
@@ -209,23 +237,31 @@ def _check_object(store: Store, record: QueryRecord) -> str | None:
     return None
 
 
-def verify_cache(settings: Settings) -> list[VerifyProblem]:
-    """Rehash every cached result table and downloaded file; list each one that changed."""
+def verify_cache(settings: Settings, *, repair: bool = False) -> list[VerifyProblem]:
+    """Rehash every cached result table and downloaded file; list each one that changed.
+
+    ``repair`` (team mode): a missing or damaged object this machine holds a verified copy
+    of is re-uploaded, and its file is not marked corrupt."""
     from mastcache.products import verify_files
 
     problems: list[VerifyProblem] = []
     with Store.open(settings) as store:
         for record in store.list_queries():
-            problem = _check_object(store, record)
+            problem = _check_object(store, record, repair)
             if problem:
                 path = Path(store.objects.location(record.table_path))
-                problems.append(VerifyProblem("query", record.key, path, problem))
+                repaired = problem.endswith(REUPLOADED)
+                problems.append(VerifyProblem("query", record.key, path, problem, repaired))
         # product files: rehashed, and marked corrupt so their next download re-fetches them
         # (a read-only cache is only checked: nothing can be marked in it)
-        found_files = _check_files(store) if store.read_only else verify_files(store)
+        found_files = _check_files(store) if store.read_only else verify_files(store, repair=repair)
         problems.extend(
             VerifyProblem(
-                "file", found.uri, Path(store.objects.location(found.local_path)), found.detail
+                "file",
+                found.uri,
+                Path(store.objects.location(found.local_path)),
+                found.detail,
+                repaired=found.repaired,
             )
             for found in found_files
         )
@@ -249,17 +285,23 @@ def _check_files(store: Store) -> list[FileProblem]:
 def repair_cache(settings: Settings, problems: Iterable[VerifyProblem]) -> list[Repair]:
     """Fetch an intact copy from MAST of every damaged or missing product file (verified
     against MAST's checksum, or the sha256 first recorded); drop damaged result tables, which
-    the next cache-first call fetches again. Needs the network and a writable cache."""
+    the next cache-first call fetches again. Needs the network and a writable cache.
+
+    A problem ``verify_cache(repair=True)`` already repaired from this machine's verified
+    copy (team mode) is reported as repaired and not fetched again."""
     from mastcache.errors import ConfigurationError
 
-    if settings.mode == "offline":
+    problems = list(problems)
+    if settings.mode == "offline" and not all(problem.repaired for problem in problems):
         raise ConfigurationError(
             "`cache verify --repair` fetches intact copies from MAST, which offline mode "
             "forbids; run it without --mode offline / MASTCACHE_MODE=offline"
         )
     repairs = []
     for problem in problems:
-        if problem.kind == "file":
+        if problem.repaired:
+            repairs.append(Repair(problem, True, REUPLOADED))
+        elif problem.kind == "file":
             repairs.append(_refetch_file(settings, problem))
         else:
             repairs.append(_drop_query(settings, problem))
@@ -331,6 +373,8 @@ def prune_cache(
         if not dry_run:
             for key in report.queries:
                 store.delete_query(key)
+            if store.shares_files:  # team store: orphan sweeping is maintenance's job
+                store.sweep_orphans()
     return report
 
 

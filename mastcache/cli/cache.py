@@ -93,7 +93,9 @@ def stats(fmt: str, output: str | None) -> None:
 @click.option(
     "--repair",
     is_flag=True,
-    help="Fetch intact copies of damaged or missing files from MAST (needs the network).",
+    help="Repair what is damaged or missing: in a team cache, re-upload it from this "
+    "machine's verified copy when there is one; else fetch an intact file from MAST (needs "
+    "the network) or drop a damaged result (fetched again on its next use).",
 )
 def verify(repair: bool) -> None:
     """Rehash every cached result and downloaded file; exit 1 if any is damaged or missing
@@ -101,7 +103,7 @@ def verify(repair: bool) -> None:
     from mastcache.maintenance import repair_cache, verify_cache
 
     settings = _settings()
-    problems = verify_cache(settings)
+    problems = verify_cache(settings, repair=repair)
     for problem in problems:
         click.echo(
             f"{problem.state.upper()} {problem.kind} {problem.identifier}: {problem.path}: "
@@ -127,13 +129,20 @@ def verify(repair: bool) -> None:
 @click.option("--older-than", metavar="AGE", help="Remove entries fetched longer ago (30d).")
 @click.option("--max-size", metavar="SIZE", help="Evict the oldest until the cache fits (10GB).")
 @click.option("--dry-run", is_flag=True, help="Only show what would be removed.")
-def prune(expired: bool, older_than: str | None, max_size: str | None, dry_run: bool) -> None:
-    """Remove expired, old, or over-budget entries, never leaving a dangling row."""
+@click.option("--team", is_flag=True, help="Required to prune a team cache (every member's).")
+def prune(
+    expired: bool, older_than: str | None, max_size: str | None, dry_run: bool, team: bool
+) -> None:
+    """Remove expired, old, or over-budget entries, never leaving a dangling row.
+
+    On a team cache (MASTCACHE_CATALOG_URL/MASTCACHE_STORE_URL) it needs --team, and it also
+    sweeps objects no row points to (left by writers that died before their commit)."""
     from mastcache.maintenance import prune_cache
     from mastcache.settings import parse_duration
 
     if not (expired or older_than or max_size):
         raise click.UsageError("say what to prune: --expired, --older-than AGE or --max-size SIZE")
+    _guard_team(_settings(), "prune", team, dry_run)
     age = _age(older_than, parse_duration) if older_than else None
     budget = parse_size(max_size) if max_size else None
     report = prune_cache(
@@ -149,12 +158,16 @@ def prune(expired: bool, older_than: str | None, max_size: str | None, dry_run: 
 
 @cache.command()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def clear(yes: bool) -> None:
-    """Remove everything cached (results, resolutions, manifests, files, HTTP pages)."""
+@click.option("--team", is_flag=True, help="Required to clear a team cache (every member's).")
+def clear(yes: bool, team: bool) -> None:
+    """Remove everything cached (results, resolutions, manifests, files, HTTP pages).
+
+    On a team cache it needs --team: it removes every member's shared results and files."""
     from mastcache.maintenance import clear_cache
 
     settings = _settings()
-    if not yes and not click.confirm(f"Remove everything cached in {settings.cache_dir}?"):
+    _guard_team(settings, "clear", team, False)
+    if not yes and not click.confirm(f"Remove everything cached in {_where(settings)}?"):
         click.echo("cache clear cancelled: nothing was removed", err=True)
         raise click.exceptions.Exit(1)
     report = clear_cache(settings)
@@ -162,6 +175,34 @@ def clear(yes: bool) -> None:
         f"removed {len(report.queries)} results, {report.resolutions} resolutions and "
         f"{len(report.files)} files ({_human(report.freed_bytes)})"
     )
+
+
+def _is_team(settings: Settings) -> bool:
+    return bool(settings.catalog_url or settings.store_url)
+
+
+def _where(settings: Settings) -> str:
+    """What a removal empties: the cache directory, or the team cache by name."""
+    if not _is_team(settings):
+        return str(settings.cache_dir)
+    from mastcache.store.engine import catalog_url
+
+    catalog = catalog_url(settings).render_as_string(hide_password=True)
+    store = settings.store_url or settings.cache_dir
+    return (
+        f"the TEAM cache shared by every member (catalog {catalog}, store {store}) and "
+        f"this machine's copies in {settings.cache_dir}"
+    )
+
+
+def _guard_team(settings: Settings, command: str, team: bool, dry_run: bool) -> None:
+    """A team cache is only cleared or pruned when the member says --team."""
+    if _is_team(settings) and not team and not dry_run:
+        raise click.UsageError(
+            f"this is a team cache ({settings.store_url or settings.catalog_url}): `cache "
+            f"{command}` would remove every member's entries; pass --team to do that, or unset "
+            "MASTCACHE_CATALOG_URL and MASTCACHE_STORE_URL to work on this machine's cache"
+        )
 
 
 @cache.command(

@@ -92,5 +92,5 @@ def _echo(verb: str, report: TransferReport) -> None:
     click.echo(
         f"{verb} {len(report.copied)} results, kept {len(report.kept)} that were as new or "
         f"newer; {report.resolutions} resolutions, {report.products} product manifest rows, "
-        f"{report.files} product files"
+        f"{report.files} product files; restored {len(report.restored)} missing objects"
     )

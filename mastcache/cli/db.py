@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 
 __all__ = ["db"]
+
+
+@contextmanager
+def _catalog_errors(where: str) -> Iterator[None]:
+    """A database that is down or refuses us: one line, never a driver traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mastcache.errors import StoreError
+    from mastcache.store.outage import catalog_unavailable, first_line, is_catalog_unreachable
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        if is_catalog_unreachable(exc):
+            raise catalog_unavailable(where, exc) from exc
+        raise StoreError(
+            f"cannot read the schema of the catalog {where}: {first_line(exc)}; check "
+            "MASTCACHE_CATALOG_URL and the database role's rights"
+        ) from exc
 
 
 @click.group()
@@ -25,8 +47,9 @@ def upgrade() -> None:
 
     settings = current_settings()
     where = catalog_url(settings).render_as_string(hide_password=True)
-    before = schema.current(settings)
-    after = schema.upgrade(settings)
+    with _catalog_errors(where):
+        before = schema.current(settings)
+        after = schema.upgrade(settings)
     if before == after:
         click.echo(f"{where}: already at schema revision {after} (head)")
     else:
@@ -42,7 +65,8 @@ def current() -> None:
 
     settings = current_settings()
     where = catalog_url(settings).render_as_string(hide_password=True)
-    found, newest = schema.current(settings), schema.head()
+    with _catalog_errors(where):
+        found, newest = schema.current(settings), schema.head()
     if found == newest:
         state = "up to date"
     elif found is None:

@@ -41,6 +41,7 @@ from mastcache.products.paths import partial_path
 from mastcache.products.urilock import uri_lock
 from mastcache.store import Store
 from mastcache.store.blobs import commit_blob, local_blob
+from mastcache.store.claims import claim
 from mastcache.store.files import CHUNK_SIZE
 from mastcache.store.records import FileRecord, utcnow
 
@@ -130,9 +131,13 @@ class FileFetcher:
             done = self.usable_record(wanted.uri) if reuse else None
             if done is not None:
                 return done
-            previous = None if replace else self.store.get_file(wanted.uri)
-            recorded = previous.sha256 if previous else None
-            return self._fetch_locked(wanted, partial, recorded or None)
+            with claim(self.store, wanted.uri):  # team mode: one machine fetches it
+                done = self.usable_record(wanted.uri) if reuse else None
+                if done is not None:
+                    return done  # another machine fetched and published it meanwhile
+                previous = None if replace else self.store.get_file(wanted.uri)
+                recorded = previous.sha256 if previous else None
+                return self._fetch_locked(wanted, partial, recorded or None)
 
     def usable_record(self, uri: str) -> FileRecord | None:
         """The ``complete`` record of ``uri`` whose file is in place with its size, if this

@@ -42,13 +42,16 @@ class CacheContents:
         """Where a pyarrow dataset opens ``record``'s result: a path and its filesystem."""
         if self.filesystem is None or self.store_base is None:
             return str(self.table_file(record)), None
+        copy = self.table_file(record)  # team mode: this machine's verified copy, if any
+        if _has_size(copy, record.nbytes):
+            return str(copy), None
         return f"{self.store_base}/{record.table_path}", self.filesystem
 
 
 def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
     """Every query, resolution, manifest row and file record in the cache at ``settings``
     that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
-    with Store.open(settings) as store:
+    with Store.open(settings, serve_local=True) as store:
         queries, resolutions, products, files = store.everything()
         return CacheContents(
             cache_dir=store.root,
@@ -60,6 +63,13 @@ def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
             filesystem=store.objects.filesystem,
             store_base=store.objects.base,
         )
+
+
+def _has_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
 
 
 class _Scoped(Protocol):

@@ -17,6 +17,7 @@ caller that commits its rows in its own transaction (snapshot restore).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from mastcache.errors import StoreError
+from mastcache.errors import StoreError, StoreUnavailableError
 from mastcache.store.files import (
     TEMP_PREFIX,
     bytes_writer,
@@ -43,9 +44,18 @@ __all__ = [
     "place_blob",
     "publish_blob",
     "remove_blob",
+    "repair_from_local_copy",
     "stage_blob",
     "write_blob",
 ]
+
+
+logger = logging.getLogger(__name__)
+
+_PRIVATE_FILE = (
+    "mastcache: %s was fetched under a MAST login; it is kept on this machine only (%s), "
+    "never published to the team store"
+)
 
 
 def blob_relpath(sha256: str) -> str:
@@ -59,10 +69,27 @@ def commit_blob(
     store: Store, source: Path, uri: str, sha256: str, nbytes: int, *, scope: str
 ) -> FileRecord:
     """Store the verified local file ``source`` (its sha256 and size already checked) as the
-    file of ``uri``: rename into place, publish (team mode), then record it under ``scope``."""
-    relative = place_blob(store, source, sha256, nbytes)
+    file of ``uri``: rename into place, publish (team mode), then record it under ``scope``.
+
+    Team mode: a file fetched under a login (``scope`` not anonymous), or any file while the
+    team cache is unreachable, is kept on this machine only (its personal cache), with one
+    notice; every published file is also recorded there (served during an outage).
+    """
+    relative = _place_local(store, source, sha256, nbytes)
     record = FileRecord(uri, sha256, nbytes, relative, "complete", utcnow(), scope=scope)
-    return store.put_file(record)
+    if store.local is None:
+        return store.put_file(record)
+    if scope != "anonymous":
+        logger.warning(_PRIVATE_FILE, uri, store.root)
+        return store.local.store().put_file(record)
+    try:
+        publish_blob(store, store.root / relative, relative, sha256, nbytes)
+        record = store.put_file(record)
+    except StoreUnavailableError as exc:
+        logger.warning("%s The file %s is kept on this machine.", exc, uri)
+        return store.local.store().put_file(record)
+    store.local.keep_file(record)
+    return record
 
 
 def write_blob(store: Store, uri: str, body: bytes, *, scope: str) -> FileRecord:
@@ -84,6 +111,13 @@ def place_blob(store: Store, source: Path, sha256: str, nbytes: int) -> str:
     """Move ``source`` to its content address (read-only, fsynced) and, in team mode, publish
     it; returns the relative path. The verified bytes replace whatever was there (which
     repairs a damaged copy of the same address)."""
+    relative = _place_local(store, source, sha256, nbytes)
+    publish_blob(store, store.root / relative, relative, sha256, nbytes)  # before the row
+    return relative
+
+
+def _place_local(store: Store, source: Path, sha256: str, nbytes: int) -> str:
+    """Move ``source`` to its content address in the cache directory (read-only, fsynced)."""
     relative = blob_relpath(sha256)
     blob = store.root / relative
     if source != blob:
@@ -93,7 +127,6 @@ def place_blob(store: Store, source: Path, sha256: str, nbytes: int) -> str:
         fsync_directory(blob.parent)
     if not _has_size(blob, nbytes):
         raise StoreError(f"{blob} does not hold the {nbytes} bytes just stored; check the disk")
-    publish_blob(store, blob, relative, sha256, nbytes)  # team mode: before the row
     return relative
 
 
@@ -111,7 +144,12 @@ def local_blob(store: Store, record: FileRecord) -> Path | None:
     path = store.root / record.local_path
     if _has_size(path, record.size):
         return path
-    return _download(store, record, path) if store.shares_files else None
+    if not store.shares_files:
+        return None
+    copied = _download(store, record, path)
+    if copied is not None and store.local is not None:
+        store.local.keep_file(record)  # served from this machine during an outage
+    return copied
 
 
 def remove_blob(store: Store, relative: str) -> None:
@@ -133,6 +171,18 @@ def blob_problem(store: Store, record: FileRecord) -> tuple[str, str] | None:
     if sha256 != record.sha256:
         return "checksum", f"sha256 {sha256} {where}, {record.sha256} recorded: the file changed"
     return None
+
+
+def repair_from_local_copy(store: Store, record: FileRecord) -> bool:
+    """Team mode: upload this machine's copy of ``record``'s file if it still has the recorded
+    size and sha256 (the team object is missing or damaged); whether it did."""
+    if not store.shares_files or not record.local_path:
+        return False
+    path = store.root / record.local_path
+    if not _has_size(path, record.size) or sha256_file(path) != record.sha256:
+        return False
+    store.objects.publish(path, record.local_path, record.sha256, record.size)
+    return True
 
 
 def _has_size(path: Path, size: int) -> bool:

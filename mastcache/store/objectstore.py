@@ -20,19 +20,28 @@ from urllib.parse import urlsplit
 
 import pyarrow.fs as pafs
 
-from mastcache.errors import ConfigurationError, CorruptEntryError, StoreError
+from mastcache.errors import (
+    ConfigurationError,
+    CorruptEntryError,
+    StoreError,
+    StoreUnavailableError,
+)
 from mastcache.settings import Settings
 from mastcache.store.files import write_atomic
 
 __all__ = [
     "ObjectInfo",
     "ObjectStore",
+    "is_unreachable",
     "open_object_store",
     "s3_endpoint",
     "table_folder",
 ]
 
 CHUNK = 1 << 20
+#: Seconds to wait for the object store to accept a connection / answer a request.
+CONNECT_TIMEOUT_S = 3.0
+REQUEST_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,10 @@ class ObjectStore:
             write_atomic(target, lambda out: _copy_stream(stream, out))
 
     def exists(self, relative: str) -> bool:
-        info = self.filesystem.get_file_info(self.location(relative))
+        try:
+            info = self.filesystem.get_file_info(self.location(relative))
+        except OSError as exc:
+            raise self._error(relative, exc) from exc
         return bool(info.type == pafs.FileType.File)
 
     def remove(self, relative: str) -> None:
@@ -124,13 +136,16 @@ class ObjectStore:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            if self.exists(relative):
+            if is_unreachable(exc) or self.exists(relative):
                 raise self._error(relative, exc) from exc
 
     def list_files(self, prefix: str) -> list[ObjectInfo]:
         """Every object under ``prefix`` (recursively), with its modification time."""
         selector = pafs.FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
-        infos = self.filesystem.get_file_info(selector)
+        try:
+            infos = self.filesystem.get_file_info(selector)
+        except OSError as exc:
+            raise self._error(prefix, exc) from exc
         start = len(self.base) + 1
         return [
             ObjectInfo(info.path[start:], info.mtime.timestamp() if info.mtime else 0.0)
@@ -152,9 +167,23 @@ class ObjectStore:
         return _ObjectErrors(self, relative)
 
     def _error(self, relative: str, exc: OSError) -> StoreError:
+        """One line for a failed object access: unreachable store, or another failure."""
+        if is_unreachable(exc):
+            return StoreUnavailableError(
+                f"the team store {self.url} is unreachable ({short_reason(exc)}); results "
+                "and files already on this machine are still served: retry when it is back, "
+                "or check MASTCACHE_S3_ENDPOINT_URL"
+            )
+        if any(marker in str(exc) for marker in ("ACCESS_DENIED", "AccessDenied", "Forbidden")):
+            return StoreUnavailableError(
+                f"the team store {self.url} refused {relative} to these credentials "
+                f"({short_reason(exc)}); a read-only member keeps what it fetches on this "
+                "machine, otherwise check the AWS credentials"
+            )
         return StoreError(
-            f"cannot access {self.url}/{relative}: {exc}; check MASTCACHE_STORE_URL, "
-            "MASTCACHE_S3_ENDPOINT_URL and the AWS credentials in the environment"
+            f"cannot access {self.url}/{relative}: {short_reason(exc)}; check "
+            "MASTCACHE_STORE_URL, MASTCACHE_S3_ENDPOINT_URL and the AWS credentials in the "
+            "environment"
         )
 
 
@@ -170,9 +199,42 @@ class _ObjectErrors:
     def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
         if isinstance(exc, FileNotFoundError) or not isinstance(exc, OSError):
             return
+        if is_unreachable(exc):
+            raise self._store._error(self._relative, exc) from exc
         if not self._store.exists(self._relative):
             raise FileNotFoundError(f"{self._store.url}/{self._relative}") from exc
         raise self._store._error(self._relative, exc) from exc
+
+
+#: What pyarrow's AWS SDK says when the endpoint cannot be reached at all.
+_UNREACHABLE = (
+    "NETWORK_CONNECTION",
+    "Could not connect",
+    "Couldn't connect",
+    "Connection refused",
+    "Connection reset",
+    "Timeout was reached",
+    "timed out",
+    "Could not resolve host",
+)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the object store could not be reached (not a refusal)."""
+    text = str(exc)
+    return isinstance(exc, (ConnectionError, TimeoutError)) or any(
+        marker in text for marker in _UNREACHABLE
+    )
+
+
+def short_reason(exc: BaseException) -> str:
+    """The useful tail of a pyarrow/AWS error, on one line."""
+    text = " ".join(str(exc).split())
+    for marker in ("Details: ", "curlCode: ", "operation: "):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1]
+            break
+    return text[:200] or type(exc).__name__
 
 
 def _copy_file(source: Path, out: BinaryIO) -> None:
@@ -213,7 +275,13 @@ def _local(root: Path) -> ObjectStore:
 def _s3(bucket: str, prefix: str, endpoint: str | None) -> ObjectStore:
     if not bucket:
         raise ConfigurationError("an s3:// store URL needs a bucket: s3://bucket/prefix")
-    options: dict[str, object] = {"region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+    options: dict[str, object] = {
+        "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        # an outage is reported in seconds, not after minutes of retries
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "request_timeout": REQUEST_TIMEOUT_S,
+        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=2),
+    }
     if endpoint:
         parts = urlsplit(endpoint)
         options["endpoint_override"] = parts.netloc or parts.path

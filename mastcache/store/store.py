@@ -14,6 +14,7 @@ result; readers check size, and sha256 unless the file's (inode, mtime, size) is
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import sys
@@ -25,7 +26,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from mastcache.errors import CorruptEntryError, ReadOnlyCacheError, StoreError
+from mastcache.errors import (
+    CorruptEntryError,
+    ReadOnlyCacheError,
+    StoreError,
+    StoreUnavailableError,
+)
 from mastcache.settings import Settings
 from mastcache.store import hitcounts
 from mastcache.store.catalogindex import CatalogIndex
@@ -33,11 +39,13 @@ from mastcache.store.engine import (
     CATALOG_FILENAME,
     READ_ONLY,
     catalog_url,
+    is_sqlite,
     make_engine,
     sqlite_catalog_path,
     sqlite_read_only,
 )
 from mastcache.store.files import HashMemo, sweep_temp_files
+from mastcache.store.localcopy import LocalCopies
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
     FileRecord,
@@ -59,6 +67,14 @@ if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see 
     from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
+
+logger = logging.getLogger(__name__)
+
+ANONYMOUS = "anonymous"
+_PRIVATE_NOTICE = (
+    "mastcache: the result of query %s was fetched under a MAST login; it is kept on this "
+    "machine only (%s), never published to the team store"
+)
 
 #: Files younger than this may belong to a live writer and are never swept.
 ORPHAN_GRACE_S = 60.0
@@ -92,6 +108,14 @@ class Store:
         self.read_only = sqlite_read_only(settings)
         self._index = CatalogIndex(sqlite_catalog_path(settings), read_only=self.read_only)
         self.schema_revision = ""
+        #: Team mode: this machine's personal cache, holding verified copies of what it used
+        #: and what it must not share (store/localcopy.py); None for a local cache.
+        #: Whether lookups that miss the team catalog look in the personal cache (serving
+        #: callers only: queries and SQL, never maintenance, snapshots or push/pull).
+        self._serve_local = False
+        self.local: LocalCopies | None = (
+            LocalCopies(settings) if settings.catalog_url and self.shares_files else None
+        )
 
     @property
     def engine(self) -> Engine:
@@ -122,20 +146,43 @@ class Store:
         return not self._direct
 
     @classmethod
-    def open(cls, settings: Settings) -> Store:
+    def open(cls, settings: Settings, *, serve_local: bool = False) -> Store:
         """Open (creating if needed) the cache at ``settings.cache_dir``.
 
         A new catalog is created at the Alembic head; an older one raises
         :class:`~mastcache.errors.SchemaOutdatedError` naming ``mastcache db upgrade``.
-        Orphans of killed writers (temp files, unreferenced results) are swept.
+        Temp files of killed writers in the cache directory are swept; nothing here lists
+        the team store (its orphans are swept by ``cache prune``).
+
+        An unreachable team catalog raises :class:`StoreUnavailableError`; with
+        ``serve_local`` (queries and SQL) this machine's personal cache is opened instead,
+        after one warning, so what is on the machine is still served.
         """
+        try:
+            store = cls._open(settings)
+            store._serve_local = serve_local
+            return store
+        except StoreUnavailableError as exc:
+            if not (serve_local and settings.catalog_url):
+                raise
+            from mastcache.store.localcopy import personal_settings
+
+            logger.warning(
+                "mastcache: %s (serving this machine's copies in %s)", exc, settings.cache_dir
+            )
+            return cls._open(personal_settings(settings))
+
+    @classmethod
+    def _open(cls, settings: Settings) -> Store:
         _make_cache_dir(Path(settings.cache_dir))
         store = cls(settings)
         if store.read_only:
             _require_catalog(store.root)
         try:
+            # an SQLite catalog at the newest revision needs no Alembic; any other catalog
+            # (a team's PostgreSQL) is checked here, so an unreachable one fails at open
             store.schema_revision = store._quick_revision() or store._checked_revision()
-            store.sweep_orphans()
+            store.sweep_local_orphans()
         except BaseException as exc:
             store.close()
             if _is_sqlalchemy_error(exc):
@@ -167,6 +214,8 @@ class Store:
         self._index.close()
         if self._engine is not None:
             self._engine.dispose()
+        if self.local is not None:
+            self.local.close()
 
     def __enter__(self) -> Store:
         return self
@@ -186,9 +235,11 @@ class Store:
         if not read_only and self.read_only:
             raise self.read_only_error()
         writers, readers = self._session_makers()
-        return UnitOfWork(
-            readers if read_only else writers, where=f"the cache catalog in {self.root}"
-        )
+        sessions = readers if read_only else writers
+        if is_sqlite(self.engine):
+            return UnitOfWork(sessions, where=f"the cache catalog in {self.root}")
+        where = self.engine.url.render_as_string(hide_password=True)
+        return UnitOfWork(sessions, where=f"the team catalog {where}", remote=True)
 
     def read_only_error(self, action: str = "store anything in it") -> ReadOnlyCacheError:
         """The one-line error of a write to a cache this process may only read."""
@@ -202,9 +253,13 @@ class Store:
 
     def get_query(self, key: str) -> QueryRecord | None:
         if self._index.is_available:
-            return self._index.query(key)
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.queries.get(key)
+            found = self._index.query(key)
+        else:
+            with self.unit_of_work(read_only=True) as uow:
+                found = uow.queries.get(key)
+        if found is None and self.local is not None and self._serve_local:
+            return self.local.get_query(key)  # kept on this machine only (login, outage)
+        return found
 
     def everything(
         self,
@@ -238,7 +293,40 @@ class Store:
         fetched_at: datetime,
         expires_at: datetime | None,
     ) -> QueryRecord:
-        """Store ``table`` as the result of query ``key`` (file first, then the row)."""
+        """Store ``table`` as the result of query ``key`` (file first, then the row).
+
+        Team mode: a result fetched under a login (``scope`` not anonymous) is kept in this
+        machine's personal cache, never published; so is any result while the team store is
+        unreachable. Each case logs one notice.
+        """
+        if self.local is not None and scope != ANONYMOUS:
+            _notice_private_once(key, self.root)
+            return self.local.store().put_query(
+                key, service=service, kind=kind, params=params, scope=scope, table=table,
+                fetched_at=fetched_at, expires_at=expires_at,
+            )  # fmt: skip
+        try:
+            return self._put_query(key, service, kind, params, scope, table, fetched_at, expires_at)
+        except StoreUnavailableError as exc:
+            if self.local is None:
+                raise
+            logger.warning("%s The result of query %s is kept on this machine.", exc, key[:12])
+            return self.local.store().put_query(
+                key, service=service, kind=kind, params=params, scope=scope, table=table,
+                fetched_at=fetched_at, expires_at=expires_at,
+            )  # fmt: skip
+
+    def _put_query(
+        self,
+        key: str,
+        service: str,
+        kind: str,
+        params: Mapping[str, Any],
+        scope: str,
+        table: Table,
+        fetched_at: datetime,
+        expires_at: datetime | None,
+    ) -> QueryRecord:
         provenance = {"key": key, "service": service, "kind": kind, "scope": scope}
         table_path, sha256, nbytes = self.write_table_file(key, table, provenance)
         record = QueryRecord(
@@ -254,7 +342,10 @@ class Store:
             fetched_at=as_utc(fetched_at),
             expires_at=None if expires_at is None else as_utc(expires_at),
         )
-        return self.commit_query(record)
+        self.commit_query(record)
+        if self.local is not None and self.local.table_file(record).exists():
+            self.local.keep_query(record)
+        return record
 
     def write_table_file(
         self, key: str, table: Table, provenance: Mapping[str, Any] | None = None
@@ -285,6 +376,10 @@ class Store:
         """Upload a staged file to the object store and verify it there (team mode)."""
         try:
             self.objects.publish(staged, relative, sha256, nbytes)
+            if self.local is not None:  # keep the verified bytes as this machine's copy
+                copy = self.root / relative
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, copy)
         finally:
             staged.unlink(missing_ok=True)
         return relative, sha256, nbytes
@@ -363,6 +458,10 @@ class Store:
     def _read_object(self, record: QueryRecord) -> Table:
         from mastcache.store import parquet
 
+        if self.local is not None:
+            copy = self._read_local_copy(record)
+            if copy is not None:
+                return copy
         try:
             data = self.objects.read_bytes(record.table_path)
         except FileNotFoundError:
@@ -374,19 +473,57 @@ class Store:
             raise self._corrupt(
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
+        if self.local is not None:
+            self._keep_local_copy(record, data)
         return parquet.read_table(data)
+
+    def _read_local_copy(self, record: QueryRecord) -> Table | None:
+        """This machine's verified copy of a team result, if it has one (else None)."""
+        from mastcache.store.hotcache import FileIdentity, hot_cache
+
+        path = self.root / record.table_path
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        if stat.st_size != record.nbytes:
+            return None
+        slot = (str(self.root), record.key)
+        identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        read = lambda: self._read_verified(record, path, stat)  # noqa: E731
+        try:
+            return hot_cache().serve(slot, identity, read)
+        except CorruptEntryError:
+            path.unlink(missing_ok=True)  # a damaged copy: read the team's object instead
+            return None
+
+    def _keep_local_copy(self, record: QueryRecord, data: bytes) -> None:
+        """Write the verified bytes as this machine's copy and record them locally."""
+        from mastcache.store.files import bytes_writer, write_atomic
+
+        assert self.local is not None
+        try:
+            write_atomic(self.root / record.table_path, bytes_writer(data))
+        except OSError as exc:
+            logger.warning("could not keep a local copy of %s: %s", record.key[:12], exc)
+            return
+        self.local.keep_query(record)
 
     def _read_replaced(self, record: QueryRecord) -> Table:
         newer = self.get_query(record.key)
         if newer is None or newer.table_path == record.table_path:
-            raise self._corrupt(record, "the file is missing")
+            raise CorruptEntryError(
+                f"the cached result of query {record.key[:12]} ({record.service}) is missing: "
+                f"{self.objects.url}/{record.table_path} is not there; it is fetched again "
+                "outside offline mode, and `mastcache cache verify` finds other damage"
+            )
         return self.read_table(newer)
 
     def _corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
         return CorruptEntryError(
             f"the cached result of query {record.key[:12]} ({record.service}) is damaged: "
-            f"{self.objects.url}/{record.table_path} has {detail}; it will be fetched again in "
-            "cache-first mode, or run `mastcache cache verify` to find other damage"
+            f"{self.objects.url}/{record.table_path} has {detail}; it is fetched again outside "
+            "offline mode, and `mastcache cache verify` finds other damage"
         )
 
     def _remove(self, table_path: str) -> None:
@@ -439,7 +576,10 @@ class Store:
 
     def get_file(self, uri: str) -> FileRecord | None:
         with self.unit_of_work(read_only=True) as uow:
-            return uow.files.get(uri)
+            found = uow.files.get(uri)
+        if found is None and self.local is not None and self._serve_local:
+            return self.local.store().get_file(uri)  # kept on this machine only
+        return found
 
     def put_file(self, record: FileRecord) -> FileRecord:
         with self.unit_of_work() as uow:
@@ -456,13 +596,25 @@ class Store:
     # ---- housekeeping -----------------------------------------------------------------
 
     def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
-        """Remove temp files and unreferenced result files older than ``older_than`` s."""
+        """Remove temp files and unreferenced result files older than ``older_than`` s
+        (in team mode this lists the team store: maintenance only, never at start-up).
+        A read-only cache sweeps nothing."""
+        removed = self.sweep_local_orphans(older_than=older_than)
+        if not self._direct and not self.read_only:
+            removed += self._sweep_unreferenced_tables(older_than)
+        return removed
+
+    def sweep_local_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
+        """What :meth:`open` sweeps: temp files in the cache directory and, for a local
+        cache, unreferenced result files there; never a listing of the team store."""
         if self.read_only:
             return 0
         removed = sweep_temp_files(self.tables_dir, older_than=older_than)
         removed += sweep_temp_files(self.products_dir, older_than=older_than)
         removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
-        return removed + self._sweep_unreferenced_tables(older_than)
+        if self._direct:
+            removed += self._sweep_unreferenced_tables(older_than)
+        return removed
 
     def _sweep_unreferenced_tables(self, older_than: float) -> int:
         """Result files no catalog row points to: left by writers killed before commit."""
@@ -480,6 +632,16 @@ class Store:
                 self._remove(found.path)
                 removed += 1
         return removed
+
+
+_noticed: list[bool] = []
+
+
+def _notice_private_once(key: str, root: Path) -> None:
+    """One line per process: results fetched under a login stay on this machine."""
+    if not _noticed:
+        _noticed.append(True)
+        logger.warning(_PRIVATE_NOTICE, key[:12], root)
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
@@ -501,11 +663,20 @@ def _require_catalog(root: Path) -> None:
 
 def _open_failure(settings: Settings, exc: BaseException) -> StoreError:
     """The one-line error of a catalog that could not be opened, blaming the right thing."""
+    from mastcache.store.outage import catalog_unavailable, first_line, is_catalog_unreachable
+
     url = catalog_url(settings)
     where = url.render_as_string(hide_password=True)
-    reason = getattr(exc, "orig", None) or exc
-    path = Path(url.database or "") if url.get_backend_name() == "sqlite" else None
-    if path is not None and path.exists() and not os.access(path, os.R_OK):
+    reason = first_line(exc)
+    if url.get_backend_name() != "sqlite":
+        if is_catalog_unreachable(exc):
+            return catalog_unavailable(where, exc)
+        return StoreError(
+            f"cannot open the team catalog {where}: {reason}; check "
+            "MASTCACHE_CATALOG_URL and the database role's rights"
+        )
+    path = Path(url.database or "")
+    if path.exists() and not os.access(path, os.R_OK):
         return StoreError(
             f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
             "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"

@@ -31,7 +31,7 @@ from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, Reso
 from mastcache.store.store import STAGING_DIR, Store
 from mastcache.store.unit_of_work import UnitOfWork
 
-__all__ = ["TransferReport", "copy_file", "copy_query", "transfer"]
+__all__ = ["TransferReport", "commit_unless_newer", "copy_file", "copy_query", "transfer"]
 
 
 @dataclass
@@ -45,30 +45,91 @@ class TransferReport:
     products: int = 0
     #: Product files copied (bytes and ``files`` row).
     files: int = 0
+    #: Objects the target's rows pointed at but that were missing (results and files),
+    #: filled in from the source's verified copies.
+    restored: list[str] = field(default_factory=list)
 
 
 def transfer(source: Store, target: Store, keys: Iterable[str] | None = None) -> TransferReport:
-    """Copy query results (all, or those of ``keys``), resolutions and manifests."""
+    """Copy query results (all, or those of ``keys``), resolutions and manifests; fill in
+    objects the target lacks even when its rows are as new (a lost or emptied bucket)."""
     report = TransferReport()
+    present = _Present(target)
     for record in _selected(source, keys):
-        if copy_query(source, target, record):
+        if copy_query(source, target, record, present):
             report.copied.append(record.key)
+        elif _restore_query(source, target, record, present):
+            report.restored.append(record.key)
         else:
             report.kept.append(record.key)
     if keys is None:
         report.resolutions = _copy_resolutions(source, target)
         report.products = _copy_products(source, target)
-        report.files = _copy_files(source, target)
+        files, restored = _copy_files(source, target, present)
+        report.files = files
+        report.restored.extend(restored)
     return report
 
 
-def copy_query(source: Store, target: Store, record: QueryRecord) -> bool:
-    """Copy one result unless the target's is as new; returns whether it was copied."""
-    if _is_newer_or_same(target.get_query(record.key), record.fetched_at):
-        return False
+class _Present:
+    """Which objects the target holds: one listing per folder, not one request per entry."""
+
+    def __init__(self, target: Store) -> None:
+        self._target = target
+        self._listed: dict[str, set[str]] = {}
+
+    def __contains__(self, relative: object) -> bool:
+        if not isinstance(relative, str):
+            return False
+        folder = relative.split("/", 1)[0]
+        if folder not in self._listed:
+            found = self._target.objects.list_files(folder)
+            self._listed[folder] = {info.path for info in found}
+        return relative in self._listed[folder]
+
+    def add(self, relative: str) -> None:
+        self._listed.setdefault(relative.split("/", 1)[0], set()).add(relative)
+
+
+def _target_query(target: Store, key: str) -> QueryRecord | None:
+    """The target catalog's own row (never a local copy of a team store)."""
+    with target.unit_of_work(read_only=True) as uow:
+        return uow.queries.get(key)
+
+
+def copy_query(
+    source: Store, target: Store, record: QueryRecord, present: _Present | None = None
+) -> bool:
+    """Copy one result unless the target's is as new; returns whether it was copied.
+
+    A target row whose object is missing does not count as newer: it is replaced."""
+    existing = _target_query(target, record.key)
+    if _is_newer_or_same(existing, record.fetched_at):
+        assert existing is not None
+        if existing.sha256 == record.sha256 or _holds(target, existing.table_path, present):
+            return False
     data = _verified_bytes(source, record)
     _publish(target, record, data)
-    return _commit_unless_newer(target, record)
+    if present is not None:
+        present.add(record.table_path)
+    return commit_unless_newer(target, record, replace_missing=True)
+
+
+def _holds(target: Store, relative: str, present: _Present | None) -> bool:
+    return relative in present if present is not None else target.objects.exists(relative)
+
+
+def _restore_query(source: Store, target: Store, record: QueryRecord, present: _Present) -> bool:
+    """Upload the source's bytes where the target's row (same sha256) expects its object."""
+    existing = _target_query(target, record.key)
+    if existing is None or existing.sha256 != record.sha256:
+        return False
+    if existing.table_path in present:
+        return False
+    data = _verified_bytes(source, record)
+    _publish(target, existing, data)
+    present.add(existing.table_path)
+    return True
 
 
 def _selected(source: Store, keys: Iterable[str] | None) -> list[QueryRecord]:
@@ -107,12 +168,20 @@ def _write_all(out: BinaryIO, data: bytes) -> None:
     out.write(data)
 
 
-def _commit_unless_newer(target: Store, record: QueryRecord) -> bool:
-    """Commit ``record`` in one writing transaction unless a newer row won the race."""
+def commit_unless_newer(
+    target: Store, record: QueryRecord, *, replace_missing: bool = False
+) -> bool:
+    """Commit ``record`` in one writing transaction unless a newer row won the race (with
+    ``replace_missing``, a newer row whose object is missing does not count)."""
     copied = False
     with target.unit_of_work() as uow:
         current = uow.queries.get(record.key)
-        if _is_newer_or_same(current, record.fetched_at):
+        if _is_newer_or_same(current, record.fetched_at) and not (
+            replace_missing
+            and current is not None
+            and current.sha256 != record.sha256
+            and not target.objects.exists(current.table_path)
+        ):
             _forget_file(uow, target, current, record)
         else:
             previous = uow.queries.replace(record)
@@ -170,15 +239,37 @@ def _is_newer_product(
     return record.fetched_at is not None and (found is None or found < record.fetched_at)
 
 
-def _copy_files(source: Store, target: Store) -> int:
+def _copy_files(source: Store, target: Store, present: _Present) -> tuple[int, list[str]]:
+    """``(files copied, URIs whose missing object was restored)``."""
     with source.unit_of_work(read_only=True) as uow:
         records = [r for r in uow.files.list() if r.status == "complete" and r.local_path]
-    return sum(1 for record in records if copy_file(source, target, record))
+    copied, restored = 0, []
+    for record in records:
+        existing = _target_file(target, record.uri)
+        missing = (
+            existing is not None
+            and existing.status == "complete"
+            and existing.sha256 == record.sha256
+            and existing.local_path not in present
+        )
+        if copy_file(source, target, record):
+            present.add(record.local_path)
+            if missing:
+                restored.append(record.uri)
+            else:
+                copied += 1
+    return copied, restored
+
+
+def _target_file(target: Store, uri: str) -> FileRecord | None:
+    with target.unit_of_work(read_only=True) as uow:
+        return uow.files.get(uri)
 
 
 def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
-    """Copy one product file unless the target holds it (or newer bytes for its URI)."""
-    if _keeps_file(target, target.get_file(record.uri), record):
+    """Copy one product file unless the target holds it (or newer bytes for its URI); a
+    missing object of the same bytes is uploaded again."""
+    if _keeps_file(target, _target_file(target, record.uri), record):
         return False
     path = local_blob(source, record)
     if path is None or sha256_file(path) != record.sha256:
@@ -197,7 +288,7 @@ def _keeps_file(target: Store, existing: FileRecord | None, record: FileRecord) 
         return False
     if existing.sha256 != record.sha256:
         return _is_newer_file(existing, record)
-    return target.objects.exists(existing.local_path)
+    return target.objects.exists(existing.local_path)  # missing: ours fills the gap
 
 
 def _is_newer_file(existing: FileRecord, record: FileRecord) -> bool:

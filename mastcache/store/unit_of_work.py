@@ -15,6 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mastcache.errors import StoreError
+from mastcache.store.outage import (
+    catalog_read_only,
+    catalog_unavailable,
+    is_catalog_unreachable,
+    is_permission_denied,
+)
 from mastcache.store.repositories import (
     CloudPathRepository,
     FileRepository,
@@ -40,10 +46,15 @@ class UnitOfWork:
     cloud_paths: CloudPathRepository
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, where: str = "the cache catalog"
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        where: str = "the cache catalog",
+        remote: bool = False,
     ) -> None:
         self._sessions = sessions
         self._where = where
+        self._remote = remote
         self._session: Session | None = None
         self._after_commit: list[Callable[[], None]] = []
 
@@ -106,6 +117,10 @@ class UnitOfWork:
             action()
 
     def _error(self, action: str, exc: SQLAlchemyError) -> StoreError:
+        if self._remote and is_catalog_unreachable(exc):
+            return catalog_unavailable(self._where.removeprefix("the team catalog "), exc)
+        if self._remote and is_permission_denied(exc):
+            return catalog_read_only(self._where.removeprefix("the team catalog "), exc)
         detail = str(getattr(exc, "orig", None) or exc)
         return StoreError(
             f"could not {action} {self._where}: {detail}; if another process holds the cache "

@@ -60,7 +60,13 @@ def test_two_machines_share_results(team: Team, tmp_path: Path) -> None:
     assert first.meta["mastcache"]["source"] == "network"
     assert second.meta["mastcache"]["source"] == "cache"
     assert second.meta["mastcache"]["key"] == first.meta["mastcache"]["key"]
-    assert not (desktop / "tables").exists()  # nothing was written on the second machine
+    # nothing new was written on the second machine: only its verified copy of the team's
+    # object (issue #23: served from there next time, and during a team-store outage)
+    copies = [p for p in (desktop / "tables").rglob("*.parquet")]
+    with Store.open(team.settings(tmp_path / "probe")) as store:
+        (record,) = store.list_queries()
+        assert [c.relative_to(desktop).as_posix() for c in copies] == [record.table_path]
+        assert copies[0].read_bytes() == store.objects.read_bytes(record.table_path)
 
 
 def test_four_processes_hundred_queries_each(team: Team, tmp_path: Path) -> None:

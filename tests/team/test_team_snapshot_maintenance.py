@@ -67,7 +67,15 @@ def same_rows(left: Table, right: Table) -> None:
 def test_snapshot_of_a_team_cache_replays_offline_on_a_laptop(team: Team, tmp_path: Path) -> None:
     machine = team.settings(tmp_path / "machine", mode="cache-first")
     observations, products = fill(machine, tmp_path / "out")
-    assert not list((tmp_path / "machine").glob("tables/**/*.parquet"))  # results are in S3
+    # results are in S3; the machine holds only verified copies of those objects (issue #23)
+    with Store.open(machine) as store:
+        for copy in (tmp_path / "machine").glob("tables/**/*.parquet"):
+            relative = copy.relative_to(tmp_path / "machine").as_posix()
+            assert copy.read_bytes() == store.objects.read_bytes(relative)
+        assert {r.table_path for r in store.list_queries()} >= {
+            c.relative_to(tmp_path / "machine").as_posix()
+            for c in (tmp_path / "machine").glob("tables/**/*.parquet")
+        }
     info = snapshot.create(
         "team", with_files=True, output_dir=tmp_path, settings=machine.new(mode="offline")
     )
