@@ -59,16 +59,21 @@ def require_java() -> None:
     missing("a Java runtime (for Spark)", "install a JDK 17 (e.g. apt install openjdk-17-jre)")
 
 
-#: MAST's recorded answers: ``../shared/mast-samples`` beside the checkout, unless overridden.
+#: MAST's recorded answers: ``../shared/mast-samples`` beside the checkout, unless overridden;
+#: else the copy the repository ships for the emulator to replay (the same files, byte for byte).
 SAMPLES_ENV = "MASTCACHE_MAST_SAMPLES"
+REPOSITORY = Path(__file__).resolve().parents[1]
+SHIPPED_SAMPLES = REPOSITORY / "mastcache" / "emulator" / "samples" / "data" / "recorded"
 
 
 def mast_samples_dir() -> Path:
-    """Where the recorded MAST answers should be (they are not part of the repository)."""
+    """Where the recorded MAST answers are: $MASTCACHE_MAST_SAMPLES, the shared folder beside
+    the checkout, or the repository's own copy."""
     override = os.environ.get(SAMPLES_ENV, "").strip()
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "shared" / "mast-samples"
+    shared = REPOSITORY.parent / "shared" / "mast-samples"
+    return shared if (shared / "README.md").is_file() else SHIPPED_SAMPLES
 
 
 def require_mast_samples() -> Path:
@@ -77,7 +82,8 @@ def require_mast_samples() -> Path:
     if not (folder / "README.md").is_file():
         missing(
             f"the recorded MAST samples ({folder})",
-            f"put MAST's recorded answers at ../shared/mast-samples beside the checkout, or "
+            f"put MAST's recorded answers at ../shared/mast-samples beside the checkout "
+            f"(the repository ships them in {SHIPPED_SAMPLES.relative_to(REPOSITORY)}), or "
             f"point {SAMPLES_ENV} at them",
         )
     return folder
