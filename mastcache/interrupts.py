@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import TypeVar
 
 __all__ = [
     "EXIT_CODE",
@@ -25,9 +26,12 @@ __all__ = [
     "cleanup",
     "exit_now",
     "finish_interrupt",
+    "guard",
     "interruptible",
     "run_cleanups",
 ]
+
+T = TypeVar("T")
 
 #: Seconds after the first Ctrl-C before the process exits regardless of its threads.
 GRACE_S = 0.5
@@ -39,6 +43,7 @@ _lock = threading.Lock()
 _exiting = threading.Event()
 _cleaned = threading.Event()
 _signalled = threading.Event()  # a real SIGINT arrived inside interruptible()
+_stopping = threading.Event()  # the cleanups have been taken: nothing new may need one
 
 
 @contextlib.contextmanager
@@ -46,6 +51,8 @@ def cleanup(action: Callable[[], None]) -> Iterator[None]:
     """Run ``action`` if the process is stopped by Ctrl-C inside the block."""
     token = id(action)
     with _lock:
+        if _stopping.is_set():
+            raise KeyboardInterrupt
         _cleanups[token] = action
     try:
         yield
@@ -54,9 +61,24 @@ def cleanup(action: Callable[[], None]) -> Iterator[None]:
             _cleanups.pop(token, None)
 
 
-def run_cleanups() -> None:
-    """Run (once each) every registered cleanup; errors are ignored: we are stopping."""
+def guard(step: Callable[[], T]) -> T:
+    """Run ``step`` (e.g. creating a lock file) unless the process is stopping, atomically
+    with respect to :func:`run_cleanups`: either the cleanups taken at the stop see what
+    ``step`` did, or ``step`` never runs (``KeyboardInterrupt``)."""
     with _lock:
+        if _stopping.is_set():
+            raise KeyboardInterrupt
+        return step()
+
+
+def run_cleanups(*, final: bool = False) -> None:
+    """Run (once each) every registered cleanup; errors are ignored: we are stopping.
+
+    ``final``: the process ends right after, so from now on nothing may register a cleanup
+    or :func:`guard` a step (threads still running would leave files nobody removes)."""
+    with _lock:
+        if final:
+            _stopping.set()
         actions = list(_cleanups.values())
         _cleanups.clear()
     for action in actions:
@@ -72,7 +94,7 @@ def exit_now(message: str = "Interrupted.") -> None:
     _exiting.set()
     with contextlib.suppress(ValueError):  # only the main thread may change handlers
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut cleanup
-    run_cleanups()
+    run_cleanups(final=True)
     _cleaned.set()
     with contextlib.suppress(Exception):
         sys.stdout.flush()

@@ -11,13 +11,15 @@ removes it. Waiting polls, so a Ctrl-C is never stuck behind another holder.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from mastcache.errors import DownloadError
-from mastcache.interrupts import cleanup
+from mastcache.interrupts import cleanup, guard
 
 __all__ = ["uri_lock"]
 
@@ -27,6 +29,10 @@ except ImportError:  # pragma: no cover - Windows: filelock's portable lock inst
     fcntl = None  # type: ignore[assignment]
 
 _POLL_S = 0.05
+#: Lock files this process holds, path -> fd: a Ctrl-C exit removes them (the flock dies with
+#: the process anyway; unlinking while holding is the release protocol waiters expect).
+_held: dict[Path, int] = {}
+_held_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -38,12 +44,12 @@ def uri_lock(path: Path, *, timeout: float = 3600.0) -> Iterator[None]:
         with FileLock(str(path), timeout=timeout):
             yield
         return
-    with cleanup(lambda: _remove_if_free(path)):  # a file created while waiting
+    with cleanup(lambda: _remove_at_exit(path)):
         fd = _acquire(path, timeout)
-    with cleanup(lambda: _unlink(path, fd)):
         try:
             yield
         finally:
+            _forget(path)
             _unlink(path, fd)
             os.close(fd)
 
@@ -51,11 +57,16 @@ def uri_lock(path: Path, *, timeout: float = 3600.0) -> Iterator[None]:
 def _acquire(path: Path, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # created and locked under interrupts.guard: a Ctrl-C exit either sees the file (and
+        # removes it, held or free) or the file is never made
+        fd = guard(lambda: os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
         try:
-            if _try_lock(fd) and _still_named(path, fd):
-                return fd
+            if guard(functools.partial(_lock_and_record, path, fd)):
+                if _still_named(path, fd):
+                    return fd
+                _forget(path)  # a releasing holder unlinked it: lock the new file instead
         except BaseException:
+            _forget(path)
             os.close(fd)
             raise
         os.close(fd)
@@ -65,6 +76,19 @@ def _acquire(path: Path, timeout: float) -> int:
                 "wait for it to finish, or stop it, and retry"
             )
         time.sleep(_POLL_S)
+
+
+def _lock_and_record(path: Path, fd: int) -> bool:
+    if not _try_lock(fd):
+        return False
+    with _held_lock:
+        _held[path] = fd
+    return True
+
+
+def _forget(path: Path) -> None:
+    with _held_lock:
+        _held.pop(path, None)
 
 
 def _try_lock(fd: int) -> bool:
@@ -85,8 +109,14 @@ def _still_named(path: Path, fd: int) -> bool:
     return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
-def _remove_if_free(path: Path) -> None:
-    """At a Ctrl-C exit: remove ``path`` if no one holds it (we may have just created it)."""
+def _remove_at_exit(path: Path) -> None:
+    """At a Ctrl-C exit: remove ``path`` if this process holds it or no one does (we may
+    have just created it); never a lock file another process holds."""
+    with _held_lock:
+        fd = _held.get(path)
+    if fd is not None:
+        _unlink(path, fd)
+        return
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDWR)
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from readonly.support import REPO, ReadOnlyCache
+from resources import missing
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -111,7 +112,20 @@ def _nobody_env(home: Path) -> dict[str, str]:
 
 
 def _as_nobody() -> list[str]:
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    """The command prefix that runs a subprocess as `nobody`, once it is known to work."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", "import astropy, mastcache"],
+        capture_output=True, text=True, env=_nobody_env(Path(tempfile.gettempdir())),
+    )  # fmt: skip
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["?"])[-1]
+        missing(
+            f"a Python environment user nobody can run ({sys.executable}: {last})",
+            "put the virtual environment in a folder every user can read (chmod o+rx on it "
+            "and its parents), as .ci/run does",
+        )
+    return prefix
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a subprocess as nobody")
