@@ -107,6 +107,7 @@ def test_an_empty_read_only_folder_is_one_line(tmp_path: Path) -> None:
 def _nobody_env(home: Path) -> dict[str, str]:
     """The environment of a subprocess run as `nobody`: its own home for astropy's config."""
     dropped = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "ASTROPY_CONFIG_DIR", "ASTROPY_CACHE_DIR")
+    dropped += ("COVERAGE_PROCESS_START",)  # nobody cannot write root's coverage data files
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     return {**env, "PYTHONPATH": str(REPO), "HOME": str(home)}
 
