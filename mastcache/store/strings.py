@@ -8,6 +8,7 @@ Arrow's C++ kernels so the data buffer *is* the fixed-width array: no Python str
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,12 @@ import pyarrow.compute as pc
 
 __all__ = ["arrow_to_fixed", "fixed_to_arrow"]
 
-_EMPTY = pa.scalar(b"", pa.large_binary())
-_NUL = pa.scalar(b"\x00", pa.large_binary())
+
+@cache
+def _binary(value: bytes) -> pa.Scalar:
+    """A large_binary scalar, made on first use: building one at import would run pyarrow's
+    pandas probe, which imports pandas (~0.5-0.9 s) in a process that reads no strings."""
+    return pa.scalar(value, pa.large_binary())
 
 
 def fixed_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
@@ -55,7 +60,7 @@ def arrow_to_fixed(leaf: pa.Array, dtype: np.dtype[Any] | None, *, text: bool) -
     """The ``U``/``S`` numpy array of a string/binary leaf (nulls become empty values)."""
     binary = _as_large_binary(leaf)
     if binary.null_count:
-        binary = binary.fill_null(_EMPTY)
+        binary = binary.fill_null(_binary(b""))
     if not text:
         return _bytes_to_fixed(binary, dtype)
     if _is_ascii(binary):
@@ -114,8 +119,8 @@ def _pad(binary: pa.Array, lengths: pa.Array, width: int, *, ascii_text: bool) -
     if ascii_text:  # one kernel: for ASCII, code points are bytes
         padded = pc.utf8_rpad(binary.view(pa.large_string()), width, padding="\x00")
         return padded.view(pa.large_binary())
-    padding = pc.binary_repeat(_NUL, pc.subtract(width, lengths))
-    return pc.binary_join_element_wise(binary, padding, _EMPTY)
+    padding = pc.binary_repeat(_binary(b"\x00"), pc.subtract(width, lengths))
+    return pc.binary_join_element_wise(binary, padding, _binary(b""))
 
 
 def _padded_bytes(padded: pa.Array, width: int) -> np.ndarray[Any, Any]:
