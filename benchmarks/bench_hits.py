@@ -115,7 +115,8 @@ def six_call_cpu(repeat: int) -> dict[str, float]:
         calls = six_calls(ObservationsClass(), MastClass())
         time_calls(calls + calls)
         passes = [time_calls(calls, time.process_time) for _ in range(max(repeat, 1) * 20)]
-    return {name: statistics.median(times) for name, times in zip(SIX, transpose(passes), strict=True)}
+    medians = [statistics.median(times) for times in transpose(passes)]
+    return dict(zip(SIX, medians, strict=True))
 
 
 def catalog_size_hits(entries: int, repeat: int) -> tuple[float, float]:
