@@ -110,6 +110,6 @@ def test_plain_degrees_are_the_skycoord_degrees(ra: float, dec: float) -> None:
      {"ra": 10, "decl": 41.0}, {"ra": "10.6", "decl": 41.0}, {"ra": float("nan"), "decl": 0.0},
      {"decl": 1.0}],
 )  # fmt: skip
-def test_entries_skycoord_would_change_or_refuse_take_the_skycoord(entry: dict[str, object]) -> None:
+def test_entries_skycoord_would_change_take_the_skycoord(entry: dict[str, object]) -> None:
     assert plain_degrees([entry]) is None
     assert plain_degrees([]) is None
