@@ -41,6 +41,7 @@ from mastcache.store.engine import (
     catalog_url,
     is_sqlite,
     make_engine,
+    may_write,
     sqlite_catalog_path,
     sqlite_read_only,
 )
@@ -58,6 +59,7 @@ from mastcache.store.records import (
     utcnow,
 )
 from mastcache.store.schemacheck import known_head, sqlite_revision
+from mastcache.store.scopes import ANONYMOUS, scoped_path
 
 if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see open())
     from astropy.table import Table
@@ -69,12 +71,6 @@ if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see 
 __all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
 
 logger = logging.getLogger(__name__)
-
-ANONYMOUS = "anonymous"
-_PRIVATE_NOTICE = (
-    "mastcache: the result of query %s was fetched under a MAST login; it is kept on this "
-    "machine only (%s), never published to the team store"
-)
 
 #: Files younger than this may belong to a live writer and are never swept.
 ORPHAN_GRACE_S = 60.0
@@ -108,6 +104,7 @@ class Store:
         self.read_only = sqlite_read_only(settings)
         self._index = CatalogIndex(sqlite_catalog_path(settings), read_only=self.read_only)
         self.schema_revision = ""
+        self._counts_hits: bool | None = None  # see counts_hits()
         #: Team mode: this machine's personal cache, holding verified copies of what it used
         #: and what it must not share (store/localcopy.py); None for a local cache.
         #: Whether lookups that miss the team catalog look in the personal cache (serving
@@ -295,29 +292,23 @@ class Store:
     ) -> QueryRecord:
         """Store ``table`` as the result of query ``key`` (file first, then the row).
 
-        Team mode: a result fetched under a login (``scope`` not anonymous) is kept in this
-        machine's personal cache, never published; so is any result while the team store is
-        unreachable. Each case logs one notice.
+        Team mode (store/teamresults.py): a result fetched under a login (``scope`` not
+        anonymous) is kept in this machine's personal cache unless the member opted in to
+        sharing it with its scope; so is any result while the team store is unreachable.
         """
-        if self.local is not None and scope != ANONYMOUS:
-            _notice_private_once(key, self.root)
-            return self.local.store().put_query(
-                key, service=service, kind=kind, params=params, scope=scope, table=table,
-                fetched_at=fetched_at, expires_at=expires_at,
-            )  # fmt: skip
-        try:
-            return self._put_query(key, service, kind, params, scope, table, fetched_at, expires_at)
-        except StoreUnavailableError as exc:
-            if self.local is None:
-                raise
-            logger.warning("%s The result of query %s is kept on this machine.", exc, key[:12])
-            return self.local.store().put_query(
-                key, service=service, kind=kind, params=params, scope=scope, table=table,
-                fetched_at=fetched_at, expires_at=expires_at,
-            )  # fmt: skip
+        args = dict(
+            key=key, service=service, kind=kind, params=params, scope=scope, table=table,
+            fetched_at=fetched_at, expires_at=expires_at,
+        )  # fmt: skip
+        if self.local is None:
+            return self._put_query(**args)
+        from mastcache.store import teamresults
+
+        return teamresults.put_query(self, args, lambda: self._put_query(**args))
 
     def _put_query(
         self,
+        *,
         key: str,
         service: str,
         kind: str,
@@ -358,6 +349,8 @@ class Store:
         if self.read_only:
             raise self.read_only_error()
         folder = table_folder((provenance or {}).get("service"))
+        if not self._direct:  # a result shared with its scope: under the scope's prefix
+            folder = scoped_path((provenance or {}).get("scope", ANONYMOUS), folder)
         directory = self.root / (folder if self._direct else STAGING_DIR)
         # unique per write, not only per content: a concurrent delete of the previous row of
         # an unchanged result must never remove the file this write is about to commit
@@ -377,9 +370,9 @@ class Store:
         try:
             self.objects.publish(staged, relative, sha256, nbytes)
             if self.local is not None:  # keep the verified bytes as this machine's copy
-                copy = self.root / relative
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, copy)
+                from mastcache.store.teamresults import keep_published
+
+                keep_published(self, staged, relative)
         finally:
             staged.unlink(missing_ok=True)
         return relative, sha256, nbytes
@@ -408,10 +401,10 @@ class Store:
         except FileNotFoundError:
             return self._read_replaced(record)
         if stat.st_size != record.nbytes:
-            raise self._corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
+            raise self.corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
         slot = (str(self.root), record.key)  # tables kept in memory: see store/hotcache.py
         identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        return hot_cache().serve(slot, identity, lambda: self._read_verified(record, path, stat))
+        return hot_cache().serve(slot, identity, lambda: self.read_verified(record, path, stat))
 
     def delete_query(self, key: str) -> None:
         with self.unit_of_work() as uow:
@@ -421,26 +414,37 @@ class Store:
 
     def record_hit(self, key: str) -> None:
         """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit).
-        A read-only cache counts nothing."""
-        if not self.read_only:
+        A read-only cache counts nothing (:meth:`counts_hits`)."""
+        if self.counts_hits():
             hitcounts.count(self, key, hit=True)
 
     def record_miss(self, key: str) -> None:
         """Count a miss; written in batches like :meth:`record_hit`."""
-        if not self.read_only:
+        if self.counts_hits():
             hitcounts.count(self, key, hit=False)
+
+    def counts_hits(self) -> bool:
+        """Whether hit counters can be written: not for a read-only cache directory, nor
+        for a team catalog whose role may not write them (a read-only member, asked once)."""
+        if self.read_only:
+            return False
+        if self._counts_hits is None:
+            self._counts_hits = not self.settings.catalog_url or may_write(
+                self.engine, "query_stats"
+            )
+        return self._counts_hits
 
     def query_stats(self, key: str | None = None) -> QueryStats:
         """Hit/miss counters of ``key``, or totals over every key when ``key`` is None.
 
         Counts of this process not yet written are written first, so they are included.
         """
-        if not self.read_only:
+        if self.counts_hits():
             hitcounts.flush_cache(self)
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
-    def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
+    def read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
         """The Arrow table in ``path``, hashed unless its identity is memoised."""
         from mastcache.store import parquet
 
@@ -449,65 +453,36 @@ class Store:
         data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 != record.sha256:
-            raise self._corrupt(
+            raise self.corrupt(
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
         self._memo.remember(path, stat, sha256)
         return parquet.read_arrow(data)
 
     def _read_object(self, record: QueryRecord) -> Table:
-        from mastcache.store import parquet
+        """A team result (store/teamresults.py), or the newer one if it was replaced."""
+        from mastcache.store import parquet, teamresults
 
         if self.local is not None:
-            copy = self._read_local_copy(record)
-            if copy is not None:
-                return copy
-        try:
-            data = self.objects.read_bytes(record.table_path)
-        except FileNotFoundError:
-            return self._read_replaced(record)
+            found = teamresults.read_table(self, record)
+        else:  # a shared store without a team catalog: no local copies
+            try:
+                data = self.objects.read_bytes(record.table_path)
+            except FileNotFoundError:
+                data = None
+            if data is not None:
+                self.check_bytes(record, data)
+            found = None if data is None else parquet.read_table(data)
+        return self._read_replaced(record) if found is None else found
+
+    def check_bytes(self, record: QueryRecord, data: bytes) -> None:
         if len(data) != record.nbytes:
-            raise self._corrupt(record, f"{len(data)} bytes instead of {record.nbytes}")
+            raise self.corrupt(record, f"{len(data)} bytes instead of {record.nbytes}")
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 != record.sha256:
-            raise self._corrupt(
+            raise self.corrupt(
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
-        if self.local is not None:
-            self._keep_local_copy(record, data)
-        return parquet.read_table(data)
-
-    def _read_local_copy(self, record: QueryRecord) -> Table | None:
-        """This machine's verified copy of a team result, if it has one (else None)."""
-        from mastcache.store.hotcache import FileIdentity, hot_cache
-
-        path = self.root / record.table_path
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        if stat.st_size != record.nbytes:
-            return None
-        slot = (str(self.root), record.key)
-        identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        read = lambda: self._read_verified(record, path, stat)  # noqa: E731
-        try:
-            return hot_cache().serve(slot, identity, read)
-        except CorruptEntryError:
-            path.unlink(missing_ok=True)  # a damaged copy: read the team's object instead
-            return None
-
-    def _keep_local_copy(self, record: QueryRecord, data: bytes) -> None:
-        """Write the verified bytes as this machine's copy and record them locally."""
-        from mastcache.store.files import bytes_writer, write_atomic
-
-        assert self.local is not None
-        try:
-            write_atomic(self.root / record.table_path, bytes_writer(data))
-        except OSError as exc:
-            logger.warning("could not keep a local copy of %s: %s", record.key[:12], exc)
-            return
-        self.local.keep_query(record)
 
     def _read_replaced(self, record: QueryRecord) -> Table:
         newer = self.get_query(record.key)
@@ -519,7 +494,7 @@ class Store:
             )
         return self.read_table(newer)
 
-    def _corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
+    def corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
         return CorruptEntryError(
             f"the cached result of query {record.key[:12]} ({record.service}) is damaged: "
             f"{self.objects.url}/{record.table_path} has {detail}; it is fetched again outside "
@@ -632,16 +607,6 @@ class Store:
                 self._remove(found.path)
                 removed += 1
         return removed
-
-
-_noticed: list[bool] = []
-
-
-def _notice_private_once(key: str, root: Path) -> None:
-    """One line per process: results fetched under a login stay on this machine."""
-    if not _noticed:
-        _noticed.append(True)
-        logger.warning(_PRIVATE_NOTICE, key[:12], root)
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
