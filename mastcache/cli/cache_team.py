@@ -94,6 +94,12 @@ def _echo(verb: str, report: TransferReport) -> None:
         f"{verb} {len(report.copied)} results, kept {len(report.kept)} that were as new or "
         f"newer; {report.resolutions} resolutions, {report.products} product manifest rows, "
         f"{report.files} product files; restored {len(report.restored)} missing objects"
+        + (
+            f"; {report.private} entries fetched under a login stayed here (not shared "
+            "with their scope: see MASTCACHE_SHARE_SCOPED in docs/team-mode.md)"
+            if report.private
+            else ""
+        )
     )
 
 

@@ -517,7 +517,10 @@ class Store:
         if self._index.is_available:
             return self._index.resolution(name, resolver, resolve_all, scope)
         with self.unit_of_work(read_only=True) as uow:
-            return uow.resolutions.get(name, resolver, resolve_all, scope)
+            found = uow.resolutions.get(name, resolver, resolve_all, scope)
+        if found is None and self._looks_local(scope):
+            return self._personal().get_resolution(name, resolver, resolve_all, scope)
+        return found
 
     def put_resolution(
         self,
@@ -538,16 +541,46 @@ class Store:
             fetched_at=as_utc(fetched_at),
             expires_at=None if expires_at is None else as_utc(expires_at),
         )
-        with self.unit_of_work() as uow:
+        writer = self._writer_for(scope, f"the name resolution of {name!r}")
+        with writer.unit_of_work() as uow:
             return uow.resolutions.put(record)
 
     def put_products(self, records: Iterable[ProductRecord]) -> int:
-        with self.unit_of_work() as uow:
-            return uow.products.put_many(records)
+        by_scope: dict[str, list[ProductRecord]] = {}
+        for record in records:
+            by_scope.setdefault(record.scope, []).append(record)
+        written = 0
+        for scope, rows in by_scope.items():
+            writer = self._writer_for(scope, f"the product list of obsid {rows[0].obsid}")
+            with writer.unit_of_work() as uow:
+                written += uow.products.put_many(rows)
+        return written
 
     def get_products(self, obsids: Iterable[str], scope: str = "anonymous") -> list[ProductRecord]:
+        obsids = list(obsids)
         with self.unit_of_work(read_only=True) as uow:
-            return uow.products.for_obsids(obsids, scope)
+            found = uow.products.for_obsids(obsids, scope)
+        if not found and self._looks_local(scope):
+            return self._personal().get_products(obsids, scope)
+        return found
+
+    def _writer_for(self, scope: str, what: str) -> Store:
+        """This store, or (team mode) this machine's personal cache for rows of a login's
+        scope that are not shared with the team (store/teamresults.py)."""
+        if self.local is None or scope == ANONYMOUS:
+            return self
+        from mastcache.store.teamresults import may_share
+
+        return self if may_share(self, scope, what) else self._personal()
+
+    def _personal(self) -> Store:
+        """This machine's personal cache (team mode only)."""
+        assert self.local is not None
+        return self.local.store()
+
+    def _looks_local(self, scope: str) -> bool:
+        """Whether a lookup that missed the team catalog looks in the personal cache."""
+        return self.local is not None and self._serve_local and scope != ANONYMOUS
 
     def get_file(self, uri: str) -> FileRecord | None:
         with self.unit_of_work(read_only=True) as uow:

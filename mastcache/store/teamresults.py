@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,23 +33,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from mastcache.store.store import Store
 
-__all__ = ["keep_published", "put_query", "read_table"]
+__all__ = ["keep_published", "may_share", "put_query", "read_table"]
 
 logger = logging.getLogger(__name__)
 
 _PRIVATE_NOTICE = (
-    "mastcache: the result of query %s was fetched under a MAST login; it is kept on this "
-    "machine only (%s), never published to the team store (to share such results with "
-    "the members of their scope, see `MASTCACHE_SHARE_SCOPED` in docs/team-mode.md)"
+    "mastcache: %s was fetched under a MAST login; it is kept on this machine only (%s), "
+    "like everything fetched under a login, never published to the team store (to share "
+    "such results with the members of their scope, see `MASTCACHE_SHARE_SCOPED` in "
+    "docs/team-mode.md)"
 )
 _NOT_MEMBER_NOTICE = (
-    "mastcache: the result of query %s was fetched under scope %s, but this database role is "
-    "not a member of %s, so it is kept on this machine only; ask the team's admin to run "
-    "`mastcache cache team grant %s <your database role>`"
+    "mastcache: %s was fetched under scope %s, but this database role is not a member of "
+    "%s, so it is kept on this machine only, like everything of that scope; ask the team's "
+    "admin to run `mastcache cache team grant %s <your database role>`"
 )
 
 #: One notice per process and kind (private results, missing membership).
 _noticed: set[str] = set()
+#: Seconds a scope membership answer is reused (a grant takes effect within this time).
+MEMBERSHIP_TTL_S = 60.0
+_memberships: dict[tuple[str, str], tuple[bool, float]] = {}
 #: (store, key) of results whose object could not be reached: the archive fetches them
 #: from MAST again, and the fresh copy is kept on this machine without another attempt.
 _refetching: set[tuple[int, str]] = set()
@@ -59,7 +64,7 @@ def put_query(
 ) -> QueryRecord:
     """Publish the result through ``write`` (the store's own write path) or keep it here."""
     key, scope = record_args["key"], record_args["scope"]
-    if scope != ANONYMOUS and not _may_share(store, key, scope):
+    if scope != ANONYMOUS and not may_share(store, scope, f"the result of query {key[:12]}"):
         return _keep_here(store, record_args)
     if (id(store), key) in _refetching:  # the read just failed: the store is down
         _refetching.discard((id(store), key))
@@ -71,19 +76,32 @@ def put_query(
         return _keep_here(store, record_args)
 
 
-def _may_share(store: Store, key: str, scope: str) -> bool:
-    """Whether a result of ``scope`` may go to the team (opted in, and a member)."""
+def may_share(store: Store, scope: str, what: str) -> bool:
+    """Whether ``what``, fetched under ``scope``, may go to the team catalog and store: the
+    member opted in (``share_scoped``) and its role is a member of the scope's role. Else
+    one notice per process says why it stays on this machine."""
     if not store.settings.share_scoped:
-        _notice_once("private", _PRIVATE_NOTICE, key[:12], store.root)
+        _notice_once("private", _PRIVATE_NOTICE, what, store.root)
         return False
+    member = _is_member(store, scope)
+    if not member:
+        role = scope_role(scope)
+        _notice_once(f"member:{scope}", _NOT_MEMBER_NOTICE, what, scope, role, scope)
+    return member
+
+
+def _is_member(store: Store, scope: str) -> bool:
+    """:func:`is_member`, asked at most once a minute per catalog and scope."""
+    slot = (str(store.settings.catalog_url), scope)
+    known = _memberships.get(slot)
+    if known is not None and time.monotonic() - known[1] < MEMBERSHIP_TTL_S:
+        return known[0]
     try:
         member = is_member(store.engine, scope)
     except SQLAlchemyError as exc:  # an outage here only means "keep it here"
         logger.warning("mastcache: could not check the membership of %s: %s", scope, exc)
         return False
-    if not member:
-        role = scope_role(scope)
-        _notice_once(f"member:{scope}", _NOT_MEMBER_NOTICE, key[:12], scope, role, scope)
+    _memberships[slot] = (member, time.monotonic())
     return member
 
 

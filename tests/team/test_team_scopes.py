@@ -238,3 +238,33 @@ def test_grant_and_revoke_mistakes_are_one_line(
     monkeypatch.delenv("MASTCACHE_CATALOG_URL")
     code, err = run("revoke", "user:" + "0" * 32, "somebody")
     assert code != 0 and "PostgreSQL team catalog" in err
+
+
+def test_push_shares_a_logins_results_only_when_opted_in_and_a_member(
+    shared: tuple[Team, Member, Member], tmp_path: Path
+) -> None:
+    team, alice, bob = shared
+    laptop = tmp_path / "alice-laptop"
+    fetched = _logged_in(alice, team, laptop, share=False).query_region(CONE, radius="0.3 deg")
+    key = fetched.meta["mastcache"]["key"]
+
+    def push(share: str) -> str:
+        runtime.reset()  # settings from this call's environment
+        env = {**team.environ(laptop), "MASTCACHE_SHARE_SCOPED": share,
+               "MASTCACHE_CATALOG_URL": as_role(team.catalog_url, alice.role)}  # fmt: skip
+        result = CliRunner().invoke(cli, ["--cache-dir", str(laptop), "cache", "push"], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "1 entries fetched under a login stayed here" in push("0")
+    assert _rows(team.catalog_url) == set() and _objects(team) == []
+    _grant(team, tmp_path / "admin", alice.scope, alice.role)
+    output = push("1")
+    assert "pushed 1 results" in output and "stayed here" not in output
+    assert _rows(team.catalog_url) == {(key, alice.scope)}
+    assert (
+        [o for o in _objects(team) if key in o]
+        == [o for o in _objects(team) if f"/scopes/{scope_digest(alice.scope)}/tables/" in o]
+        != []
+    )  # under the scope's prefix only
+    assert _rows(as_role(team.catalog_url, bob.role)) == set()
