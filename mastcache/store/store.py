@@ -254,8 +254,8 @@ class Store:
         else:
             with self.unit_of_work(read_only=True) as uow:
                 found = uow.queries.get(key)
-        if found is None and self.local is not None and self._serve_local:
-            return self.local.get_query(key)  # kept on this machine only (login, outage)
+        if self.local is not None and self._serve_local:  # kept here: login, outage
+            return _newer(found, self.local.get_query(key))
         return found
 
     def everything(
@@ -640,6 +640,13 @@ class Store:
                 self._remove(found.path)
                 removed += 1
         return removed
+
+
+def _newer(team: QueryRecord | None, here: QueryRecord | None) -> QueryRecord | None:
+    """The team's row, unless this machine kept a newer result of the key (an outage)."""
+    if team is None or (here is not None and here.fetched_at > team.fetched_at):
+        return here
+    return team
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
