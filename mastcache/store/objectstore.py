@@ -153,6 +153,46 @@ class ObjectStore:
             if info.type == pafs.FileType.File
         ]
 
+    def empty_folders(self, prefix: str) -> list[ObjectInfo]:
+        """Folders under ``prefix`` that hold no object, deepest first: on S3 the zero-byte
+        ``folder/`` markers pyarrow writes when it deletes the last object of a folder."""
+        selector = pafs.FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
+        try:
+            infos = self.filesystem.get_file_info(selector)
+        except OSError as exc:
+            raise self._error(prefix, exc) from exc
+        start = len(self.base) + 1
+        files = [i.path for i in infos if i.type == pafs.FileType.File]
+        folders = [i for i in infos if i.type == pafs.FileType.Directory]
+        empty = [
+            ObjectInfo(i.path[start:], i.mtime.timestamp() if i.mtime else 0.0)
+            for i in folders
+            if not any(f.startswith(i.path + "/") for f in files)
+        ]
+        return sorted(empty, key=lambda found: found.path.count("/"), reverse=True)
+
+    def remove_empty_folder(self, relative: str) -> bool:
+        """Delete the folder (its marker) if it still holds no object; whether it did.
+
+        pyarrow has no delete of a marker alone: ``delete_dir`` removes what is under the
+        folder, so emptiness is checked again right before, and only folders are swept.
+        pyarrow then writes a marker for the parent folder, which the caller sweeps next
+        when the parent is empty too; a non-empty parent keeps one marker (harmless).
+        """
+        location = self.location(relative)
+        try:
+            inside = self.filesystem.get_file_info(
+                pafs.FileSelector(location, recursive=True, allow_not_found=True)
+            )
+            if any(i.type == pafs.FileType.File for i in inside):
+                return False
+            self.filesystem.delete_dir(location)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise self._error(relative, exc) from exc
+        return True
+
     def _upload(self, source: Path, relative: str) -> None:
         location = self.location(relative)
         with (

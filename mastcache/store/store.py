@@ -610,6 +610,15 @@ class Store:
         removed = self.sweep_local_orphans(older_than=older_than)
         if not self._direct and not self.read_only:
             removed += self._sweep_unreferenced_tables(older_than)
+            removed += self._sweep_empty_folders()
+        return removed
+
+    def _sweep_empty_folders(self) -> int:
+        """Folder markers left in the team store by deletes (store/objectstore.py)."""
+        removed = 0
+        for top in ("tables", "products", "scopes"):
+            for folder in self.objects.empty_folders(top):
+                removed += self.objects.remove_empty_folder(folder.path)
         return removed
 
     def sweep_local_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
