@@ -38,14 +38,13 @@ from mastcache.store.catalogindex import CatalogIndex
 from mastcache.store.engine import (
     CATALOG_FILENAME,
     READ_ONLY,
-    catalog_url,
     is_sqlite,
     make_engine,
     may_write,
     sqlite_catalog_path,
     sqlite_read_only,
 )
-from mastcache.store.files import HashMemo, sweep_temp_files
+from mastcache.store.files import HashMemo
 from mastcache.store.localcopy import LocalCopies
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
@@ -56,7 +55,6 @@ from mastcache.store.records import (
     ResolutionRecord,
     SnapshotRecord,
     as_utc,
-    utcnow,
 )
 from mastcache.store.schemacheck import known_head, sqlite_revision
 from mastcache.store.scopes import ANONYMOUS, scoped_path
@@ -183,7 +181,9 @@ class Store:
         except BaseException as exc:
             store.close()
             if _is_sqlalchemy_error(exc):
-                raise _open_failure(settings, exc) from exc
+                from mastcache.store.outage import open_failure
+
+                raise open_failure(settings, exc) from exc
             raise
         return store
 
@@ -255,7 +255,9 @@ class Store:
             with self.unit_of_work(read_only=True) as uow:
                 found = uow.queries.get(key)
         if self.local is not None and self._serve_local:  # kept here: login, outage
-            return _newer(found, self.local.get_query(key))
+            from mastcache.store.teamresults import newer
+
+            return newer(found, self.local.get_query(key))
         return found
 
     def everything(
@@ -359,23 +361,11 @@ class Store:
             table, directory, lambda sha: f"{key}-{sha[:16]}-{unique}.parquet", provenance
         )
         if not self._direct:
-            return self._publish(path, f"{folder}/{path.name}", sha256, nbytes)
+            from mastcache.store.teamresults import publish_staged
+
+            return publish_staged(self, path, f"{folder}/{path.name}", sha256, nbytes)
         self._memo.remember(path, path.stat(), sha256)
         return path.relative_to(self.root).as_posix(), sha256, nbytes
-
-    def _publish(
-        self, staged: Path, relative: str, sha256: str, nbytes: int
-    ) -> tuple[str, str, int]:
-        """Upload a staged file to the object store and verify it there (team mode)."""
-        try:
-            self.objects.publish(staged, relative, sha256, nbytes)
-            if self.local is not None:  # keep the verified bytes as this machine's copy
-                from mastcache.store.teamresults import keep_published
-
-                keep_published(self, staged, relative)
-        finally:
-            staged.unlink(missing_ok=True)
-        return relative, sha256, nbytes
 
     def commit_query(self, record: QueryRecord) -> QueryRecord:
         """Step 2 of :meth:`put_query`: point the catalog at an already written file."""
@@ -461,18 +451,9 @@ class Store:
 
     def _read_object(self, record: QueryRecord) -> Table:
         """A team result (store/teamresults.py), or the newer one if it was replaced."""
-        from mastcache.store import parquet, teamresults
+        from mastcache.store import teamresults
 
-        if self.local is not None:
-            found = teamresults.read_table(self, record)
-        else:  # a shared store without a team catalog: no local copies
-            try:
-                data = self.objects.read_bytes(record.table_path)
-            except FileNotFoundError:
-                data = None
-            if data is not None:
-                self.check_bytes(record, data)
-            found = None if data is None else parquet.read_table(data)
+        found = teamresults.read_table(self, record)
         return self._read_replaced(record) if found is None else found
 
     def check_bytes(self, record: QueryRecord, data: bytes) -> None:
@@ -604,58 +585,35 @@ class Store:
     # ---- housekeeping -----------------------------------------------------------------
 
     def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
-        """Remove temp files and unreferenced result files older than ``older_than`` s
-        (in team mode this lists the team store: maintenance only, never at start-up).
-        A read-only cache sweeps nothing."""
-        removed = self.sweep_local_orphans(older_than=older_than)
-        if not self._direct and not self.read_only:
-            removed += self._sweep_unreferenced_tables(older_than)
-            removed += self._sweep_empty_folders()
-        return removed
+        """Remove temp files, unreferenced result files older than ``older_than`` s and, in
+        team mode, empty folder markers (store/orphans.py: lists the team store, so
+        maintenance only, never at start-up). A read-only cache sweeps nothing."""
+        from mastcache.store.orphans import sweep_orphans
 
-    def _sweep_empty_folders(self) -> int:
-        """Folder markers left in the team store by deletes (store/objectstore.py)."""
-        removed = 0
-        for top in ("tables", "products", "scopes"):
-            for folder in self.objects.empty_folders(top):
-                removed += self.objects.remove_empty_folder(folder.path)
-        return removed
+        return sweep_orphans(self, older_than)
 
     def sweep_local_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
         """What :meth:`open` sweeps: temp files in the cache directory and, for a local
         cache, unreferenced result files there; never a listing of the team store."""
-        if self.read_only:
-            return 0
-        removed = sweep_temp_files(self.tables_dir, older_than=older_than)
-        removed += sweep_temp_files(self.products_dir, older_than=older_than)
-        removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
-        if self._direct:
-            removed += self._sweep_unreferenced_tables(older_than)
-        return removed
+        from mastcache.store.orphans import sweep_local_orphans
 
-    def _sweep_unreferenced_tables(self, older_than: float) -> int:
-        """Result files no catalog row points to: left by writers killed before commit."""
+        return sweep_local_orphans(self, older_than)
+
+    @property
+    def is_direct(self) -> bool:
+        """Whether result files live in this cache directory itself (not team mode)."""
+        return self._direct
+
+    def referenced_tables(self) -> set[str]:
+        """Every ``table_path`` the catalog points to."""
         if self._index.is_available:
-            referenced = self._index.table_paths()
-        else:
-            with self.unit_of_work(read_only=True) as uow:
-                referenced = uow.queries.table_paths()
-        cutoff = utcnow().timestamp() - older_than
-        removed = 0
-        for found in self.objects.list_files("tables"):
-            if not found.path.endswith(".parquet") or found.path in referenced:
-                continue
-            if found.mtime < cutoff:
-                self._remove(found.path)
-                removed += 1
-        return removed
+            return self._index.table_paths()
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.queries.table_paths()
 
-
-def _newer(team: QueryRecord | None, here: QueryRecord | None) -> QueryRecord | None:
-    """The team's row, unless this machine kept a newer result of the key (an outage)."""
-    if team is None or (here is not None and here.fetched_at > team.fetched_at):
-        return here
-    return team
+    def remove_table_file(self, table_path: str) -> None:
+        """Remove a result file no row points to (the sweep's doing)."""
+        self._remove(table_path)
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
@@ -673,33 +631,6 @@ def _require_catalog(root: Path) -> None:
             f"catalog ({CATALOG_FILENAME}); point --cache-dir / MASTCACHE_DIR at a prepared "
             "cache or at a writable directory"
         )
-
-
-def _open_failure(settings: Settings, exc: BaseException) -> StoreError:
-    """The one-line error of a catalog that could not be opened, blaming the right thing."""
-    from mastcache.store.outage import catalog_unavailable, first_line, is_catalog_unreachable
-
-    url = catalog_url(settings)
-    where = url.render_as_string(hide_password=True)
-    reason = first_line(exc)
-    if url.get_backend_name() != "sqlite":
-        if is_catalog_unreachable(exc):
-            return catalog_unavailable(where, exc)
-        return StoreError(
-            f"cannot open the team catalog {where}: {reason}; check "
-            "MASTCACHE_CATALOG_URL and the database role's rights"
-        )
-    path = Path(url.database or "")
-    if path.exists() and not os.access(path, os.R_OK):
-        return StoreError(
-            f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
-            "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"
-        )
-    return StoreError(
-        f"cannot open the cache catalog {where}: {reason}; run `mastcache cache verify` to "
-        "check it; if the file is damaged, move the cache directory aside (or set "
-        "MASTCACHE_DIR elsewhere) and fetch again"
-    )
 
 
 def _make_cache_dir(path: Path) -> None:

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from mastcache.errors import CorruptEntryError, EntryUnreachableError, StoreUnavailableError
 from mastcache.store.records import QueryRecord
 from mastcache.store.scopes import ANONYMOUS, is_member, scope_role
@@ -33,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from mastcache.store.store import Store
 
-__all__ = ["keep_published", "may_share", "put_query", "read_table"]
+__all__ = ["may_share", "newer", "publish_staged", "put_query", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +94,8 @@ def _is_member(store: Store, scope: str) -> bool:
     known = _memberships.get(slot)
     if known is not None and time.monotonic() - known[1] < MEMBERSHIP_TTL_S:
         return known[0]
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         member = is_member(store.engine, scope)
     except SQLAlchemyError as exc:  # an outage here only means "keep it here"
@@ -116,19 +116,36 @@ def _notice_once(kind: str, message: str, *args: object) -> None:
         logger.warning(message, *args)
 
 
-def keep_published(store: Store, staged: Path, relative: str) -> None:
-    """After publication, keep the verified staged file as this machine's copy."""
-    copy = store.root / relative
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, copy)
+def publish_staged(
+    store: Store, staged: Path, relative: str, sha256: str, nbytes: int
+) -> tuple[str, str, int]:
+    """Upload a staged result file, verify it there, and keep the verified bytes as this
+    machine's copy (the staged file is gone afterwards either way)."""
+    try:
+        store.objects.publish(staged, relative, sha256, nbytes)
+        if store.local is not None:
+            copy = store.root / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, copy)
+    finally:
+        staged.unlink(missing_ok=True)
+    return relative, sha256, nbytes
+
+
+def newer(team: QueryRecord | None, here: QueryRecord | None) -> QueryRecord | None:
+    """The team's row, unless this machine kept a newer result of the key (an outage)."""
+    if team is None or (here is not None and here.fetched_at > team.fetched_at):
+        return here
+    return team
 
 
 def read_table(store: Store, record: QueryRecord) -> Table | None:
     """``record``'s table from this machine's copy, else from the team store (verified and
-    kept here). None when the object is gone (the caller looks for a newer row)."""
+    kept here). None when the object is gone (the caller looks for a newer row). A shared
+    store without a team catalog (``store.local`` None) keeps no copies."""
     from mastcache.store import parquet
 
-    copy = _read_local_copy(store, record)
+    copy = _read_local_copy(store, record) if store.local is not None else None
     if copy is not None:
         return copy
     try:
@@ -136,6 +153,8 @@ def read_table(store: Store, record: QueryRecord) -> Table | None:
     except FileNotFoundError:
         return None
     except StoreUnavailableError as exc:
+        if store.local is None:  # a shared store without a team catalog: nowhere to keep it
+            raise
         _refetching.add((id(store), record.key))  # its fresh copy stays here, no 2nd line
         raise EntryUnreachableError(
             f"{str(exc).split(';', 1)[0]}, and this machine has no copy of the result of "
@@ -143,7 +162,8 @@ def read_table(store: Store, record: QueryRecord) -> Table | None:
             "check MASTCACHE_S3_ENDPOINT_URL."
         ) from exc
     store.check_bytes(record, data)
-    _keep_local_copy(store, record, data)
+    if store.local is not None:
+        _keep_local_copy(store, record, data)
     return parquet.read_table(data)
 
 
