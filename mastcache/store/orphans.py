@@ -25,11 +25,12 @@ TOP_FOLDERS = ("tables", "products", "scopes")
 
 
 def sweep_orphans(store: Store, older_than: float) -> int:
-    """Everything below; a read-only cache sweeps nothing."""
+    """Everything above; returns how many files were removed (folder markers are not
+    counted: they hold no data). A read-only cache sweeps nothing."""
     removed = sweep_local_orphans(store, older_than)
     if not store.is_direct and not store.read_only:
         removed += _sweep_unreferenced_tables(store, older_than)
-        removed += _sweep_empty_folders(store)
+        _sweep_empty_folders(store)
     return removed
 
 
