@@ -24,6 +24,7 @@ from mastcache.auth.account import active_scope, reset_active_scopes
 from mastcache.cli import cli, main
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer, Identity, start
+from mastcache.settings import Settings
 from mastcache.store import Store
 from mastcache.store.scopes import scope_digest, scope_role
 
@@ -268,3 +269,31 @@ def test_push_shares_a_logins_results_only_when_opted_in_and_a_member(
         != []
     )  # under the scope's prefix only
     assert _rows(as_role(team.catalog_url, bob.role)) == set()
+
+
+def test_a_granted_member_pulls_the_scopes_results_and_a_revoked_one_no_longer_sees_them(
+    shared: tuple[Team, Member, Member], tmp_path: Path
+) -> None:
+    team, alice, bob = shared
+    _grant(team, tmp_path / "admin", alice.scope, alice.role, bob.role)
+    mine = _logged_in(alice, team, tmp_path / "alice").query_region(CONE, radius="0.3 deg")
+    key = mine.meta["mastcache"]["key"]
+
+    def pull(into: Path) -> set[tuple[str, str]]:
+        runtime.reset()
+        env = {**team.environ(into), "MASTCACHE_CATALOG_URL": as_role(team.catalog_url, bob.role)}
+        result = CliRunner().invoke(cli, ["--cache-dir", str(into), "cache", "pull"], env=env)
+        assert result.exit_code == 0, result.output
+        with Store.open(Settings.from_env({}, cache_dir=into)) as personal:
+            rows = {(q.key, q.scope) for q in personal.list_queries()}
+            for record in personal.list_queries():  # the bytes came along, verified
+                assert len(personal.read_table(record)) == record.nrows
+        return rows
+
+    assert pull(tmp_path / "bob-1") == {(key, alice.scope)}
+    runtime.reset()
+    result = CliRunner().invoke(
+        cli, ["cache", "team", "revoke", alice.scope, bob.role], env=team.environ(tmp_path)
+    )
+    assert result.exit_code == 0 and f"revoked {scope_role(alice.scope)}" in result.output
+    assert pull(tmp_path / "bob-2") == set()
