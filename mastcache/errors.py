@@ -22,6 +22,7 @@ to do next.
     │   ├── SchemaOutdatedError     the catalog needs ``mastcache db upgrade``
     │   ├── CorruptEntryError       a stored file does not match its recorded hash
     │   ├── StoreUnavailableError   the team catalog or object store cannot be reached
+    │   │   └── EntryUnreachableError   ... and this machine has no copy of the entry
     │   ├── ReadOnlyCacheError      the cache directory cannot be written by this process
     │   └── StorageFullError        the disk is full; nothing was half-written
     ├── DownloadError               a product could not be fetched or verified
@@ -44,6 +45,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptEntryError",
     "DownloadError",
+    "EntryUnreachableError",
     "HTTPStatusError",
     "InputWarning",
     "InvalidQueryError",
@@ -138,6 +140,13 @@ class CorruptEntryError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """The team catalog (PostgreSQL) or object store (S3) cannot be reached right now."""
+
+
+class EntryUnreachableError(StoreUnavailableError, CorruptEntryError):
+    """A cached entry lives in an unreachable team store and this machine has no copy of it.
+
+    Also a :class:`CorruptEntryError`: the entry cannot be served here, so outside offline
+    mode it is fetched again from MAST (and kept on this machine) like a damaged one."""
 
 
 class ReadOnlyCacheError(StoreError, PermissionError):

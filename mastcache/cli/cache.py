@@ -227,7 +227,8 @@ def cache_map(output: str, title: str | None, **selection: Any) -> None:
     click.echo(f"map written to {output}")
 
 
-from mastcache.cli.cache_team import pull, push  # noqa: E402
+from mastcache.cli.cache_team import pull, push, team  # noqa: E402
 
 cache.add_command(push)
 cache.add_command(pull)
+cache.add_command(team)
