@@ -56,7 +56,7 @@ from mastcache.store.records import (
     SnapshotRecord,
     as_utc,
 )
-from mastcache.store.schemacheck import known_head, sqlite_revision
+from mastcache.store.schemacheck import is_current, sqlite_revision
 from mastcache.store.scopes import ANONYMOUS, scoped_path
 
 if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see open())
@@ -188,7 +188,7 @@ class Store:
         return store
 
     def _quick_revision(self) -> str | None:
-        """The catalog's revision if it is an SQLite file already at the newest one."""
+        """The catalog's revision if it is an SQLite file already at the newest schema."""
         path = sqlite_catalog_path(self.settings)
         if path is None:
             return None
@@ -196,7 +196,7 @@ class Store:
             found = sqlite_revision(path)
         except sqlite3.Error:
             return None  # the full check says what is wrong
-        return found if found is not None and found == known_head() else None
+        return found if is_current(found, "sqlite") else None
 
     def _checked_revision(self) -> str:
         """Create the schema, or check it, with Alembic (see store/schema.py)."""

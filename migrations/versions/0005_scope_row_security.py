@@ -22,6 +22,9 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+#: Only PostgreSQL catalogs change: an SQLite cache at 0004 has this schema already, and
+#: mastcache uses it without an upgrade (store/schemacheck.is_current).
+dialects = ("postgresql",)
 
 TABLES = ("queries", "resolutions", "products", "files")
 POLICY = "mastcache_scope"

@@ -190,3 +190,18 @@ def test_models_match_the_head_revision(store_settings: Settings) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_a_revision_for_other_databases_only_needs_no_upgrade_of_a_personal_cache(
+    tmp_path: Path,
+) -> None:
+    # 0005 sets dialects = ("postgresql",): an SQLite cache at 0004 has the newest schema
+    settings = frozen_cache(tmp_path, "0004")
+    with Store.open(settings) as store:
+        assert [p.filename for p in store.get_products(["2003520266"])] == ["jbnw01010_drz.fits"]
+    state = cli(settings, "db", "current")
+    assert state.returncode == 0, state.stderr
+    assert "revision: 0004 (head: 0005) - up to date (newer revisions change only" in state.stdout
+    upgraded = cli(settings, "db", "upgrade")
+    assert upgraded.returncode == 0 and "from 0004 to 0005" in upgraded.stdout
+    assert schema.current(settings) == "0005"
