@@ -111,6 +111,15 @@ def _for_target(target: Store, record: QueryRecord) -> QueryRecord:
     return replace(record, table_path=scoped_path(record.scope, record.table_path))
 
 
+def _file_for_target(target: Store, record: FileRecord) -> FileRecord:
+    """``record`` as the target stores it (see :func:`_for_target`)."""
+    if target.local is None or record.scope == ANONYMOUS:
+        return record
+    if record.local_path.startswith(scope_prefix(record.scope)):
+        return record
+    return replace(record, local_path=scoped_path(record.scope, record.local_path))
+
+
 class _Present:
     """Which objects the target holds: one listing per folder, not one request per entry."""
 
@@ -289,14 +298,11 @@ def _copy_files(
     source: Store, target: Store, present: _Present, scopes: _Scopes
 ) -> tuple[int, list[str]]:
     """``(files copied, URIs whose missing object was restored)``. Product files fetched
-    under a login never go to a team store (they have no scope prefix)."""
+    under a login go to a team store only when shared with their scope, under its prefix."""
     with source.unit_of_work(read_only=True) as uow:
         records = [r for r in uow.files.list() if r.status == "complete" and r.local_path]
-    if scopes.is_team:
-        scopes.skipped += sum(r.scope != ANONYMOUS for r in records)
-        records = [r for r in records if r.scope == ANONYMOUS]
     copied, restored = 0, []
-    for record in records:
+    for record in [r for r in records if scopes.takes(r.scope)]:
         existing = _target_file(target, record.uri)
         missing = (
             existing is not None
@@ -305,7 +311,7 @@ def _copy_files(
             and existing.local_path not in present
         )
         if copy_file(source, target, record):
-            present.add(record.local_path)
+            present.add(_file_for_target(target, record).local_path)
             if missing:
                 restored.append(record.uri)
             else:
@@ -320,7 +326,8 @@ def _target_file(target: Store, uri: str) -> FileRecord | None:
 
 def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
     """Copy one product file unless the target holds it (or newer bytes for its URI); a
-    missing object of the same bytes is uploaded again."""
+    missing object of the same bytes is uploaded again. A login's file shared with a team
+    goes under its scope's prefix."""
     if _keeps_file(target, _target_file(target, record.uri), record):
         return False
     path = local_blob(source, record)
@@ -330,6 +337,7 @@ def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
             "missing or does not match its catalog row; it was not copied: run "
             "`mastcache cache verify` there"
         )
+    record = _file_for_target(target, record)
     if blob_problem(target, record) is not None:  # never rewrite bytes the target holds
         target.objects.publish(path, record.local_path, record.sha256, record.size)
     return _commit_file_unless_newer(target, record)

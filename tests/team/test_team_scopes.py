@@ -297,3 +297,51 @@ def test_a_granted_member_pulls_the_scopes_results_and_a_revoked_one_no_longer_s
     )
     assert result.exit_code == 0 and f"revoked {scope_role(alice.scope)}" in result.output
     assert pull(tmp_path / "bob-2") == set()
+
+
+PRODUCT = "mast:HST/product/u9o40504m_c3m.fits"
+DOWNLOAD = "/api/v0.1/Download/file"
+
+
+def _files(url: str) -> set[tuple[str, str, str]]:
+    """(uri, scope, local_path) of every files row this database role can read."""
+    with psycopg.connect(psycopg_url(url), autocommit=True) as connection:
+        rows = connection.execute("SELECT uri, scope, local_path FROM files")
+        return {(u, s, p) for u, s, p in rows}
+
+
+def test_a_logins_product_file_is_shared_under_its_scopes_prefix_only(
+    shared: tuple[Team, Member, Member], tmp_path: Path, accounts: EmulatorServer
+) -> None:
+    team, alice, bob = shared
+    _grant(team, tmp_path / "admin", alice.scope, alice.role)
+    digest = scope_digest(alice.scope)
+
+    laptop = _logged_in(alice, team, tmp_path / "alice-laptop")
+    status, _, _ = laptop.download_file(PRODUCT, local_path=tmp_path / "out-laptop")
+    assert status == "COMPLETE"
+    fetched = (tmp_path / "out-laptop" / "u9o40504m_c3m.fits").read_bytes()
+    (row,) = _files(team.catalog_url)
+    assert row[:2] == (PRODUCT, alice.scope)
+    assert row[2].startswith(f"scopes/{digest}/products/")
+    assert [o for o in _objects(team) if "/products/" in o] == [
+        o for o in _objects(team) if o.endswith(row[2])
+    ]  # the bytes are in the bucket under the scope's prefix only
+
+    # Alice's other machine takes it from the team store, not from MAST
+    accounts.requests.clear()
+    cluster = _logged_in(alice, team, tmp_path / "alice-cluster")
+    status, _, _ = cluster.download_file(PRODUCT, local_path=tmp_path / "out-cluster")
+    assert status == "COMPLETE"
+    assert (tmp_path / "out-cluster" / "u9o40504m_c3m.fits").read_bytes() == fetched
+    assert not accounts.requests.matching(DOWNLOAD)
+
+    # Bob's role cannot see the row; anonymous files stay unscoped under products/
+    assert _files(as_role(team.catalog_url, bob.role)) == set()
+    runtime.reset()
+    _machine(team, tmp_path / "admin")
+    ObservationsClass().download_file(
+        "mast:HST/product/u9o40504m_c0m.fits", local_path=tmp_path / "out-anon"
+    )
+    anonymous = {p for _, s, p in _files(team.catalog_url) if s == "anonymous"}
+    assert [p.split("/")[0] for p in anonymous] == ["products"]
