@@ -48,6 +48,7 @@ _NOISE = frozenset(
     }
 )
 _API_VERSION = re.compile(r"\bv\d+\.\d+\b")
+_HEX = re.compile(r"[0-9a-f]+")
 _SEPARATORS = re.compile(r"[./:\\\s]+")
 
 #: Id column of the catalog and mission tables MAST serves (table name pattern -> column),
@@ -106,8 +107,10 @@ def choose_id_column(column_sets: Iterable[Sequence[str]]) -> str | None:
 def query_view_names(keys: Iterable[str]) -> dict[str, str]:
     """``q_<key8>`` per query key; keys that share 8 hex digits get just enough more."""
     ordered = sorted(set(keys))
+    names = {key: f"q_{key[:8]}" for key in ordered}
+    if len(set(names.values())) == len(names):
+        return names  # the usual case: no two keys share their first 8 digits
     shared = [_common_prefix(a, b) for a, b in itertools.pairwise(ordered)]
-    names: dict[str, str] = {}
     for i, key in enumerate(ordered):
         neighbours = shared[max(i - 1, 0) : i + 1]
         length = max([8, *(n + 1 for n in neighbours)])
@@ -116,6 +119,8 @@ def query_view_names(keys: Iterable[str]) -> dict[str, str]:
 
 
 def _common_prefix(a: str, b: str) -> int:
+    if len(a) == len(b) and _HEX.fullmatch(a) and _HEX.fullmatch(b):  # keys: one XOR
+        return len(a) - (((int(a, 16) ^ int(b, 16)).bit_length() + 3) // 4)
     length = 0
     for x, y in zip(a, b, strict=False):
         if x != y:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mastcache.sqlview.naming import id_column_for, table_view_name
-from mastcache.store.records import QueryRecord
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.sqlview.contents import CachedResult
 
 __all__ = [
     "OBSERVATIONS_SCHEMA",
@@ -24,6 +27,7 @@ __all__ = [
     "ident",
     "literal",
     "plan_union_views",
+    "union_view_names",
 ]
 
 #: Label in ``source_queries`` for rows that come from the product manifests.
@@ -155,7 +159,7 @@ class UnionView:
 
 
 def plan_union_views(
-    results: Sequence[tuple[QueryRecord, Member]], manifest: Member | None
+    results: Sequence[tuple[CachedResult, Member]], manifest: Member | None
 ) -> list[UnionView]:
     """Every union view for the cached results (and the product manifests, if any)."""
     observations = [m for r, m in results if r.kind == "observations" and m.has("obsid")]
@@ -169,10 +173,10 @@ def plan_union_views(
     ]
 
 
-def rank_records(records: Iterable[QueryRecord]) -> dict[str, int]:
-    """Rank of each query key: 0 for the newest fetch (ties broken by key)."""
-    ordered = sorted(records, key=lambda r: (-r.fetched_at.timestamp(), r.key))
-    return {record.key: rank for rank, record in enumerate(ordered)}
+def union_view_names(results: Iterable[CachedResult]) -> set[str]:
+    """The names of every union view over ``results`` (without opening any file)."""
+    tables = {table_view_name(r.kind, r.service) for r in results}
+    return {"observations", "products", *(name for name in tables if name is not None)}
 
 
 def _is_product_list(member: Member) -> bool:
@@ -186,7 +190,7 @@ def _product_keys(members: Sequence[Member]) -> tuple[str, ...]:
     return (ident("obsID"), f"coalesce({', '.join(ident(n) for n in names)})")
 
 
-def _table_views(results: Sequence[tuple[QueryRecord, Member]]) -> list[UnionView]:
+def _table_views(results: Sequence[tuple[CachedResult, Member]]) -> list[UnionView]:
     groups: dict[str, list[Member]] = {}
     for record, member in results:
         name = table_view_name(record.kind, record.service)
