@@ -49,7 +49,7 @@ _QUERY_TEXT = (("service", "service"), ("kind", "kind"), ("params", "params_json
                ("scope", "scope"))  # fmt: skip
 
 
-def _times(texts: list[str | None]) -> pa.Array:
+def _times(texts: Sequence[str | None]) -> pa.Array:
     """The catalog's UTC text times as Arrow timestamps (Arrow parses; Python if it cannot)."""
     try:
         return pa.array(texts, type=pa.string()).cast(pa.timestamp("us")).cast(_TIME)
@@ -129,7 +129,7 @@ def manifests_table(records: Sequence[ProductRecord]) -> pa.Table:
     return table
 
 
-def _table(columns: Mapping[str, tuple[pa.DataType, list[Any]]]) -> pa.Table:
+def _table(columns: Mapping[str, tuple[pa.DataType, Sequence[Any]]]) -> pa.Table:
     arrays = [pa.array(values, type=type_) for type_, values in columns.values()]
     return pa.Table.from_arrays(arrays, names=list(columns))
 

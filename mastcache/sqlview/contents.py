@@ -67,14 +67,19 @@ class QueryRows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def column(self, name: str) -> list[Any]:
+    def column(self, name: str) -> Sequence[Any]:
         """One column's values, in row order."""
-        index = QUERY_COLUMNS.index(name)
-        return [row[index] for row in self.rows]
+        return self._columns[QUERY_COLUMNS.index(name)]
+
+    @property
+    def keys(self) -> Sequence[str]:
+        return self._columns[_KEY]
 
     @cached_property
-    def keys(self) -> list[str]:
-        return [row[_KEY] for row in self.rows]
+    def _columns(self) -> list[tuple[Any, ...]]:
+        if not self.rows:
+            return [() for _ in QUERY_COLUMNS]
+        return list(zip(*self.rows, strict=True))
 
     @cached_property
     def results(self) -> dict[str, CachedResult]:
@@ -121,7 +126,7 @@ class CacheContents:
 def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
     """Every query, resolution, manifest row and file record in the cache at ``settings``
     that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
-    with Store.open(settings, serve_local=True) as store:
+    with Store.open(settings, serve_local=True, sweep=False) as store:
         queries, resolutions, products, files = _everything(store, (ANONYMOUS, scope))
         return CacheContents(
             cache_dir=store.root,

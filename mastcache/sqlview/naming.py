@@ -110,17 +110,25 @@ def query_view_names(keys: Iterable[str]) -> dict[str, str]:
     names = {key: f"q_{key[:8]}" for key in ordered}
     if len(set(names.values())) == len(names):
         return names  # the usual case: no two keys share their first 8 digits
-    shared = [_common_prefix(a, b) for a, b in itertools.pairwise(ordered)]
+    shared = _shared_prefixes(ordered)
     for i, key in enumerate(ordered):
-        neighbours = shared[max(i - 1, 0) : i + 1]
-        length = max([8, *(n + 1 for n in neighbours)])
+        length = max(8, shared[i] + 1, shared[i + 1] + 1)
         names[key] = f"q_{key[:length]}"
     return names
 
 
+def _shared_prefixes(ordered: Sequence[str]) -> list[int]:
+    """Digits each key shares with the one before it (0 for the first), then a final 0."""
+    if all(len(k) == 64 for k in ordered) and _HEX.fullmatch("".join(ordered)):  # sha256: XOR
+        numbers = [int(k, 16) for k in ordered]
+        pairs = itertools.pairwise(numbers)
+        shared = [64 - (((a ^ b).bit_length() + 3) // 4) for a, b in pairs]
+    else:
+        shared = [_common_prefix(a, b) for a, b in itertools.pairwise(ordered)]
+    return [0, *shared, 0]
+
+
 def _common_prefix(a: str, b: str) -> int:
-    if len(a) == len(b) and _HEX.fullmatch(a) and _HEX.fullmatch(b):  # keys: one XOR
-        return len(a) - (((int(a, 16) ^ int(b, 16)).bit_length() + 3) // 4)
     length = 0
     for x, y in zip(a, b, strict=False):
         if x != y:

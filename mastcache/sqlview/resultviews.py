@@ -46,7 +46,7 @@ class ResultViews:
         self._names = names
         self._keys = {name.lower(): key for key, name in names.items()}
         self._unions = _union_names(contents)
-        self._present = _listed_files(contents)
+        self._opened = _folder_times(contents)
         self._members: dict[str, Member | None] = {}
         self._made: set[str] = set()
         self._manifest = (
@@ -107,7 +107,7 @@ class ResultViews:
         try:
             return ds.dataset(path, format="parquet", filesystem=filesystem)
         except (OSError, pa.ArrowInvalid) as exc:
-            if self._was_present(result):
+            if self._changed_since_open(result):
                 raise SQLError(
                     f"the query failed: cached result {result.key[:8]} ({path}) was replaced or "
                     "removed while this session was open (a refresh, or a prune that ignored "
@@ -121,10 +121,10 @@ class ResultViews:
             )
             return None
 
-    def _was_present(self, result: CachedResult) -> bool:
-        folder, _, name = result.table_path.rpartition("/")
-        listed = self._present.get(folder)
-        return listed is not None and name in listed
+    def _changed_since_open(self, result: CachedResult) -> bool:
+        folder = result.table_path.rpartition("/")[0]
+        opened = self._opened.get(folder)
+        return opened is not None and opened != _mtime(self._contents.cache_dir / folder)
 
 
 def _union_of(result: CachedResult) -> str:
@@ -143,23 +143,30 @@ def _union_names(contents: CacheContents) -> set[str]:
     return {"observations", "products", *(name for name in tables if name is not None)}
 
 
-def _listed_files(contents: CacheContents) -> dict[str, set[str]]:
-    """The result files present when the session opened, by folder (local caches only):
-    a file missing then is left out with a warning; one gone later fails the query."""
+def _folder_times(contents: CacheContents) -> dict[str, int]:
+    """When each result folder last changed, as the session opened (local caches only).
+
+    A result whose file cannot be opened in a folder unchanged since then was missing
+    before the session: it is left out with a warning. In a changed folder it was removed
+    (or replaced) under the session, by something that ignored the cache lock: the query
+    fails and says to open a new session."""
     if not isinstance(contents.filesystem, pafs.LocalFileSystem | None):
         return {}
-    listed: dict[str, set[str]] = {}
     tables = contents.cache_dir / "tables"
-    for folder in _folders(tables):
-        relative = Path(folder).relative_to(contents.cache_dir).as_posix()
-        with os.scandir(folder) as entries:
-            listed[relative] = {entry.name for entry in entries}
-    return listed
-
-
-def _folders(top: Path) -> list[str]:
     try:
-        with os.scandir(top) as entries:
-            return [str(top), *(e.path for e in entries if e.is_dir(follow_symlinks=False))]
+        with os.scandir(tables) as entries:
+            folders = [tables, *(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))]
     except OSError:
-        return []
+        return {}
+    return {_relative(f, contents.cache_dir): mtime for f in folders if (mtime := _mtime(f))}
+
+
+def _relative(folder: Path, root: Path) -> str:
+    return folder.relative_to(root).as_posix()
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
