@@ -75,6 +75,11 @@ def _rows_as_json(table: Any) -> str:
     return json.dumps(arrow.to_pylist(), default=_json_default, indent=None) + "\n"
 
 
+def _is_arrow(table: Any) -> bool:
+    pyarrow = sys.modules.get("pyarrow")  # an Arrow table means pyarrow is imported already
+    return pyarrow is not None and isinstance(table, pyarrow.Table)
+
+
 def _to_arrow(table: Any) -> Any:
     import pyarrow as pa
 
@@ -108,6 +113,12 @@ def _flatten_nested(arrow: Any) -> Any:
 
 
 def _to_text(table: Any) -> str:
+    if _is_arrow(table) and not sys.stdout.isatty():  # a terminal: astropy fits the width
+        from mastcache.cli.texttable import render_arrow
+
+        text = render_arrow(_flatten_nested(table))
+        if text is not None:
+            return text
     from astropy.table import Table
 
     if not isinstance(table, Table):

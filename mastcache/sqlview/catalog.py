@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mastcache.sqlview.contents import QueryRows
 from mastcache.store.records import FileRecord, ProductRecord, ResolutionRecord
@@ -27,7 +26,7 @@ def queries_table(rows: QueryRows, view_names: Mapping[str, str], now: datetime)
     10,000 cached queries take milliseconds)."""
     fetched_at = _times(rows.column("fetched_at"))
     expires_at = _times(rows.column("expires_at"))
-    expired = pc.fill_null(pc.greater_equal(pa.scalar(now, type=_TIME), expires_at), False)
+    expired = pa.array([t is not None and now >= _utc(t) for t in rows.column("expires_at")])
     table = _table(
         {
             "key": (pa.string(), rows.keys),
@@ -39,9 +38,11 @@ def queries_table(rows: QueryRows, view_names: Mapping[str, str], now: datetime)
             "sha256": (pa.string(), rows.column("sha256")),
         }
     )
-    return table.append_column("fetched_at", fetched_at).append_column(
-        "expires_at", expires_at
-    ).append_column("is_expired", expired)
+    return (
+        table.append_column("fetched_at", fetched_at)
+        .append_column("expires_at", expires_at)
+        .append_column("is_expired", expired)
+    )
 
 
 #: Text columns of ``queries`` after ``view``: (name, catalog column).
@@ -54,9 +55,12 @@ def _times(texts: Sequence[str | None]) -> pa.Array:
     try:
         return pa.array(texts, type=pa.string()).cast(pa.timestamp("us")).cast(_TIME)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        parsed = [None if t is None else datetime.fromisoformat(t) for t in texts]
-        aware = [t if t is None or t.tzinfo else t.replace(tzinfo=timezone.utc) for t in parsed]
-        return pa.array(aware, type=_TIME)
+        return pa.array([None if t is None else _utc(t) for t in texts], type=_TIME)
+
+
+def _utc(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
 
 
 def resolutions_table(records: Sequence[ResolutionRecord], now: datetime) -> pa.Table:

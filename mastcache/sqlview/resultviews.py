@@ -15,16 +15,18 @@ import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
-from mastcache.errors import MastCacheWarning, SQLError
+from mastcache.errors import SQLError
 from mastcache.sqlview.contents import CacheContents, CachedResult
 from mastcache.sqlview.naming import table_view_name
 from mastcache.sqlview.views import MANIFEST_SOURCE, Member, plan_union_views
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow.dataset as ds
 
 __all__ = ["ResultViews"]
 
@@ -103,6 +105,8 @@ class ResultViews:
         return member
 
     def _open_dataset(self, result: CachedResult) -> ds.Dataset | None:
+        import pyarrow.dataset as ds  # ~0.1 s: only for statements over cached results
+
         path, filesystem = self._contents.table_source(result)
         try:
             return ds.dataset(path, format="parquet", filesystem=filesystem)
@@ -113,6 +117,8 @@ class ResultViews:
                     "removed while this session was open (a refresh, or a prune that ignored "
                     "the cache lock); open a new session and run the query again"
                 ) from exc
+            from mastcache.errors import MastCacheWarning  # astropy: only when it warns
+
             warnings.warn(
                 f"cached result {result.key[:8]} ({result.service}) is left out of the SQL "
                 f"views: cannot open {path} ({exc}); run `mastcache cache verify`",
