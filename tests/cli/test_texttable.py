@@ -21,8 +21,9 @@ _VALUES = {
     "bool": st.booleans(),
     "double": st.floats(allow_nan=True, allow_infinity=True)
     | st.sampled_from([0.1, 1e-5, 1e16, 123456789.0, -0.0, 1e-300, 5e-324]),
-    "string": st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                      max_size=12),  # fmt: skip
+    "string": st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+    ),
 }
 
 
