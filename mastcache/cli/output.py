@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FORMATS", "emit_table", "format_options"]
+__all__ = ["FORMATS", "emit_table", "emit_text", "format_options"]
 
 FORMATS = ("table", "csv", "json", "parquet", "fits", "votable")
 #: Formats that are files, never standard output.
@@ -138,7 +138,11 @@ def emit_table(table: Any, fmt: str = "table", output: str | None = None) -> Non
         write_atomic_file(output, writer[fmt](table))
         return
     render = {"table": _to_text, "csv": _to_csv, "json": _rows_as_json}[fmt]
-    text = render(table)
+    emit_text(render(table), output)
+
+
+def emit_text(text: str, output: str | None = None) -> None:
+    """Write ``text`` to ``output`` (atomically) or standard output."""
     if output is None:
         click.echo(text, nl=False)
     else:
