@@ -8,13 +8,24 @@ An SQLite catalog is read with three aggregate ``sqlite3`` statements in one tra
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mastcache.settings import Settings
-from mastcache.store import QueryRecord, Store
-from mastcache.store.engine import BUSY_TIMEOUT_S, read_only_uri, sqlite_catalog_path
+from mastcache.store.engine import (
+    BUSY_TIMEOUT_S,
+    CATALOG_FILENAME,
+    read_only_uri,
+    sqlite_catalog_path,
+    sqlite_read_only,
+)
+from mastcache.store.records import QueryRecord
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.store import Store
 
 __all__ = ["CacheStats", "ServiceStats", "cache_stats", "human_bytes", "stats_html"]
 
@@ -87,16 +98,11 @@ def stats_html(stats: CacheStats) -> str:
 
 def cache_stats(settings: Settings) -> CacheStats:
     """Entries, rows, bytes, hits and misses per service, plus files and resolutions."""
-    with Store.open(settings, sweep=False) as store:
-        if not store.read_only:
-            from mastcache.store import hitcounts
-
-            hitcounts.flush_cache(store)  # this process's unwritten hit counts count too
-        path = sqlite_catalog_path(store.settings)
-        if path is None:
-            counts = _repository_counts(store)
-        else:
-            counts = _sqlite_counts(path, read_only=store.read_only)
+    catalog = _current_local_catalog(settings)
+    if catalog is not None:  # `mastcache cache stats`: no Store, so no pyarrow either
+        counts = _sqlite_counts(catalog, read_only=sqlite_read_only(settings))
+    else:
+        counts = _store_counts(settings)
     root = settings.cache_dir
     return CacheStats(
         cache_dir=root,
@@ -107,6 +113,36 @@ def cache_stats(settings: Settings) -> CacheStats:
         http_cache_bytes=_size(root / "http.sqlite"),
         catalog_bytes=_size(root / "catalog.sqlite"),
     )
+
+
+def _current_local_catalog(settings: Settings) -> Path | None:
+    """The SQLite catalog of a local cache when it can be read as it is: it exists, is at
+    the newest revision, and this process has no unwritten hit counts (those need the
+    Store). Anything else takes :func:`_store_counts` (which creates, checks or says why)."""
+    if settings.catalog_url or settings.store_url or "mastcache.store.hitcounts" in sys.modules:
+        return None
+    path = Path(settings.cache_dir) / CATALOG_FILENAME
+    if not path.is_file():
+        return None
+    from mastcache.store.schemacheck import known_head, sqlite_revision
+
+    try:
+        revision = sqlite_revision(path)
+    except (sqlite3.Error, OSError):
+        return None
+    return path if revision is not None and revision == known_head() else None
+
+
+def _store_counts(settings: Settings) -> _Counts:
+    from mastcache.store import Store, hitcounts
+
+    with Store.open(settings, sweep=False) as store:
+        if not store.read_only:
+            hitcounts.flush_cache(store)  # this process's unwritten hit counts count too
+        path = sqlite_catalog_path(store.settings)
+        if path is None:
+            return _repository_counts(store)
+        return _sqlite_counts(path, read_only=store.read_only)
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,13 @@ def _settings() -> Settings:
 
 
 @click.group()
-def cache() -> None:
+@click.pass_context
+def cache(ctx: click.Context) -> None:
     """Inspect and maintain the local cache."""
+    if ctx.invoked_subcommand != "stats":  # stats defers it itself, when it needs pyarrow
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe()
 
 
 @cache.command()
@@ -86,6 +91,9 @@ def stats(fmt: str, output: str | None) -> None:
     else:
         from astropy.table import Table
 
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe()  # csv, json, files: pyarrow, without its pandas probe
         dtype = (str, str, int, int, int, int, int)
         table = (
             Table(rows=rows, names=names, dtype=dtype) if rows else Table(names=names, dtype=dtype)
