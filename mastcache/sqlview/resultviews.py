@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -23,12 +23,14 @@ import pyarrow.fs as pafs
 from mastcache.errors import SQLError
 from mastcache.sqlview.contents import CacheContents, CachedResult
 from mastcache.sqlview.naming import table_view_name
-from mastcache.sqlview.views import MANIFEST_SOURCE, Member, plan_union_views
+from mastcache.sqlview.views import MANIFEST_SOURCE, Member, union_view
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow.dataset as ds
 
 __all__ = ["ResultViews"]
+
+_T = TypeVar("_T")
 
 #: Words of a statement that can list or reach views by name at run time.
 _LISTS_VIEWS = re.compile(
@@ -82,46 +84,83 @@ class ResultViews:
     def _make_union(self, name: str) -> None:
         if name in self._made:
             return
-        results = self._contents.queries.results
-        wanted = [r for r in results.values() if _union_of(r) == name]
-        members = [(r, m) for r in wanted if (m := self._member(r.key)) is not None]
-        for view in plan_union_views(members, self._manifest):
-            if view.name == name:
-                self._connection.execute(view.sql())
+        results = [r for r in self._contents.queries.results.values() if _union_of(r) == name]
+        members = self._group_members(name, results)
+        self._connection.execute(union_view(name, members, self._manifest).sql())
         self._made.add(name)
+
+    def _group_members(self, name: str, results: list[CachedResult]) -> list[Member]:
+        """One registered pyarrow dataset per group of results with the same columns (and
+        filesystem), ``__mc_source``/``__mc_rank`` set per file: one registration and one
+        union branch per group, however many results (issue 19)."""
+        import pyarrow.dataset as ds
+
+        local = _LOCAL()
+        groups: dict[tuple[Any, ...], list[tuple[CachedResult, str]]] = {}
+        schemas: dict[tuple[Any, ...], tuple[pa.Schema, pafs.FileSystem]] = {}
+        for result in results:
+            found = self._open(
+                result, lambda path, fs: _parquet_format().inspect(path, fs or _LOCAL())
+            )
+            if found is None:
+                continue
+            (path, filesystem), schema = found
+            filesystem = filesystem or local
+            where = "local" if isinstance(filesystem, pafs.LocalFileSystem) else id(filesystem)
+            key = (where, *((f.name, str(f.type)) for f in schema))
+            groups.setdefault(key, []).append((result, path))
+            schemas.setdefault(key, (schema.remove_metadata(), filesystem))
+        members = []
+        for index, (key, entries) in enumerate(groups.items()):
+            schema, filesystem = schemas[key]
+            relation = f"__mc_{name}_{index}"
+            self._connection.register(relation, ds.FileSystemDataset.from_paths(
+                [path for _, path in entries],
+                schema=_plain(schema).append(_SOURCE).append(_RANK),
+                format=_parquet_format(),
+                filesystem=filesystem,
+                partitions=[_provenance(result) for result, _ in entries],
+            ))  # fmt: skip
+            members.append(Member(relation, "", 0, tuple(schema.names), len(entries), True))
+        return members
 
     def _member(self, key: str) -> Member | None:
         """``key``'s result registered as its ``q_`` view (once); None if it cannot be read."""
         if key in self._members:
             return self._members[key]
+        import pyarrow.dataset as ds  # ~0.1 s: only for statements over cached results
+
         result = self._contents.queries.results[key]
-        dataset = self._open_dataset(result)
+        found = self._open(result, lambda path, fs: ds.dataset(path, format="parquet",
+                                                               filesystem=fs))  # fmt: skip
         member = None
-        if dataset is not None:
-            name = self._names[key]
-            self._connection.register(name, dataset)
-            member = Member(name, key, result.rank, tuple(dataset.schema.names))
+        if found is not None:
+            dataset = found[1]
+            self._connection.register(self._names[key], dataset)
+            member = Member(self._names[key], key, result.rank, tuple(dataset.schema.names))
         self._members[key] = member
         return member
 
-    def _open_dataset(self, result: CachedResult) -> ds.Dataset | None:
-        import pyarrow.dataset as ds  # ~0.1 s: only for statements over cached results
-
-        path, filesystem = self._contents.table_source(result)
+    def _open(
+        self, result: CachedResult, read: Callable[[str, pafs.FileSystem | None], _T]
+    ) -> tuple[tuple[str, pafs.FileSystem | None], _T] | None:
+        """``read(path, filesystem)`` of ``result``'s file; None (and a warning) if it was
+        missing before the session; :class:`SQLError` if it went away under the session."""
+        source = self._contents.table_source(result)
         try:
-            return ds.dataset(path, format="parquet", filesystem=filesystem)
+            return source, read(*source)
         except (OSError, pa.ArrowInvalid) as exc:
             if self._changed_since_open(result):
                 raise SQLError(
-                    f"the query failed: cached result {result.key[:8]} ({path}) was replaced or "
-                    "removed while this session was open (a refresh, or a prune that ignored "
-                    "the cache lock); open a new session and run the query again"
+                    f"the query failed: cached result {result.key[:8]} ({source[0]}) was "
+                    "replaced or removed while this session was open (a refresh, or a prune "
+                    "that ignored the cache lock); open a new session and run the query again"
                 ) from exc
             from mastcache.errors import MastCacheWarning  # astropy: only when it warns
 
             warnings.warn(
                 f"cached result {result.key[:8]} ({result.service}) is left out of the SQL "
-                f"views: cannot open {path} ({exc}); run `mastcache cache verify`",
+                f"views: cannot open {source[0]} ({exc}); run `mastcache cache verify`",
                 MastCacheWarning,
                 stacklevel=6,
             )
@@ -131,6 +170,29 @@ class ResultViews:
         folder = result.table_path.rpartition("/")[0]
         opened = self._opened.get(folder)
         return opened is not None and opened != _mtime(self._contents.cache_dir / folder)
+
+
+_LOCAL = pafs.LocalFileSystem
+_SOURCE = pa.field("__mc_source", pa.string())
+_RANK = pa.field("__mc_rank", pa.int64())
+
+
+def _parquet_format() -> ds.ParquetFileFormat:
+    import pyarrow.dataset as ds
+
+    return ds.ParquetFileFormat()
+
+
+def _provenance(result: CachedResult) -> ds.Expression:
+    """The partition expression that gives each row of ``result`` its source and rank."""
+    import pyarrow.dataset as ds
+
+    return (ds.field("__mc_source") == result.key) & (ds.field("__mc_rank") == result.rank)
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    """``schema`` without field metadata (astropy's per-file string widths differ)."""
+    return pa.schema([field.remove_metadata() for field in schema])
 
 
 def _union_of(result: CachedResult) -> str:

@@ -94,3 +94,23 @@ def test_queries_lists_every_view_name(many: Settings) -> None:
     names = query_view_names([key(i) for i in range(COUNT)] + ["ff" * 32])
     assert [(row["key"], row["view"]) for row in got] == sorted(names.items())
     assert not any(row["is_expired"] for row in got)
+
+
+def test_every_result_votes_for_the_id_column_of_its_view(tmp_path: Path) -> None:
+    """Three results with source_id (one group of equal columns) outvote two with ID (two
+    groups): the view deduplicates on source_id, and keeps the rows whose source_id is null."""
+    settings = Settings.from_env({}, cache_dir=tmp_path / "cache")
+    tables = [Table({"source_id": [1, 2]})] * 3
+    tables += [Table({"ID": [7], "a": [1.0]}), Table({"ID": [7], "b": ["x"]})]
+    with Store.open(settings) as store:
+        for i, table in enumerate(tables):
+            store.put_query(key(i), service="Mast.Catalogs.Foo.Cone", kind="catalogs",
+                            params={"i": i}, scope="anonymous", table=table,
+                            fetched_at=NOW - timedelta(minutes=i), expires_at=None)  # fmt: skip
+    with connect(settings) as session:
+        got = session.arrow(
+            "SELECT source_id, ID, source_queries FROM catalog_foo ORDER BY source_id, ID"
+        ).to_pylist()
+    assert [(row["source_id"], row["ID"]) for row in got] == [(1, None), (2, None), (None, 7),
+                                                              (None, 7)]  # fmt: skip
+    assert got[0]["source_queries"] == sorted(key(i) for i in range(3))
