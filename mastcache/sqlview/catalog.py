@@ -26,7 +26,7 @@ def queries_table(rows: QueryRows, view_names: Mapping[str, str], now: datetime)
     10,000 cached queries take milliseconds)."""
     fetched_at = _times(rows.column("fetched_at"))
     expires_at = _times(rows.column("expires_at"))
-    expired = pa.array([t is not None and now >= _utc(t) for t in rows.column("expires_at")])
+    expired = pa.array([t is not None and now >= t for t in rows.expires])
     table = _table(
         {
             "key": (pa.string(), rows.keys),

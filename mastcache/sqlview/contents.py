@@ -8,6 +8,8 @@ statement actually names (sqlview/views.py builds views lazily).
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 import pyarrow.fs as pafs
 
 from mastcache.settings import Settings
+from mastcache.sqlview.naming import query_view_names
 from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
 from mastcache.store.catalogindex import QUERY_COLUMNS, CatalogIndex
 from mastcache.store.engine import sqlite_catalog_path
@@ -82,6 +85,16 @@ class QueryRows:
         return list(zip(*self.rows, strict=True))
 
     @cached_property
+    def view_names(self) -> dict[str, str]:
+        """Each key's ``q_`` view name (:func:`~mastcache.sqlview.naming.query_view_names`)."""
+        return query_view_names(self.keys)
+
+    @cached_property
+    def expires(self) -> list[datetime | None]:
+        """Each row's ``expires_at`` as an aware UTC datetime."""
+        return [None if t is None else _parse_time(t) for t in self.column("expires_at")]
+
+    @cached_property
     def results(self) -> dict[str, CachedResult]:
         """Each key's :class:`CachedResult` (made on first use: only views need them)."""
         newest_first = sorted(self.rows, key=lambda row: row[_KEY])
@@ -140,21 +153,78 @@ def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
         )
 
 
-def _everything(
-    store: Store, scopes: tuple[str, ...]
-) -> tuple[QueryRows, list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
-    """The catalog in one read transaction: plain ``sqlite3`` for an SQLite catalog."""
+_Everything = tuple[QueryRows, list[ResolutionRecord], list[ProductRecord], list[FileRecord]]
+
+
+def _everything(store: Store, scopes: tuple[str, ...]) -> _Everything:
+    """The catalog in one read transaction: plain ``sqlite3`` for an SQLite catalog, and
+    the same read again while nobody has committed to it since (see :class:`_Memo`)."""
     path = sqlite_catalog_path(store.settings)
     if path is None:  # PostgreSQL (team mode): the repositories
         queries, resolutions, products, files = store.everything()
         visible = (r for r in queries if r.scope in scopes)
         return QueryRows.from_records(visible), resolutions, products, files
+    stamp = None if store.read_only else _MEMO.stamp(path)
+    remembered = _MEMO.get(path, scopes, stamp)
+    if remembered is not None:
+        return remembered
     index = CatalogIndex(path, read_only=store.read_only)
     try:
         rows, resolutions, products, files = index.everything_rows(scopes)
     finally:
         index.close()
-    return QueryRows(rows), resolutions, products, files
+    found = (QueryRows(rows), resolutions, products, files)
+    _MEMO.put(path, scopes, stamp, found)
+    return found
+
+
+class _Memo:
+    """The last catalog read per (catalog, scopes) in this process, handed out again while
+    SQLite's ``PRAGMA data_version``, asked on a connection kept for that, is unchanged: it
+    changes whenever any other connection (this process's writers, other processes) commits.
+    Repeated ``mastcache.sql`` calls in a notebook then skip reading 10,000 rows. A catalog
+    file replaced (other inode) gets a new connection; a read-only cache is never memoised
+    (it may be read ``immutable``, where the version never moves)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._probes: dict[Path, tuple[tuple[int, int], sqlite3.Connection]] = {}
+        self._reads: dict[tuple[Path, tuple[str, ...]], tuple[tuple[int, ...], _Everything]] = {}
+
+    def stamp(self, path: Path) -> tuple[int, ...] | None:
+        """What says the catalog at ``path`` is unchanged: (device, inode, data_version)."""
+        try:
+            info = path.stat()
+            identity = (info.st_dev, info.st_ino)
+            with self._lock:
+                probe = self._probes.get(path)
+                if probe is None or probe[0] != identity:
+                    if probe is not None:
+                        probe[1].close()
+                    connection = sqlite3.connect(path, isolation_level=None,
+                                                 check_same_thread=False)  # fmt: skip
+                    probe = self._probes[path] = (identity, connection)
+                (version,) = probe[1].execute("PRAGMA data_version").fetchone()
+        except (OSError, sqlite3.Error):
+            return None
+        return (*identity, int(version))
+
+    def get(
+        self, path: Path, scopes: tuple[str, ...], stamp: tuple[int, ...] | None
+    ) -> _Everything | None:
+        with self._lock:
+            found = self._reads.get((path, scopes))
+        return found[1] if stamp is not None and found and found[0] == stamp else None
+
+    def put(
+        self, path: Path, scopes: tuple[str, ...], stamp: tuple[int, ...] | None, read: _Everything
+    ) -> None:
+        if stamp is not None:
+            with self._lock:
+                self._reads[(path, scopes)] = (stamp, read)
+
+
+_MEMO = _Memo()
 
 
 def _canonical(params: Any) -> str:

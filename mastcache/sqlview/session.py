@@ -21,7 +21,6 @@ from mastcache.settings import Settings
 from mastcache.sqlview import catalog, lockdown
 from mastcache.sqlview.contents import CacheContents, read_contents
 from mastcache.sqlview.lock import CacheLock
-from mastcache.sqlview.naming import query_view_names
 from mastcache.sqlview.resultviews import ResultViews
 
 if TYPE_CHECKING:  # astropy is imported by execute(), not by `mastcache sql`
@@ -128,7 +127,7 @@ _CATALOG_TABLES = ("files", "product_manifests", "queries", "resolutions")
 
 def _register_catalog(connection: Any, contents: CacheContents) -> ResultViews:
     """Register the catalog tables; the session's (not yet made) result views."""
-    names = query_view_names(contents.queries.keys)
+    names = contents.queries.view_names
     manifest = catalog.manifests_table(contents.products)
     tables = {
         "queries": catalog.queries_table(contents.queries, names, contents.read_at),

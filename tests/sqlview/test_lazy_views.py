@@ -7,6 +7,8 @@ an eager session held.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -114,3 +116,27 @@ def test_every_result_votes_for_the_id_column_of_its_view(tmp_path: Path) -> Non
     assert [(row["source_id"], row["ID"]) for row in got] == [(1, None), (2, None), (None, 7),
                                                               (None, 7)]  # fmt: skip
     assert got[0]["source_queries"] == sorted(key(i) for i in range(3))
+
+
+def test_a_new_session_sees_every_commit_since_the_last(many: Settings) -> None:
+    """Sessions reuse the last catalog read while nothing was committed (contents._Memo):
+    writes of this process, and of another, are seen by the next session."""
+    count = "SELECT count(*) AS n FROM queries"
+    with connect(many) as session:
+        assert session.arrow(count).to_pylist() == [{"n": COUNT + 1}]
+    with Store.open(many) as store:
+        store.put_query("ee" * 32, service="Mast.Caom.Cone", kind="observations", params={},
+                        scope="anonymous", table=Table({"obsid": [99999]}), fetched_at=NOW,
+                        expires_at=NOW - timedelta(seconds=1))  # fmt: skip
+    with connect(many) as session:
+        got = session.arrow(f"SELECT is_expired FROM queries WHERE key = '{'ee' * 32}'")
+        assert got.to_pylist() == [{"is_expired": True}]
+        assert session.arrow(count).to_pylist() == [{"n": COUNT + 2}]
+    code = (
+        "import sys\nfrom mastcache.settings import Settings\nfrom mastcache.store import Store\n"
+        "with Store.open(Settings.from_env({}, cache_dir=sys.argv[1])) as store:\n"
+        f"    store.delete_query('{key(3)}')\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(many.cache_dir)], check=True)
+    with connect(many) as session:
+        assert session.arrow(count).to_pylist() == [{"n": COUNT + 1}]
