@@ -61,6 +61,15 @@ def cli_ratios(root: Path, repeat: int, caches: dict[int, Path]) -> None:
     cli = [python, "-m", "mastcache"]
     commands = {
         "import duckdb": ([python, "-c", "import duckdb"], small),
+        # what any statement over cached results must import (pandas probe settled as absent)
+        "floor: import duckdb, pyarrow.dataset": (
+            [
+                python,
+                "-c",
+                "import sys; sys.modules['pandas'] = None; import duckdb, pyarrow.dataset",
+            ],
+            small,
+        ),
         "sql (text, observations)": ([*cli, "sql", "SELECT count(*) FROM observations"], small),
         "sql --format csv": (
             [*cli, "sql", "--format", "csv", "SELECT count(*) FROM observations"],
