@@ -14,6 +14,17 @@ from bench_issue19 import clone_queries, one_result_cache
 
 COUNTS = (100, 1_000, 10_000)
 
+#: What any statement over cached results imports, pandas probe settled as absent (cli/lean.py).
+_FLOOR = """
+import sys
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            raise ImportError(name)
+sys.meta_path.insert(0, Blocker())
+import duckdb, pyarrow.dataset
+"""
+
 _SETUP = """
 import json, sys, time
 from mastcache.settings import Settings
@@ -62,14 +73,7 @@ def cli_ratios(root: Path, repeat: int, caches: dict[int, Path]) -> None:
     commands = {
         "import duckdb": ([python, "-c", "import duckdb"], small),
         # what any statement over cached results must import (pandas probe settled as absent)
-        "floor: import duckdb, pyarrow.dataset": (
-            [
-                python,
-                "-c",
-                "import sys; sys.modules['pandas'] = None; import duckdb, pyarrow.dataset",
-            ],
-            small,
-        ),
+        "floor: import duckdb, pyarrow.dataset": ([python, "-c", _FLOOR], small),
         "sql (text, observations)": ([*cli, "sql", "SELECT count(*) FROM observations"], small),
         "sql --format csv": (
             [*cli, "sql", "--format", "csv", "SELECT count(*) FROM observations"],

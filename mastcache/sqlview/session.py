@@ -141,9 +141,11 @@ def _register_catalog(connection: Any, contents: CacheContents) -> ResultViews:
 
 
 def _describe(connection: Any) -> dict[str, list[tuple[str, str]]]:
+    """The views and their columns (not the ``__mc_*`` groups the union views read)."""
     rows = connection.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        "WHERE table_schema = 'main' AND NOT starts_with(table_name, '__mc_') "
+        "ORDER BY table_name, ordinal_position"
     ).fetchall()
     views: dict[str, list[tuple[str, str]]] = {}
     for table, column, type_ in rows:

@@ -79,6 +79,7 @@ def test_listings_show_every_view(many: Settings) -> None:
         assert expected <= set(listed.to_pylist())
     with connect(many) as session:
         assert expected <= set(session.views)
+        assert not [name for name in session.views if name.startswith("__mc_")]
         assert session.views["catalog_tic"][0] == ("ID", "BIGINT")
     with connect(many) as session:
         views = session.arrow("SELECT view_name FROM duckdb_views()").column("view_name")
