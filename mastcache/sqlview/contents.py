@@ -7,6 +7,7 @@ statement actually names (sqlview/views.py builds views lazily).
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -178,6 +179,10 @@ def _everything(store: Store, scopes: tuple[str, ...]) -> _Everything:
     return found
 
 
+#: Catalogs whose last read a process keeps (each holds one open ``sqlite3`` connection).
+MEMO_CATALOGS = 4
+
+
 class _Memo:
     """The last catalog read per (catalog, scopes) in this process, handed out again while
     SQLite's ``PRAGMA data_version``, asked on a connection kept for that, is unchanged: it
@@ -188,26 +193,38 @@ class _Memo:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._probes: dict[Path, tuple[tuple[int, int], sqlite3.Connection]] = {}
+        #: path -> ((device, inode, serial number of the connection), connection)
+        self._probes: dict[Path, tuple[tuple[int, int, int], sqlite3.Connection]] = {}
+        self._serials = itertools.count()
         self._reads: dict[tuple[Path, tuple[str, ...]], tuple[tuple[int, ...], _Everything]] = {}
 
     def stamp(self, path: Path) -> tuple[int, ...] | None:
-        """What says the catalog at ``path`` is unchanged: (device, inode, data_version)."""
+        """What says the catalog at ``path`` is unchanged: (device, inode, connection
+        serial, data_version); data_version counts per connection, hence the serial."""
         try:
             info = path.stat()
-            identity = (info.st_dev, info.st_ino)
             with self._lock:
-                probe = self._probes.get(path)
-                if probe is None or probe[0] != identity:
+                probe = self._probes.pop(path, None)  # re-inserted last: most recent
+                if probe is None or probe[0][:2] != (info.st_dev, info.st_ino):
                     if probe is not None:
                         probe[1].close()
                     connection = sqlite3.connect(path, isolation_level=None,
                                                  check_same_thread=False)  # fmt: skip
-                    probe = self._probes[path] = (identity, connection)
+                    probe = ((info.st_dev, info.st_ino, next(self._serials)), connection)
+                self._probes[path] = probe
+                self._forget_oldest()
                 (version,) = probe[1].execute("PRAGMA data_version").fetchone()
         except (OSError, sqlite3.Error):
             return None
-        return (*identity, int(version))
+        return (*probe[0], int(version))
+
+    def _forget_oldest(self) -> None:
+        """Keep :data:`MEMO_CATALOGS` catalogs (a test run opens hundreds of caches)."""
+        while len(self._probes) > MEMO_CATALOGS:
+            oldest = next(iter(self._probes))
+            self._probes.pop(oldest)[1].close()
+            for key in [key for key in self._reads if key[0] == oldest]:
+                del self._reads[key]
 
     def get(
         self, path: Path, scopes: tuple[str, ...], stamp: tuple[int, ...] | None

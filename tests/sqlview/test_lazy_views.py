@@ -141,3 +141,21 @@ def test_a_new_session_sees_every_commit_since_the_last(many: Settings) -> None:
     subprocess.run([sys.executable, "-c", code, str(many.cache_dir)], check=True)
     with connect(many) as session:
         assert session.arrow(count).to_pylist() == [{"n": COUNT + 1}]
+
+
+def test_sessions_over_many_caches_keep_few_catalogs_open(tmp_path: Path) -> None:
+    from mastcache.sqlview import contents
+
+    caches = [Settings.from_env({}, cache_dir=tmp_path / f"c{i}") for i in range(6)]
+    for i, settings in enumerate(caches):
+        with Store.open(settings) as store:
+            store.put_query(key(i), service="Mast.Caom.Cone", kind="observations", params={},
+                            scope="anonymous", table=Table({"obsid": [i]}), fetched_at=NOW,
+                            expires_at=None)  # fmt: skip
+        with connect(settings) as session:
+            assert session.arrow("SELECT count(*) AS n FROM queries").to_pylist() == [{"n": 1}]
+    assert len(contents._MEMO._probes) <= contents.MEMO_CATALOGS
+    with Store.open(caches[0]) as store:
+        store.delete_query(key(0))
+    with connect(caches[0]) as session:
+        assert session.arrow("SELECT count(*) AS n FROM queries").to_pylist() == [{"n": 0}]
