@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
-from mastcache.sqlview.contents import QueryRows
+from mastcache.sqlview.contents import QueryRows, parse_utc
 from mastcache.store.records import FileRecord, ProductRecord, ResolutionRecord
 
 __all__ = ["files_table", "manifests_table", "queries_table", "resolutions_table"]
@@ -55,12 +55,7 @@ def _times(texts: Sequence[str | None]) -> pa.Array:
     try:
         return pa.array(texts, type=pa.string()).cast(pa.timestamp("us")).cast(_TIME)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pa.array([None if t is None else _utc(t) for t in texts], type=_TIME)
-
-
-def _utc(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+        return pa.array([None if t is None else parse_utc(t) for t in texts], type=_TIME)
 
 
 def resolutions_table(records: Sequence[ResolutionRecord], now: datetime) -> pa.Table:

@@ -27,7 +27,7 @@ from mastcache.store.catalogindex import QUERY_COLUMNS, CatalogIndex
 from mastcache.store.engine import sqlite_catalog_path
 from mastcache.store.records import utcnow
 
-__all__ = ["CacheContents", "CachedResult", "QueryRows", "read_contents"]
+__all__ = ["CacheContents", "CachedResult", "QueryRows", "parse_utc", "read_contents"]
 
 ANONYMOUS = "anonymous"
 _KEY, _SERVICE, _KIND = 0, 1, 2
@@ -93,13 +93,13 @@ class QueryRows:
     @cached_property
     def expires(self) -> list[datetime | None]:
         """Each row's ``expires_at`` as an aware UTC datetime."""
-        return [None if t is None else _parse_time(t) for t in self.column("expires_at")]
+        return [None if t is None else parse_utc(t) for t in self.column("expires_at")]
 
     @cached_property
     def results(self) -> dict[str, CachedResult]:
         """Each key's :class:`CachedResult` (made on first use: only views need them)."""
         newest_first = sorted(self.rows, key=lambda row: row[_KEY])
-        newest_first.sort(key=lambda row: _parse_time(row[_FETCHED]), reverse=True)
+        newest_first.sort(key=lambda row: parse_utc(row[_FETCHED]), reverse=True)
         return {
             row[_KEY]: CachedResult(
                 row[_KEY], row[_SERVICE], row[_KIND], row[_PATH], int(row[_NBYTES]), rank
@@ -254,7 +254,8 @@ def _text_time(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _parse_time(text: str) -> datetime:
+def parse_utc(text: str) -> datetime:
+    """A catalog time (UTC text, with or without an offset) as an aware UTC datetime."""
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
