@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import astropy.units as u
+import numpy as np
 from astropy.coordinates import Angle, BaseCoordinateFrame, SkyCoord
 
 from mastcache.errors import InputWarning, InvalidQueryError, ResolverError
 
-__all__ = ["cone_params", "parse_coordinates", "parse_radius", "position_string", "shown"]
+__all__ = [
+    "cone_degrees",
+    "cone_params",
+    "degrees_of",
+    "parse_coordinates",
+    "parse_radius",
+    "plain_degrees",
+    "position_string",
+    "position_text",
+    "radius_degrees",
+    "shown",
+]
 
 NameResolver = Callable[[str], SkyCoord]
 
@@ -118,6 +130,32 @@ def parse_radius(radius: Any) -> Angle:
     return angle
 
 
+def radius_degrees(radius: Any) -> float:
+    """``float(parse_radius(radius).deg)``, without building an Angle for a plain number."""
+    if type(radius) is float and 0.0 <= radius < math.inf:  # NaN and negatives: the errors
+        return radius  # what Angle(radius, u.deg).deg holds
+    if type(radius) is int and 0 <= radius < 2**53:
+        return float(radius)
+    return float(parse_radius(radius).deg)
+
+
+def plain_degrees(entries: Sequence[Mapping[str, Any]]) -> tuple[float, float] | None:
+    """(ra, dec) of the first resolver entry when ``SkyCoord(ra, decl, unit="deg")`` would
+    keep both as they are (floats, ra in [0, 360), dec in [-90, 90]); else None, and the
+    caller builds the SkyCoord (wrapping, validation, errors)."""
+    if not entries:
+        return None
+    ra, dec = entries[0].get("ra"), entries[0].get("decl")
+    if type(ra) is not float or type(dec) is not float:
+        return None
+    return (ra, dec) if 0.0 <= ra < 360.0 and -90.0 <= dec <= 90.0 else None
+
+
+def degrees_of(coord: SkyCoord) -> tuple[float, float]:
+    """(ra, dec) of an ICRS SkyCoord in degrees."""
+    return float(coord.ra.deg), float(coord.dec.deg)
+
+
 def shown(value: Any) -> str:
     """``value`` as the user wrote it: ``-1 deg`` for a Quantity, never ``<Quantity -1. deg>``."""
     if isinstance(value, u.Quantity):
@@ -129,9 +167,21 @@ def shown(value: Any) -> str:
 
 def cone_params(coord: SkyCoord, radius: Angle) -> dict[str, float]:
     """``Mast.Caom.Cone`` parameters in degrees, as astroquery sends them."""
-    return {"ra": float(coord.ra.deg), "dec": float(coord.dec.deg), "radius": float(radius.deg)}
+    return cone_degrees(degrees_of(coord), float(radius.deg))
+
+
+def cone_degrees(position: tuple[float, float], radius_deg: float) -> dict[str, float]:
+    """:func:`cone_params` of a position and radius already in degrees."""
+    ra, dec = position
+    return {"ra": ra, "dec": dec, "radius": radius_deg}
 
 
 def position_string(coord: SkyCoord, radius: Angle) -> str:
     """The ``position`` parameter of the Filtered.Position services (``"ra, dec, r"``)."""
-    return ", ".join(str(x) for x in (coord.ra.deg, coord.dec.deg, radius.deg))
+    return position_text(degrees_of(coord), float(radius.deg))
+
+
+def position_text(position: tuple[float, float], radius_deg: float) -> str:
+    """:func:`position_string` of degrees, each number written as astroquery writes the
+    numpy float ``coord.ra.deg``."""
+    return ", ".join(str(np.float64(x)) for x in (*position, radius_deg))

@@ -35,6 +35,7 @@ from mastcache.auth.account import (
 )
 from mastcache.auth.tokens import TOKEN_PAGE, SecretToken, choose_token, keep_token
 from mastcache.client.context import ClientContext
+from mastcache.client.coordinates import degrees_of, plain_degrees
 from mastcache.client.resolution import resolve_names, wire_options
 from mastcache.errors import AuthenticationError, NoResultsWarning, ResolverError
 from mastcache.keys import canonical_json, canonical_value
@@ -299,13 +300,32 @@ class MastClient:
         self, names: Sequence[str], resolver: str | None, resolve_all: bool, mode: str | None
     ) -> SkyCoord | dict[str, Any]:
         """astroquery's ``resolve_object`` result; each name persisted through the archive."""
+        entries = self._entries(names, resolver, resolve_all, mode)
+        return skycoords(names, entries, resolver=resolver, resolve_all=resolve_all)
+
+    def _entries(
+        self, names: Sequence[str], resolver: str | None, resolve_all: bool, mode: str | None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The stored (else fetched) resolver entries of each name."""
         mode = runtime.effective_mode(mode)
         options = wire_options(names, resolver, resolve_all)
         services = self.context()
-        entries = resolve_names(
+        return resolve_names(
             names, options, services.archive, services.gateway, mode=mode, scope=services.scope
         )
-        return skycoords(names, entries, resolver=resolver, resolve_all=resolve_all)
+
+    def _position_degrees(
+        self, name: str, resolver: str | None, mode: str | None
+    ) -> tuple[float, float]:
+        """``_resolve_position(...)``'s (ra, dec) in degrees, without building a SkyCoord
+        when the resolver's entry already holds plain degrees (the usual case)."""
+        entries = self._entries([name], resolver, False, mode)
+        plain = None if resolver else plain_degrees(entries.get(name, []))
+        if plain is not None:
+            return plain
+        coord = skycoords([name], entries, resolver=resolver, resolve_all=False)
+        assert isinstance(coord, SkyCoord)
+        return degrees_of(coord)
 
     def _resolve_position(self, name: str, resolver: str | None, mode: str | None) -> SkyCoord:
         """The position of one object name (a ResolverError if it has none)."""

@@ -19,10 +19,13 @@ from astropy.utils.exceptions import AstropyDeprecationWarning
 
 from mastcache.client import products as product_rules
 from mastcache.client.coordinates import (
-    cone_params,
+    cone_degrees,
+    degrees_of,
     parse_coordinates,
     parse_radius,
     position_string,
+    position_text,
+    radius_degrees,
 )
 from mastcache.client.core import MastClient
 from mastcache.client.downloads import DownloadsMixin
@@ -118,10 +121,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
     ) -> Table:
         """Given a sky position and radius, returns a Table of MAST observations."""
         coord = self._coordinates(coordinates, mode)
-        params = cone_params(coord, parse_radius(radius))
-        return self._portal_table(
-            self._caom_cone, params, kind="observations", mode=mode, pagesize=pagesize, page=page
-        )
+        return self._cone(degrees_of(coord), radius, mode, pagesize, page)
 
     def query_object(
         self,
@@ -135,8 +135,21 @@ class ObservationsClass(DownloadsMixin, MastClient):
         mode: str | None = None,
     ) -> Table:
         """Given an object name, returns a Table of MAST observations around it."""
-        coord = self._resolve_position(_object_name(objectname), resolver, mode)
-        return self.query_region(coord, radius=radius, pagesize=pagesize, page=page, mode=mode)
+        position = self._position_degrees(_object_name(objectname), resolver, mode)
+        return self._cone(position, radius, mode, pagesize, page)
+
+    def _cone(
+        self,
+        position: tuple[float, float],
+        radius: Any,
+        mode: str | None,
+        pagesize: int | None,
+        page: int | None,
+    ) -> Table:
+        params = cone_degrees(position, radius_degrees(radius))
+        return self._portal_table(
+            self._caom_cone, params, kind="observations", mode=mode, pagesize=pagesize, page=page
+        )
 
     def query_criteria(
         self,
@@ -180,9 +193,7 @@ class ObservationsClass(DownloadsMixin, MastClient):
     ) -> int:
         """Given a sky position and radius, returns the number of MAST observations there."""
         coord = self._coordinates(coordinates, mode)
-        position = position_string(coord, parse_radius(radius))
-        params = {"columns": _COUNT, "filters": [], "position": position}
-        return self._count(self._caom_filtered_position, params, mode, pagesize, page)
+        return self._count_around(degrees_of(coord), radius, mode, pagesize, page)
 
     def query_object_count(
         self,
@@ -195,10 +206,20 @@ class ObservationsClass(DownloadsMixin, MastClient):
         mode: str | None = None,
     ) -> int:
         """Given an object name, returns the number of MAST observations around it."""
-        coord = self._resolve_position(_object_name(objectname), resolver, mode)
-        return self.query_region_count(
-            coord, radius=radius, pagesize=pagesize, page=page, mode=mode
-        )
+        position = self._position_degrees(_object_name(objectname), resolver, mode)
+        return self._count_around(position, radius, mode, pagesize, page)
+
+    def _count_around(
+        self,
+        position: tuple[float, float],
+        radius: Any,
+        mode: str | None,
+        pagesize: int | None,
+        page: int | None,
+    ) -> int:
+        text = position_text(position, radius_degrees(radius))
+        params = {"columns": _COUNT, "filters": [], "position": text}
+        return self._count(self._caom_filtered_position, params, mode, pagesize, page)
 
     def query_criteria_count(
         self,

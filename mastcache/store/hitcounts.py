@@ -6,7 +6,8 @@ transaction when any of these comes first:
 
 * :data:`FLUSH_INTERVAL_S` seconds after the first unwritten count (a timer thread), so
   another process's ``mastcache cache stats`` lags by at most that much;
-* :data:`FLUSH_AT_COUNT` unwritten counts;
+* :data:`FLUSH_AT_COUNT` unwritten counts (written by a thread of its own: a hit never
+  waits for a write);
 * any ``query_stats`` in this process on the same cache (exact within a process);
 * interpreter exit (``atexit``).
 
@@ -72,10 +73,12 @@ class _Pending:
         self.tallies: dict[str, _Tally] = {}
         self.size = 0
         self.attempts = 0  # failed writes so far
+        self.is_flushing = False  # a full batch's writer thread is on its way
         self.timer: threading.Timer | None = None
 
 
 _pending: dict[int, _Pending] = {}  # id(store) -> counts; holds the store while non-empty
+_writers: set[threading.Thread] = set()  # writing a full batch now
 _lock = threading.Lock()
 _atexit_registered = False
 
@@ -91,14 +94,40 @@ def count(store: Store, key: str, *, hit: bool) -> None:
         else:
             tally.misses, tally.last_miss_at = tally.misses + 1, now
         pending.size += 1
-        is_full = pending.size >= FLUSH_AT_COUNT
+        is_full = pending.size >= FLUSH_AT_COUNT and not pending.is_flushing
+        pending.is_flushing = pending.is_flushing or is_full
     if is_full:
+        _flush_in_background(store)
+
+
+def _flush_in_background(store: Store) -> None:
+    """Write ``store``'s counts from a thread of its own, which :func:`flush_cache` and
+    :func:`flush_all` wait for. Not a daemon: the interpreter waits for it at exit too."""
+    writer = threading.Thread(target=_flush_then_leave, args=(store,), name="mastcache-hitcounts")
+    with _lock:
+        _writers.add(writer)
+    writer.start()
+
+
+def _flush_then_leave(store: Store) -> None:
+    try:
         _flush_store(store)
+    finally:
+        with _lock:
+            _writers.discard(threading.current_thread())
+
+
+def _wait_for_writers() -> None:
+    with _lock:
+        writers = list(_writers)
+    for writer in writers:
+        writer.join()
 
 
 def flush_cache(store: Store) -> None:
     """Write the unwritten counts of every store of this process on ``store``'s catalog."""
     catalog = catalog_identity(store.settings)
+    _wait_for_writers()
     with _lock:
         stores = [p.store for p in _pending.values() if p.catalog == catalog]
     for other in stores:
@@ -107,6 +136,7 @@ def flush_cache(store: Store) -> None:
 
 def flush_all() -> None:
     """Write every unwritten count of this process (run at interpreter exit)."""
+    _wait_for_writers()
     with _lock:
         stores = [pending.store for pending in _pending.values()]
     for store in stores:
@@ -135,6 +165,7 @@ def _forget_inherited() -> None:
     global _lock
     _lock = threading.Lock()
     _pending.clear()
+    _writers.clear()
 
 
 def _flush_store(store: Store, *, is_final: bool = False) -> None:

@@ -2,7 +2,7 @@
 
 A hit served from here skips opening, hashing and parsing the Parquet file. Tables are kept
 decoded (numpy arrays) together with a ready astropy Table over those arrays, and each hit
-hands out a copy of it (:func:`mastcache.store.tablecopy.copy_table`: a key lookup and a
+hands out a copy of it (:class:`mastcache.store.tablecopy.TableTemplate`: a key lookup and a
 memory copy, no column constructors). Tables decoded over :data:`DECODED_MAX_BYTES` are kept
 as their Arrow table, a third of the memory, and each hit decodes it. Either way every caller
 gets a Table of its own to edit; the kept one is never handed out.
@@ -28,7 +28,7 @@ from astropy.table import Table
 
 from mastcache.errors import ConfigurationError
 from mastcache.store.parquet import DecodedTable, decode_arrow
-from mastcache.store.tablecopy import copy_table
+from mastcache.store.tablecopy import TableTemplate
 
 __all__ = [
     "DECODED_MAX_BYTES",
@@ -62,7 +62,7 @@ class _Entry(NamedTuple):
     identity: FileIdentity
     table: Held
     nbytes: int
-    ready: Table | None  # an astropy Table over ``table``'s arrays, copied per hit
+    ready: TableTemplate | None  # a Table over ``table``'s arrays, copied per hit
 
 
 class HotCache:
@@ -90,7 +90,7 @@ class HotCache:
         else from ``load()`` (the verified file's Arrow table), which is then kept."""
         entry = self._entry(slot, identity)
         if entry is not None and entry.ready is not None:
-            return copy_table(entry.ready)
+            return entry.ready.copy()
         held = None if entry is None else entry.table
         if isinstance(held, DecodedTable):
             return held.build(copy=True)
@@ -99,10 +99,10 @@ class HotCache:
         if held is not None:
             return decoded.build(copy=False)  # decoded afresh: the caller's alone
         if decoded.nbytes <= self.decoded_max_bytes:
-            ready = decoded.build(copy=False)
+            ready = TableTemplate(decoded.build(copy=False))
             if self.put(slot, identity, decoded, ready=ready):
-                return copy_table(ready)
-            return ready  # not kept: the caller's alone
+                return ready.copy()
+            return ready.table  # not kept: the caller's alone
         self.put(slot, identity, arrow)
         return decoded.build(copy=False)
 
@@ -125,10 +125,10 @@ class HotCache:
         identity: FileIdentity,
         table: Held,
         *,
-        ready: Table | None = None,
+        ready: TableTemplate | None = None,
     ) -> bool:
         """Keep ``table`` for ``slot`` (replacing any older one), evicting the least used.
-        ``ready``, a Table over ``table``'s own arrays, is what later hits copy.
+        ``ready``, a template of a Table over ``table``'s own arrays, is what later hits copy.
 
         Returns whether it was kept (False when it alone exceeds the bound): if not, the
         caller may hand ``table``'s arrays out without copying them.

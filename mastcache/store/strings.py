@@ -8,16 +8,28 @@ Arrow's C++ kernels so the data buffer *is* the fixed-width array: no Python str
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 __all__ = ["arrow_to_fixed", "fixed_to_arrow"]
 
-_EMPTY = pa.scalar(b"", pa.large_binary())
-_NUL = pa.scalar(b"\x00", pa.large_binary())
+
+def _pc() -> Any:
+    """pyarrow.compute, imported when strings are first converted: importing it writes a
+    docstring for each of ~300 kernels (~0.15 s), which a process reading no text skips."""
+    import pyarrow.compute
+
+    return pyarrow.compute
+
+
+@cache
+def _binary(value: bytes) -> pa.Scalar:
+    """A large_binary scalar, made on first use: building one at import would run pyarrow's
+    pandas probe, which imports pandas (~0.5-0.9 s) in a process that reads no strings."""
+    return pa.scalar(value, pa.large_binary())
 
 
 def fixed_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
@@ -48,14 +60,14 @@ def _text_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
     validity = None if mask is None else pa.py_buffer(np.packbits(~mask, bitorder="little"))
     buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
     padded = pa.Array.from_buffers(pa.large_string(), count, buffers)
-    return pc.utf8_rtrim(padded, characters="\x00")
+    return _pc().utf8_rtrim(padded, characters="\x00")
 
 
 def arrow_to_fixed(leaf: pa.Array, dtype: np.dtype[Any] | None, *, text: bool) -> Any:
     """The ``U``/``S`` numpy array of a string/binary leaf (nulls become empty values)."""
     binary = _as_large_binary(leaf)
     if binary.null_count:
-        binary = binary.fill_null(_EMPTY)
+        binary = binary.fill_null(_binary(b""))
     if not text:
         return _bytes_to_fixed(binary, dtype)
     if _is_ascii(binary):
@@ -72,7 +84,7 @@ def _as_large_binary(leaf: pa.Array) -> pa.Array:
 def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
     """ASCII: NUL-pad to one width (one Arrow kernel), then widen each byte to a UTF-32
     code unit, which *is* the ``U`` array (numpy's S->U cast is ~10x slower)."""
-    lengths = pc.binary_length(binary)
+    lengths = _pc().binary_length(binary)
     chars = _width(lengths, 0 if dtype is None else dtype.itemsize // 4)
     padded = _pad(binary, lengths, chars, ascii_text=True)
     units = np.empty((len(padded), chars), np.uint32)
@@ -84,9 +96,9 @@ def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
 def _utf8_to_fixed(text: pa.Array, dtype: np.dtype[Any] | None) -> Any:
     """Non-ASCII text: pad every value to one count of code points (Arrow kernel), then
     the whole buffer is one UTF-8 -> UTF-32 conversion, which *is* the ``U`` array."""
-    longest = pc.max(pc.utf8_length(text)).as_py() or 0
+    longest = _pc().max(_pc().utf8_length(text)).as_py() or 0
     chars = max(1, longest, 0 if dtype is None else dtype.itemsize // 4)
-    padded = pc.utf8_rpad(text, chars, padding="\x00")
+    padded = _pc().utf8_rpad(text, chars, padding="\x00")
     offsets = np.frombuffer(padded.buffers()[1], np.int64, len(padded) + 1, padded.offset * 8)
     data = memoryview(padded.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
     units = bytes(data).decode("utf-8").encode("utf-32-le")
@@ -95,7 +107,7 @@ def _utf8_to_fixed(text: pa.Array, dtype: np.dtype[Any] | None) -> Any:
 
 
 def _bytes_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
-    lengths = pc.binary_length(binary)
+    lengths = _pc().binary_length(binary)
     width = _width(lengths, 0 if dtype is None else dtype.itemsize)
     padded = _pad(binary, lengths, width, ascii_text=False)
     raw = _padded_bytes(padded, width).view(f"S{width}")
@@ -103,19 +115,19 @@ def _bytes_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
 
 
 def _width(lengths: pa.Array, at_least: int) -> int:
-    longest = pc.max(lengths).as_py() or 0
+    longest = _pc().max(lengths).as_py() or 0
     return max(1, longest, at_least)
 
 
 def _pad(binary: pa.Array, lengths: pa.Array, width: int, *, ascii_text: bool) -> pa.Array:
     """``binary`` (value ``lengths``) with every value NUL-padded to ``width`` bytes."""
-    if len(binary) == 0 or pc.min(lengths).as_py() == width:
+    if len(binary) == 0 or _pc().min(lengths).as_py() == width:
         return binary  # already one width (codes, ids): nothing to pad
     if ascii_text:  # one kernel: for ASCII, code points are bytes
-        padded = pc.utf8_rpad(binary.view(pa.large_string()), width, padding="\x00")
+        padded = _pc().utf8_rpad(binary.view(pa.large_string()), width, padding="\x00")
         return padded.view(pa.large_binary())
-    padding = pc.binary_repeat(_NUL, pc.subtract(width, lengths))
-    return pc.binary_join_element_wise(binary, padding, _EMPTY)
+    padding = _pc().binary_repeat(_binary(b"\x00"), _pc().subtract(width, lengths))
+    return _pc().binary_join_element_wise(binary, padding, _binary(b""))
 
 
 def _padded_bytes(padded: pa.Array, width: int) -> np.ndarray[Any, Any]:
@@ -159,4 +171,4 @@ def _padded_bytes_to_arrow(native: np.ndarray[Any, Any]) -> pa.Array:
 def _with_nulls(array: pa.Array, mask: Any) -> pa.Array:
     if mask is None:
         return array
-    return pc.if_else(pa.array(mask), pa.scalar(None, array.type), array)
+    return _pc().if_else(pa.array(mask), pa.scalar(None, array.type), array)

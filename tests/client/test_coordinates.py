@@ -8,9 +8,13 @@ from astropy.coordinates import FK5, Galactic, SkyCoord
 
 from mastcache.client.coordinates import (
     cone_params,
+    degrees_of,
     parse_coordinates,
     parse_radius,
+    plain_degrees,
     position_string,
+    position_text,
+    radius_degrees,
 )
 from mastcache.errors import InputWarning, InvalidQueryError, ResolverError
 
@@ -67,3 +71,45 @@ def test_wire_forms_match_astroquery() -> None:
     radius = parse_radius(0.2)
     assert cone_params(M31, radius) == {"ra": 10.684708, "dec": 41.26875, "radius": 0.2}
     assert position_string(M31, radius) == "10.684708, 41.26875, 0.2"
+
+
+@pytest.mark.parametrize(
+    "radius", [0, 1, 0.2, 0.1 + 0.2, 1e-7, 359.99999999999994, 2**60, 0.2 * u.deg, "3 arcmin"]
+)
+def test_radius_degrees_is_the_angle_astroquery_builds(radius: object) -> None:
+    expected = parse_radius(radius).deg
+    assert radius_degrees(radius) == expected and type(radius_degrees(radius)) is float
+    assert position_text((10.5, -3.25), radius_degrees(radius)) == position_string(
+        SkyCoord(10.5, -3.25, unit="deg"), parse_radius(radius)
+    )
+
+
+@pytest.mark.parametrize("bad", [-1, -0.5, float("nan"), True, "wide"])
+def test_radius_degrees_refuses_what_parse_radius_refuses(bad: object) -> None:
+    try:
+        expected: object = parse_radius(bad).deg
+    except InvalidQueryError as exc:
+        with pytest.raises(InvalidQueryError, match=str(exc)[:30]):
+            radius_degrees(bad)
+    else:
+        assert radius_degrees(bad) == expected
+
+
+@pytest.mark.parametrize(
+    ("ra", "dec"),
+    [(10.684708, 41.26875), (0.0, -90.0), (359.99999999999994, 90.0), (1e-300, 1e-300)],
+)
+def test_plain_degrees_are_the_skycoord_degrees(ra: float, dec: float) -> None:
+    entry = {"ra": ra, "decl": dec}
+    assert plain_degrees([entry]) == degrees_of(SkyCoord(ra, dec, unit="deg"))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"ra": 360.0, "decl": 0.0}, {"ra": -1.0, "decl": 0.0}, {"ra": 1.0, "decl": 91.0},
+     {"ra": 10, "decl": 41.0}, {"ra": "10.6", "decl": 41.0}, {"ra": float("nan"), "decl": 0.0},
+     {"decl": 1.0}],
+)  # fmt: skip
+def test_entries_skycoord_would_change_take_the_skycoord(entry: dict[str, object]) -> None:
+    assert plain_degrees([entry]) is None
+    assert plain_degrees([]) is None

@@ -153,3 +153,21 @@ def test_parse_response_shapes() -> None:
     assert resolver.parse_response({}) == []
     with pytest.raises(Exception, match="expected an object"):
         resolver.parse_response([1, 2])
+
+
+def test_each_call_gets_its_own_skycoord_equal_to_a_fresh_one() -> None:
+    entries = {"M31": [{"searchString": "m31", "ra": 10.684708, "decl": 41.26875}]}
+    first = resolver.skycoords("M31", entries)
+    assert isinstance(first, SkyCoord)
+    first.info.name = "mine"
+    first.info.meta = {"note": "edited"}
+    second = resolver.skycoords("M31", entries)
+    assert isinstance(second, SkyCoord) and second is not first
+    fresh = SkyCoord(10.684708, 41.26875, unit="deg")
+    assert (second.ra.deg, second.dec.deg, second.frame.name) == (
+        fresh.ra.deg,
+        fresh.dec.deg,
+        fresh.frame.name,
+    )
+    assert second.info.name is None and not second.info.meta
+    assert repr(second) == repr(fresh)

@@ -14,6 +14,7 @@ import pytest
 
 from mastcache.settings import Settings
 from mastcache.store import Store
+from mastcache.store.engine import BUSY_TIMEOUT_S
 from mastcache.store.hitcounts import FLUSH_AT_COUNT, FLUSH_INTERVAL_S, flush_all
 
 KEY = "d" * 64
@@ -37,11 +38,28 @@ def wait_for(cache_dir: Path, expected: tuple[int, int], limit_s: float) -> tupl
     return seen
 
 
-def test_a_full_batch_is_written_at_once(store: Store) -> None:
+def test_a_full_batch_is_written_before_the_timer_would(store: Store) -> None:
     for _ in range(FLUSH_AT_COUNT - 1):
         store.record_hit(KEY)
     store.record_miss(KEY)
-    assert written(store.root) == (FLUSH_AT_COUNT - 1, 1)
+    expected = (FLUSH_AT_COUNT - 1, 1)
+    assert wait_for(store.root, expected, limit_s=FLUSH_INTERVAL_S * 0.75) == expected
+
+
+def test_a_hit_never_waits_for_the_catalog_while_another_writer_holds_it(store: Store) -> None:
+    writer = sqlite3.connect(store.root / "catalog.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the catalog's write lock, held by someone else
+    try:
+        started = time.monotonic()
+        for _ in range(FLUSH_AT_COUNT * 2):
+            store.record_hit(KEY)
+        assert time.monotonic() - started < BUSY_TIMEOUT_S / 2  # not blocked on the lock
+        assert written(store.root) == (0, 0)
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    flush_all()
+    assert written(store.root) == (FLUSH_AT_COUNT * 2, 0)
 
 
 def test_counts_reach_the_catalog_within_the_flush_interval(store: Store) -> None:

@@ -9,7 +9,7 @@ from astropy.table import Column, MaskedColumn, Table
 from astropy.time import Time
 
 from mastcache.store.parquet import arrow_to_table, table_to_arrow
-from mastcache.store.tablecopy import copy_column, copy_table
+from mastcache.store.tablecopy import TableTemplate, copy_column, copy_table
 
 ATTRS = ("name", "unit", "format", "description", "meta", "dtype", "shape")
 
@@ -95,3 +95,28 @@ def test_other_columns_take_the_public_copy() -> None:
     copied_column = copy_column(indexed["x"])
     assert list(copied_column) == [3, 1, 2]
     assert copy_table(indexed).loc[2]["x"] == 2
+
+
+def test_copies_of_one_template_share_no_meta_even_when_it_starts_empty() -> None:
+    table = arrow_to_table(table_to_arrow(sample()))
+    table["name"].meta  # noqa: B018  (astropy creates the empty meta dict on first read)
+    template = TableTemplate(table)
+    first = template.copy()
+    first["name"].meta["note"] = "mine"
+    first["ra"].meta["ucd"].append("changed")
+    first.meta["query"]["filters"].append("F606W")
+    second = template.copy()
+    assert second["name"].meta == {} and table["name"].meta == {}
+    assert second["ra"].meta == table["ra"].meta == {"ucd": ["pos.eq.ra"]}
+    assert second.meta == table.meta
+    assert_same_columns(second, table.copy(copy_data=True))
+    assert second["name"].info.parent_table is second
+    assert first["name"].info.parent_table is first
+
+
+def test_a_template_of_special_columns_takes_the_public_copy() -> None:
+    table = Table({"when": Time([60000.0, 60001.0], format="mjd"), "x": [1, 2]})
+    copied = TableTemplate(table).copy()
+    assert copied is not table and copied["x"].info.parent_table is copied
+    copied["x"][0] = 5
+    assert list(table["x"]) == [1, 2]
