@@ -393,7 +393,8 @@ class Archive:
             value = slot.read()
         except CorruptEntryError as exc:
             if is_offline:
-                raise CorruptEntryError(
+                # the same class: code catching StoreUnavailableError catches an outage
+                raise type(exc)(
                     f"{exc} Offline mode cannot fetch {slot.describe()} again: re-run without "
                     "offline mode to refetch and replace it."
                 ) from exc

@@ -19,7 +19,7 @@ from team.teamcache import Team
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.errors import StoreError
+from mastcache.errors import StoreUnavailableError
 from mastcache.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def test_object_store_outage_serves_this_machines_results_and_keeps_new_ones(
 
     runtime.reset()
     _machine(cut_team, tmp_path / "b", mode="offline")  # a machine without copies: one line
-    with pytest.raises(StoreError, match="is unreachable") as failure:
+    with pytest.raises(StoreUnavailableError, match="is unreachable") as failure:
         _query()
     message = str(failure.value)
     assert "no copy" in message and "Offline mode cannot fetch" in message
