@@ -35,6 +35,16 @@ class PageMemory:
         self._held = 0
         self._lock = threading.Lock()
 
+    @property
+    def held(self) -> int:
+        """Bytes of the pages kept now."""
+        return self._held
+
+    def keys(self) -> list[str]:
+        """The keys of the pages kept now, least recently used first."""
+        with self._lock:
+            return list(self._pages)
+
     def reply(self, key: str, render: Callable[[], Reply]) -> Reply:
         """The reply kept under ``key``, else ``render()``'s, joined to bytes and kept."""
         with self._lock:
