@@ -40,7 +40,7 @@ class PageMemory:
         """Bytes of the pages kept now."""
         return self._held
 
-    def keys(self) -> list[str]:
+    def kept(self) -> list[str]:
         """The keys of the pages kept now, least recently used first."""
         with self._lock:
             return list(self._pages)

@@ -97,11 +97,11 @@ def test_budget_keeps_the_most_recent_pages() -> None:
     for key in "abc":
         memory.reply(key, lambda key=key: Reply.raw(key.encode() * 10, "text/plain"))
     assert memory.held == 20
-    assert set(memory.keys()) == {"b", "c"}
+    assert set(memory.kept()) == {"b", "c"}
     memory.reply("d", lambda: Reply.raw(b"x" * 26, "text/plain"))  # larger than the budget
-    assert set(memory.keys()) == {"b", "c"}
+    assert set(memory.kept()) == {"b", "c"}
     failed = memory.reply("e", lambda: Reply.raw(b"no", "text/plain", 500))
-    assert failed.status == 500 and "e" not in memory.keys()
+    assert failed.status == 500 and "e" not in memory.kept()
 
 
 def test_knob_is_checked_and_read_from_strings() -> None:
