@@ -33,7 +33,7 @@ from astropy.table import MaskedColumn, Table
 
 from mastcache.access import is_read_only_dir
 from mastcache.store.columns import FIELD_KEY, arrow_to_column, column_to_arrow, decode_column
-from mastcache.store.files import TEMP_PREFIX
+from mastcache.store.files import TEMP_PREFIX, sweep_temp_files
 from mastcache.store.parquet import remember_arrow
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "arrow_page_columns",
     "page_arrow",
     "stack_arrow_pages",
+    "sweep_partial",
 ]
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,11 @@ class PageFragments:
         self.is_on = not is_read_only_dir(cache_dir)
 
     def load(self) -> tuple[int | None, dict[int, pa.Table]]:
-        """(pages the query has, or None; {page number: Arrow page}) kept so far."""
+        """(pages the query has, or None; {page number: Arrow page}) kept so far.
+        Kept pages of any query older than :data:`MAX_AGE`, and temp files a killed
+        writer left, are swept first."""
+        if self.is_on:
+            sweep_partial(self.directory.parent)
         total = self._total()
         if total is None:
             return None, {}
@@ -138,6 +143,22 @@ class PageFragments:
             )
             with contextlib.suppress(OSError):
                 temp.unlink()
+
+
+def sweep_partial(partial: Path, *, max_age: float = MAX_AGE) -> int:
+    """Remove the kept pages of queries untouched for ``max_age`` seconds, and temp files
+    older than a minute (a killed writer's); returns how many folders went."""
+    if not partial.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for folder in partial.iterdir():
+        with contextlib.suppress(OSError):
+            if now - folder.stat().st_mtime > max_age:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+    sweep_temp_files(partial)
+    return removed
 
 
 # -- pages as Arrow ---------------------------------------------------------------------------
