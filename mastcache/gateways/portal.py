@@ -11,26 +11,25 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-import pyarrow as pa
-import requests
 from astropy.table import Table
 
 from mastcache.errors import ProtocolError
+from mastcache.gateways.pages import (
+    DeferredEnvelope,
+    envelope_object,
+    is_complete_page,
+    page_typer,
+    stacked,
+)
 from mastcache.mast import columns, portal, resolver
-from mastcache.mast.tables import portal_page_columns, stack_pages
 from mastcache.net.transport import Transport
 from mastcache.settings import Settings
-from mastcache.store.fragments import (
-    PageFragments,
-    arrow_page_columns,
-    page_arrow,
-    stack_arrow_pages,
-)
+from mastcache.store.fragments import PageFragments
 
 __all__ = ["MastGateway"]
 
@@ -139,8 +138,8 @@ class MastGateway:
             resumed = portal.Resumed(*fragments.load()) if fragments is not None else None
             with ThreadPoolExecutor(1, thread_name_prefix="mast-config") as pool:
                 config = pool.submit(self.column_config, service, fetch_name=fetch_name)
-                typer = _page_typer(config.result, fragments)
-                table = _stacked(portal.fetch_each(request, plan, typer, resumed))
+                typer = page_typer(config.result, fragments)
+                table = stacked(portal.fetch_each(request, plan, typer, resumed))
         if fragments is not None:
             fragments.clear()
         return table
@@ -189,7 +188,7 @@ class MastGateway:
             request, send, resend=resend, deadline=portal.deadline(self.settings.query_timeout)
         )
         portal.raise_for_error(response)
-        return response
+        return dict(response)  # never deferred: this sender decodes every answer
 
     # -- resolver -------------------------------------------------------------------------
 
@@ -243,7 +242,7 @@ class MastGateway:
             format=format,
             **extra,
         )
-        send, resend = self._senders(force_refresh, cached=cached)
+        send, resend = self._senders(force_refresh, cached=cached, defer=not cached)
         with self.transport.progress(f"{service} pages") as progress:
             yield (
                 request,
@@ -283,66 +282,34 @@ class MastGateway:
         return config
 
     def _senders(
-        self, force_refresh: bool, *, cached: bool = True
-    ) -> tuple[
-        Callable[[dict[str, Any]], dict[str, Any]], Callable[[dict[str, Any]], dict[str, Any]]
-    ]:
+        self, force_refresh: bool, *, cached: bool = True, defer: bool = False
+    ) -> tuple[portal.Send, portal.Send]:
         """(first send, re-poll send) for one logical query; both share one cacheBreaker.
 
         Re-polls after ``EXECUTING`` always bypass the HTTP cache, and a response that is not
         ``COMPLETE`` is evicted from it, so a cache never replays an unfinished answer.
-        ``cached=False``: nothing is read from or written to the HTTP cache.
+        ``cached=False``: nothing is read from or written to the HTTP cache. ``defer``: a
+        COMPLETE page is handed on undecoded (:class:`~mastcache.gateways.pages.DeferredEnvelope`).
         """
         breaker = str(uuid.uuid4())
 
-        def send(request: dict[str, Any], refresh: bool = force_refresh) -> dict[str, Any]:
+        def send(request: Mapping[str, Any], refresh: bool = force_refresh) -> Mapping[str, Any]:
             body = portal.encode_form({**request, "cacheBreaker": breaker})
             response = self.transport.post_form(
                 self.transport.endpoints.portal_invoke, body, force_refresh=refresh, cached=cached
             )
+            if defer and is_complete_page(response):
+                return DeferredEnvelope(response, self.transport.json)
             obj = self.transport.json(response)
             if not isinstance(obj, dict) or obj.get("status") != "COMPLETE":
                 self.transport.evict(response)
-            return _envelope_object(obj, response)
+            return envelope_object(obj, response)
 
         return send, lambda request: send(request, True)
 
 
 def _raw_pages(total: int) -> portal.PageTyper[dict[str, Any]]:
-    return lambda number, response: response
-
-
-def _page_typer(
-    column_config: Callable[[], ColumnConfig], fragments: PageFragments | None
-) -> Callable[[int], portal.PageTyper[Any]]:
-    """``make_each`` for :func:`portal.fetch_each`: one page is typed into columns; pages of
-    a longer query become Arrow data as they arrive (the numpy page is let go at once) and
-    are kept as fragments."""
-
-    def make_each(total: int) -> portal.PageTyper[Any]:
-        config = column_config()
-        if total <= 1:
-            return lambda number, response: portal_page_columns(response, config)
-        if fragments is not None:
-            fragments.plan(total)
-
-        def each(number: int, response: dict[str, Any]) -> pa.Table:
-            arrow = page_arrow(portal_page_columns(response, config))
-            if fragments is not None:
-                fragments.keep(number, arrow)
-            return arrow
-
-        return each
-
-    return make_each
-
-
-def _stacked(pages: list[Any]) -> Table:
-    """The query's table from its typed pages (columns, or Arrow pages)."""
-    if not pages or not isinstance(pages[0], pa.Table):
-        return stack_pages(pages)
-    stacked = stack_arrow_pages(pages)
-    return stacked if stacked is not None else stack_pages([arrow_page_columns(p) for p in pages])
+    return lambda number, response: dict(response)  # decoded (not deferred): a shallow copy
 
 
 def _histogram_service(fetch_name: str) -> str | None:
@@ -357,14 +324,3 @@ def _config_object(obj: Any) -> ColumnConfig:
             "column properties; check that MASTCACHE_MAST_URL points at a MAST server"
         )
     return obj
-
-
-def _envelope_object(obj: Any, response: requests.Response) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return obj
-    if not obj:
-        return {}
-    raise ProtocolError(
-        f"{response.url} answered a JSON {type(obj).__name__}, expected a Portal envelope "
-        "object; check that MASTCACHE_MAST_URL points at a MAST server"
-    )

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 Request = dict[str, Any]
-Response = dict[str, Any]
+Response = Mapping[str, Any]
 Send = Callable[[Request], Response]
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -146,10 +146,11 @@ def _parse_paging(paging: Any) -> Paging | None:
 
 
 def raise_for_error(response: Any) -> None:
-    """RemoteServiceError for MAST's ``ERROR`` status (or an empty answer), with its msg."""
-    page = parse_envelope(response)
-    if page.status == "ERROR":
-        raise RemoteServiceError(page.msg or _DEFAULT_ERROR)
+    """RemoteServiceError for MAST's ``ERROR`` status (or an empty answer), with its msg.
+    Only the status is read first: a page whose body is decoded later (the gateway's
+    deferred envelopes) is not decoded here."""
+    if _status(response) == "ERROR":
+        raise RemoteServiceError(parse_envelope(response).msg or _DEFAULT_ERROR)
 
 
 def to_table(responses: Sequence[Any], column_config: Mapping[str, Any] | None) -> Table:
@@ -297,6 +298,7 @@ def fetch_each(
         if total <= 1:
             return [each(start, first)]
         have[start] = _Arrived(first)
+        del first  # typed by the worker, then let go
     missing = [n for n in range(start, total + 1) if n not in have]
     if plan.progress is not None:
         plan.progress(total - len(missing), max(total, 1))
@@ -312,6 +314,9 @@ class _Arrived:
 
 
 def _status(response: Any) -> str | None:
+    if response and isinstance(response, Mapping):
+        status = response.get("status")
+        return None if status is None else str(status)
     return parse_envelope(response).status
 
 
@@ -336,31 +341,34 @@ def _page_fetcher(plan: Plan, end: float) -> Callable[[Request], Response]:
 def _fetch_parallel(
     request: Request,
     missing: list[int],
-    have: Mapping[int, T | _Arrived],
+    have: dict[int, T | _Arrived],
     fetch: Callable[[Request], Response],
     each: PageTyper[T],
     plan: Plan,
     total: int,
 ) -> dict[int, T]:
-    """``each`` of every page: ``have`` (values, or responses in hand) and ``missing``.
+    """``each`` of every page: ``have`` (values, or responses in hand; emptied) and
+    ``missing``.
 
     A pipeline: ``max_parallel`` threads fetch, one more thread runs ``each`` on pages as
     they arrive (a fetcher is free for the next page as soon as its answer is in). At most
-    twice ``max_parallel`` pages are fetched and not yet made into values, so a slow
-    ``each`` never piles up decoded pages. The first failure cancels the pages not yet
-    started and is raised.
+    ``max_parallel + 2`` pages are fetched and not yet made into values, so a slow ``each``
+    never piles up pages, and no answer is kept once ``each`` has made its value (a
+    fetcher's future hands its answer over in a box it keeps empty). The first failure
+    cancels the pages not yet started and is raised.
     """
-    room = _Room(2 * max(1, plan.max_parallel))
+    room = _Room(max(1, plan.max_parallel) + 2)
     fetchers = ThreadPoolExecutor(max(1, plan.max_parallel), thread_name_prefix="mast-page")
     worker = ThreadPoolExecutor(1, thread_name_prefix="mast-page-each")
     try:
         done: dict[int, Future[T] | T] = {}
-        for number, value in have.items():
-            done[number] = (
-                worker.submit(each, number, value.response)
-                if isinstance(value, _Arrived)
-                else value
-            )
+        while have:
+            number, value = have.popitem()
+            if isinstance(value, _Arrived):
+                done[number] = worker.submit(each, number, value.response)
+            else:
+                done[number] = value
+            del value
         pages = {
             fetchers.submit(room.held(fetch), page_request(request, number)): number
             for number in missing
@@ -368,7 +376,9 @@ def _fetch_parallel(
         if plan.progress is not None:
             _report_progress(list(pages), plan.progress, total, total - len(missing))
         for page in as_completed(pages):
-            done[pages[page]] = worker.submit(room.freeing(each), pages[page], page.result())
+            answer = page.result().pop()
+            done[pages[page]] = worker.submit(room.freeing(each), pages[page], answer)
+            del answer
         return {n: v.result() if isinstance(v, Future) else v for n, v in done.items()}
     finally:
         room.close()
@@ -384,13 +394,13 @@ class _Room:
         self._permits = threading.Semaphore(size)
         self._closed = threading.Event()
 
-    def held(self, fetch: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def fetch_held(request: Request) -> Response:
+    def held(self, fetch: Callable[[Request], Response]) -> Callable[[Request], list[Response]]:
+        def fetch_held(request: Request) -> list[Response]:
             self._permits.acquire()
             if self._closed.is_set():
                 raise CancelledError("the fetch of this query stopped")
             try:
-                return fetch(request)
+                return [fetch(request)]
             except BaseException:
                 self._permits.release()
                 raise

@@ -111,7 +111,7 @@ def test_stale_arrow_is_not_used_after_a_column_changed(
     assert b'"unit": "deg"' in stored.schema.field("obsid").metadata[b"mastcache"]
 
 
-@pytest.mark.parametrize("fault", ["500", "truncate", "invalid-json", "reset"])
+@pytest.mark.parametrize("fault", ["500", "truncate", "invalid-json", "reset", "wrong-length"])
 def test_retry_after_a_fault_on_page_k_fetches_only_the_missing_pages(
     emulator: EmulatorServer, cache_dir: Path, fault: str
 ) -> None:
@@ -170,3 +170,16 @@ def test_kept_pages_of_another_shape_are_not_mixed_in(
     (kept / "pages.json").write_text('{"pages": 99}')
     again = _gateway(emulator, cache_dir).portal_table(SERVICE, M101)
     _assert_same(again, _reference(emulator, cache_dir))
+
+
+@pytest.mark.parametrize("fault", ["wrong-length", "invalid-json", "truncate"])
+def test_a_damaged_page_is_fetched_again_within_the_fetch(
+    emulator: EmulatorServer, cache_dir: Path, fault: str
+) -> None:
+    """A COMPLETE page is decoded late, on the typing thread; a body cut short or invalid
+    there is sent for again (Transport.json's retries) and the table is still exact."""
+    reference = _reference(emulator, cache_dir)
+    emulator.set_faults(f"/api/v0/invoke={fault}:after=2:count=1")
+    ours = _gateway(emulator, cache_dir).portal_table(SERVICE, M101)
+    assert [entry.fault for entry in emulator.requests].count(fault) == 1
+    _assert_same(ours, reference)
