@@ -9,7 +9,10 @@ Typed pages of a longer query become Arrow data and are kept as fragments
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -28,7 +31,14 @@ from mastcache.store.fragments import (
     stack_arrow_pages,
 )
 
-__all__ = ["DeferredEnvelope", "envelope_object", "is_complete_page", "page_typer", "stacked"]
+__all__ = [
+    "DeferredEnvelope",
+    "envelope_object",
+    "is_complete_page",
+    "page_typer",
+    "release_free_memory",
+    "stacked",
+]
 
 #: A body whose top-level object starts with status COMPLETE (MAST writes it first, with or
 #: without spaces around the colon); anything else is decoded at once.
@@ -82,6 +92,32 @@ class DeferredEnvelope(Mapping[str, Any]):
             return self._decoded
 
 
+def release_free_memory() -> None:
+    """Hand memory freed inside the C allocators back to the system (Arrow's pool, glibc's
+    malloc_trim).
+
+    Decoding a hundred ~9 MB pages on several threads leaves freed memory scattered over
+    glibc's per-thread arenas, where the large arrays of the Table that follows cannot
+    reuse it: a 1,000,000-row fetch peaked ~0.4 GB higher without this. A no-op elsewhere.
+    """
+    pa.default_memory_pool().release_unused()  # what Arrow's own allocator kept
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None
+    return trim
+
+
 def envelope_object(obj: Any, response: requests.Response) -> dict[str, Any]:
     """``obj`` as a Portal envelope dict ({} for an empty answer), else ProtocolError."""
     if isinstance(obj, dict):
@@ -127,5 +163,6 @@ def stacked(pages: list[Any]) -> Table:
     """The query's table from its typed pages (columns, or Arrow pages)."""
     if not pages or not isinstance(pages[0], pa.Table):
         return stack_pages(pages)
+    release_free_memory()  # the pages' JSON is gone: let the Table have that memory
     table = stack_arrow_pages(pages)
     return table if table is not None else stack_pages([arrow_page_columns(p) for p in pages])
