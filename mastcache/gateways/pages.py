@@ -15,21 +15,19 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 import requests
 from astropy.table import Table
 
 from mastcache.errors import ProtocolError
 from mastcache.mast import portal
 from mastcache.mast.tables import portal_page_columns, stack_pages
-from mastcache.store.fragments import (
-    PageFragments,
-    arrow_page_columns,
-    page_arrow,
-    stack_arrow_pages,
-)
+
+if TYPE_CHECKING:  # pyarrow and the store load with the first page of several (not before:
+    import pyarrow as pa  # building an Arrow scalar makes pyarrow import pandas)
+
+    from mastcache.store.fragments import PageFragments
 
 __all__ = [
     "DeferredEnvelope",
@@ -100,7 +98,9 @@ def release_free_memory() -> None:
     glibc's per-thread arenas, where the large arrays of the Table that follows cannot
     reuse it: a 1,000,000-row fetch peaked ~0.4 GB higher without this. A no-op elsewhere.
     """
-    pa.default_memory_pool().release_unused()  # what Arrow's own allocator kept
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()  # what Arrow's own allocator kept
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -145,6 +145,8 @@ def page_typer(
         config = column_config()
         if total <= 1:
             return lambda number, response: portal_page_columns(_plain(response), config)
+        from mastcache.store.fragments import page_arrow
+
         if fragments is not None:
             fragments.plan(total)
 
@@ -161,8 +163,10 @@ def page_typer(
 
 def stacked(pages: list[Any]) -> Table:
     """The query's table from its typed pages (columns, or Arrow pages)."""
-    if not pages or not isinstance(pages[0], pa.Table):
+    if not pages or isinstance(pages[0], list):
         return stack_pages(pages)
+    from mastcache.store.fragments import arrow_page_columns, stack_arrow_pages
+
     release_free_memory()  # the pages' JSON is gone: let the Table have that memory
     table = stack_arrow_pages(pages)
     return table if table is not None else stack_pages([arrow_page_columns(p) for p in pages])

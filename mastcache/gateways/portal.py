@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from astropy.table import Table
 
@@ -29,7 +29,9 @@ from mastcache.gateways.pages import (
 from mastcache.mast import columns, portal, resolver
 from mastcache.net.transport import Transport
 from mastcache.settings import Settings
-from mastcache.store.fragments import PageFragments
+
+if TYPE_CHECKING:
+    from mastcache.store.fragments import PageFragments
 
 __all__ = ["MastGateway"]
 
@@ -266,6 +268,8 @@ class MastGateway:
             "config": fetch_name,
         }
         text = json.dumps(document, sort_keys=True, default=str)
+        from mastcache.store.fragments import PageFragments  # pyarrow: with the first page
+
         return PageFragments(self.settings.cache_dir, hashlib.sha256(text.encode()).hexdigest())
 
     def _fetch_column_config(self, fetch_name: str, force_refresh: bool) -> ColumnConfig:

@@ -149,6 +149,7 @@ class Transport:
                 plain.cookies = cached.cookies
                 plain.adapters = cached.adapters
                 plain.trust_env = cached.trust_env
+                plain.hooks = cached.hooks  # _refuse_oversized guards unstreamed bodies
                 self._plain = plain
             return self._plain
 

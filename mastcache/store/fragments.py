@@ -32,9 +32,11 @@ import pyarrow.ipc as ipc
 from astropy.table import MaskedColumn, Table
 
 from mastcache.access import is_read_only_dir
-from mastcache.store.columns import FIELD_KEY, arrow_to_column, column_to_arrow, decode_column
 from mastcache.store.files import TEMP_PREFIX, sweep_temp_files
-from mastcache.store.parquet import remember_arrow
+
+# store.columns and store.parquet load with the first page (their Arrow scalars make
+# pyarrow import pandas): a fetch that fails before any page arrives never pays for it.
+FIELD_KEY = b"mastcache"  # store.columns.FIELD_KEY: a field's column description
 
 __all__ = [
     "MAX_AGE",
@@ -166,12 +168,16 @@ def sweep_partial(partial: Path, *, max_age: float = MAX_AGE) -> int:
 
 def page_arrow(columns: Sequence[Any]) -> pa.Table:
     """The typed columns of one page as Arrow, exactly (``store.columns`` metadata)."""
+    from mastcache.store.columns import column_to_arrow
+
     fields, arrays = zip(*(column_to_arrow(col.name, col) for col in columns), strict=True)
     return pa.Table.from_arrays(list(arrays), schema=pa.schema(list(fields)))
 
 
 def arrow_page_columns(page: pa.Table) -> list[Any]:
     """The typed columns that :func:`page_arrow` stored."""
+    from mastcache.store.columns import arrow_to_column
+
     return [arrow_to_column(page.schema.field(i), page.column(i)) for i in range(page.num_columns)]
 
 
@@ -180,6 +186,8 @@ def stack_arrow_pages(pages: Sequence[pa.Table]) -> Table | None:
     plain masked columns with one layout, each column is decoded once in its promoted dtype
     (numpy's ``concatenate`` promotion). None for anything else (the caller stacks
     :func:`arrow_page_columns` of each page)."""
+    from mastcache.store.parquet import remember_arrow
+
     if len(pages) < 2 or not _same_plain_layout(pages):
         return None
     columns, fields, arrays = [], [], []
@@ -213,6 +221,8 @@ def _column_parts(
             _buffer_values(chunk, dtype) for chunk, dtype in zip(chunks.chunks, dtypes, strict=True)
         ]
         return np.concatenate(values).astype(np.dtype(_info(field)["dtype"]), copy=False), mask
+    from mastcache.store.columns import decode_column
+
     decoded = decode_column(field, chunks)
     return decoded.data, mask
 
