@@ -73,6 +73,9 @@ class DeferredEnvelope(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.decoded())
 
+    def __bool__(self) -> bool:  # a COMPLETE envelope is never empty: no decoding to tell
+        return True
+
     def decoded(self) -> dict[str, Any]:
         """The envelope's objects (decoded once)."""
         with self._lock:

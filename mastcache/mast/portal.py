@@ -355,7 +355,8 @@ def _fetch_parallel(
     ``max_parallel + 2`` pages are fetched and not yet made into values, so a slow ``each``
     never piles up pages, and no answer is kept once ``each`` has made its value (a
     fetcher's future hands its answer over in a box it keeps empty). The first failure
-    cancels the pages not yet started and is raised.
+    cancels the pages not yet started and is raised once the pages already in hand are
+    made (so a resume has them).
     """
     room = _Room(max(1, plan.max_parallel) + 2)
     fetchers = ThreadPoolExecutor(max(1, plan.max_parallel), thread_name_prefix="mast-page")
@@ -380,6 +381,11 @@ def _fetch_parallel(
             done[pages[page]] = worker.submit(room.freeing(each), pages[page], answer)
             del answer
         return {n: v.result() if isinstance(v, Future) else v for n, v in done.items()}
+    except Exception:
+        room.close()
+        fetchers.shutdown(wait=True, cancel_futures=True)
+        worker.shutdown(wait=True)  # pages in hand are still made (kept for a resume)
+        raise
     finally:
         room.close()
         fetchers.shutdown(wait=True, cancel_futures=True)
