@@ -1,11 +1,19 @@
-"""How fast SQL over the cache is: view set-up and a GROUP BY over 1,000,000 cached rows.
+"""How fast SQL over the cache is: view set-up, queries, set-up scaling, and the CLI.
 
 Writes ``--queries`` cached observation results of ``--rows`` rows each through the real
 Store (overlapping obsids, so the ``observations`` view has duplicates to remove), then
 times ``mastcache.sql.connect`` (building every view) and queries over the views. It also
 times the view set-up for 100 small cached queries. Prints the numbers; asserts nothing.
 
+``--scaling``: ``connect`` + ``SELECT count(*) FROM queries`` over caches of 100, 1,000 and
+10,000 cached queries (bench_issue19's clones of one real cached cone), best of
+``--repeat`` in one process after a warm-up, and the first session of a fresh process;
+the goal (issue 19) is 10,000 <= 2x 100. ``--cli``: ``mastcache sql`` and ``cache stats``
+against ``python -c "import duckdb"`` (best of ``--repeat`` fresh processes, interleaved;
+goal <= 1.3x).
+
     python benchmarks/bench_sql.py [--queries 20] [--rows 50000] [--repeat 5]
+    python benchmarks/bench_sql.py --scaling --cli [--repeat 7]
 """
 
 from __future__ import annotations
@@ -108,12 +116,21 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scaling", action="store_true", help="set-up at 100/1k/10k queries")
+    parser.add_argument("--cli", action="store_true", help="CLI sql, cache stats / duckdb")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"{os.cpu_count()} CPUs, load average {load} (other work on the machine slows every number)"
     )
     with tempfile.TemporaryDirectory(prefix="mastcache-bench-sql-") as root:
+        if args.scaling or args.cli:
+            from bench_sql_scaling import cli_ratios, setup_scaling
+
+            caches = setup_scaling(Path(root), args.repeat) if args.scaling else {}
+            if args.cli:
+                cli_ratios(Path(root), args.repeat, caches)
+            return
         big = Settings.from_env({}, cache_dir=Path(root, "big"))
         start = time.perf_counter()
         fill(big, args.queries, args.rows)

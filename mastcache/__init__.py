@@ -18,12 +18,8 @@ from mastcache.errors import (
     CorruptEntryError,
     DownloadError,
     HTTPStatusError,
-    InputWarning,
     InvalidQueryError,
     MastCacheError,
-    MastCacheWarning,
-    MaxResultsWarning,
-    NoResultsWarning,
     ProtocolError,
     ReadOnlyCacheError,
     RemoteServiceError,
@@ -32,7 +28,6 @@ from mastcache.errors import (
     SchemaOutdatedError,
     SnapshotError,
     SQLError,
-    StaleResultWarning,
     StorageFullError,
     StoreError,
     TransportError,
@@ -49,6 +44,13 @@ if TYPE_CHECKING:  # pragma: no cover  (what type checkers see of the lazy names
         Observations,
         Tesscut,
         Zcut,
+    )
+    from mastcache.errors import (
+        InputWarning,
+        MastCacheWarning,
+        MaxResultsWarning,
+        NoResultsWarning,
+        StaleResultWarning,
     )
     from mastcache.settings import Settings
     from mastcache.skycoverage import coverage
@@ -115,6 +117,17 @@ _LAZY: dict[str, tuple[str, str]] = {
     "install": ("mastcache.transparent", "install"),
     "uninstall": ("mastcache.transparent", "uninstall"),
     "installed": ("mastcache.transparent", "installed"),
+    # warnings derive from astropy's AstropyWarning: made on first use (mastcache/errors.py)
+    **{
+        name: ("mastcache.errors", name)
+        for name in (
+            "InputWarning",
+            "MastCacheWarning",
+            "MaxResultsWarning",
+            "NoResultsWarning",
+            "StaleResultWarning",
+        )
+    },
 }
 
 

@@ -22,6 +22,7 @@ to do next.
     │   ├── SchemaOutdatedError     the catalog needs ``mastcache db upgrade``
     │   ├── CorruptEntryError       a stored file does not match its recorded hash
     │   ├── StoreUnavailableError   the team catalog or object store cannot be reached
+    │   │   └── EntryUnreachableError   ... and this machine has no copy of the entry
     │   ├── ReadOnlyCacheError      the cache directory cannot be written by this process
     │   └── StorageFullError        the disk is full; nothing was half-written
     ├── DownloadError               a product could not be fetched or verified
@@ -35,7 +36,8 @@ Warnings: :class:`MastCacheWarning` and its children :class:`StaleResultWarning`
 
 from __future__ import annotations
 
-from astropy.utils.exceptions import AstropyWarning
+import threading
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "AuthenticationError",
@@ -44,6 +46,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptEntryError",
     "DownloadError",
+    "EntryUnreachableError",
     "HTTPStatusError",
     "InputWarning",
     "InvalidQueryError",
@@ -140,6 +143,13 @@ class StoreUnavailableError(StoreError):
     """The team catalog (PostgreSQL) or object store (S3) cannot be reached right now."""
 
 
+class EntryUnreachableError(StoreUnavailableError, CorruptEntryError):
+    """A cached entry lives in an unreachable team store and this machine has no copy of it.
+
+    Also a :class:`CorruptEntryError`: the entry cannot be served here, so outside offline
+    mode it is fetched again from MAST (and kept on this machine) like a damaged one."""
+
+
 class ReadOnlyCacheError(StoreError, PermissionError):
     """The cache directory is read-only for this process (a read-only mount, a shared
     cache owned by someone else): it can be read, but nothing can be stored in it."""
@@ -161,25 +171,70 @@ class SQLError(MastCacheError):
     """A SQL statement over the cache was rejected or failed."""
 
 
-class MastCacheWarning(AstropyWarning):  # type: ignore[misc]
-    """Base class of mastcache's warnings."""
+#: The warnings: name -> (parent, docstring). Each derives from astropy's ``AstropyWarning``
+#: (so ``warnings.simplefilter("ignore", AstropyWarning)`` silences them too), but importing
+#: astropy costs ~0.25 s: the classes are made on first use (module ``__getattr__``), so a
+#: command that never warns (``mastcache sql``, ``cache stats``) never imports astropy.
+_WARNINGS: dict[str, tuple[str | None, str]] = {
+    "MastCacheWarning": (None, "Base class of mastcache's warnings."),
+    "StaleResultWarning": (
+        "MastCacheWarning",
+        "The network failed, so an expired cached result was served instead.",
+    ),
+    "NoResultsWarning": (
+        "MastCacheWarning",
+        "The query returned no rows (astroquery raises a warning of the same name).",
+    ),
+    "MaxResultsWarning": (
+        "MastCacheWarning",
+        "The result hit the service's row limit and may be truncated.",
+    ),
+    "InputWarning": (
+        "MastCacheWarning",
+        "Part of the input was ignored or could not be used (for example one of many names).",
+    ),
+    "CacheWriteWarning": (
+        "MastCacheWarning",
+        "A fresh answer was served but could not be stored (for example a read-only cache).",
+    ),
+}
+_WARNINGS_LOCK = threading.Lock()
+
+if TYPE_CHECKING:  # pragma: no cover  (what type checkers see of the lazy classes)
+    from astropy.utils.exceptions import AstropyWarning
+
+    class MastCacheWarning(AstropyWarning):  # type: ignore[misc]
+        """Base class of mastcache's warnings."""
+
+    class StaleResultWarning(MastCacheWarning): ...
+
+    class NoResultsWarning(MastCacheWarning): ...
+
+    class MaxResultsWarning(MastCacheWarning): ...
+
+    class InputWarning(MastCacheWarning): ...
+
+    class CacheWriteWarning(MastCacheWarning): ...
 
 
-class StaleResultWarning(MastCacheWarning):
-    """The network failed, so an expired cached result was served instead."""
+def __getattr__(name: str) -> Any:
+    if name not in _WARNINGS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _WARNINGS_LOCK:  # one class per name, even if two threads warn first at once
+        if name not in globals():
+            _define_warnings()
+    return globals()[name]
 
 
-class NoResultsWarning(MastCacheWarning):
-    """The query returned no rows (astroquery raises a warning of the same name)."""
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
-class MaxResultsWarning(MastCacheWarning):
-    """The result hit the service's row limit and may be truncated."""
+def _define_warnings() -> None:
+    from astropy.utils.exceptions import AstropyWarning
 
-
-class InputWarning(MastCacheWarning):
-    """Part of the input was ignored or could not be used (for example one of many names)."""
-
-
-class CacheWriteWarning(MastCacheWarning):
-    """A fresh answer was served but could not be stored (for example a read-only cache)."""
+    made = globals()
+    for name, (parent, doc) in _WARNINGS.items():
+        base = AstropyWarning if parent is None else made[parent]
+        attributes = {"__doc__": doc, "__module__": __name__, "__qualname__": name}
+        made[name] = type(name, (base,), attributes)

@@ -1,4 +1,4 @@
-"""Looking after a cache directory: stats, verification, pruning and clearing.
+"""Looking after a cache directory: verification, pruning and clearing (stats: stats.py).
 
 In team mode the files live in the object store (``store.objects``): verify rehashes the
 objects, prune and clear remove them (and this machine's local copies of product files).
@@ -11,7 +11,6 @@ between leaves an unreferenced file for the sweeper, never a row pointing at not
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from mastcache.settings import Settings
 from mastcache.sqlview.lock import CacheLock
+from mastcache.stats import CacheStats, ServiceStats, cache_stats, human_bytes, stats_html
 from mastcache.store import FileRecord, QueryRecord, Store
 from mastcache.store.blobs import blob_problem, remove_blob
 from mastcache.store.records import utcnow
@@ -46,72 +46,6 @@ __all__ = [
 
 #: An unfinished download untouched this long is abandoned: prune --expired removes it.
 PARTIAL_LIFETIME = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class ServiceStats:
-    """What the cache holds for one MAST service."""
-
-    service: str
-    kind: str
-    entries: int
-    rows: int
-    bytes: int
-    hits: int
-    misses: int
-
-
-@dataclass(frozen=True)
-class CacheStats:
-    cache_dir: Path
-    services: tuple[ServiceStats, ...]
-    resolutions: int
-    files: int
-    file_bytes: int
-    http_cache_bytes: int
-    catalog_bytes: int
-
-    @property
-    def total_bytes(self) -> int:
-        tables = sum(service.bytes for service in self.services)
-        return tables + self.file_bytes + self.http_cache_bytes + self.catalog_bytes
-
-    def _repr_html_(self) -> str:
-        """A notebook table: one row per service, then the totals."""
-        return stats_html(self)
-
-
-def human_bytes(nbytes: float) -> str:
-    """``1.5 MB`` for 1_500_000 (decimal units, as ``cache stats`` prints them)."""
-    for unit in ("B", "kB", "MB", "GB"):
-        if nbytes < 1000:
-            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
-        nbytes /= 1000
-    return f"{nbytes:.1f} TB"
-
-
-def stats_html(stats: CacheStats) -> str:
-    """``stats`` as an HTML table for Jupyter (every text escaped)."""
-    from html import escape
-
-    head = "".join(f"<th>{name}</th>" for name in
-                   ("service", "kind", "entries", "rows", "size", "hits", "misses"))  # fmt: skip
-    rows = "".join(
-        f"<tr><td>{escape(s.service)}</td><td>{escape(s.kind)}</td><td>{s.entries}</td>"
-        f"<td>{s.rows}</td><td>{human_bytes(s.bytes)}</td><td>{s.hits}</td>"
-        f"<td>{s.misses}</td></tr>"
-        for s in stats.services
-    )
-    summary = (
-        f"{stats.resolutions} resolutions, {stats.files} files ({human_bytes(stats.file_bytes)}), "
-        f"HTTP cache {human_bytes(stats.http_cache_bytes)}, catalog "
-        f"{human_bytes(stats.catalog_bytes)}; <strong>{human_bytes(stats.total_bytes)}</strong> "
-        f"in <code>{escape(str(stats.cache_dir))}</code>"
-    )
-    return (
-        f"<div><strong>mastcache cache</strong><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table><p>{summary}</p></div>"
-    )
 
 
 #: What a problem repaired from this machine's copy says (team mode, ``--repair``).
@@ -154,55 +88,6 @@ class PruneReport:
     partials: int = 0
     freed_bytes: int = 0
     dry_run: bool = False
-
-
-def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
-
-
-def cache_stats(settings: Settings) -> CacheStats:
-    """Entries, rows, bytes, hits and misses per service, plus files and resolutions."""
-    with Store.open(settings) as store:
-        queries = store.list_queries()
-        with store.unit_of_work(read_only=True) as uow:
-            resolutions = len(uow.resolutions.list())
-            files = uow.files.list()
-        services = _per_service(store, queries)
-    root = settings.cache_dir
-    return CacheStats(
-        cache_dir=root,
-        services=services,
-        resolutions=resolutions,
-        files=len(files),
-        file_bytes=sum(record.size for record in files),
-        http_cache_bytes=_size(root / "http.sqlite"),
-        catalog_bytes=_size(root / "catalog.sqlite"),
-    )
-
-
-def _per_service(store: Store, queries: Iterable[QueryRecord]) -> tuple[ServiceStats, ...]:
-    groups: dict[tuple[str, str], list[QueryRecord]] = defaultdict(list)
-    for record in queries:
-        groups[(record.service, record.kind)].append(record)
-    return tuple(
-        _service_stats(store, service, kind, records)
-        for (service, kind), records in sorted(groups.items())
-    )
-
-
-def _service_stats(
-    store: Store, service: str, kind: str, records: list[QueryRecord]
-) -> ServiceStats:
-    counters = [store.query_stats(record.key) for record in records]
-    return ServiceStats(
-        service=service,
-        kind=kind,
-        entries=len(records),
-        rows=sum(record.nrows for record in records),
-        bytes=sum(record.nbytes for record in records),
-        hits=sum(counter.hits for counter in counters),
-        misses=sum(counter.misses for counter in counters),
-    )
 
 
 def _check_object(store: Store, record: QueryRecord, repair: bool = False) -> str | None:

@@ -90,6 +90,19 @@ def _parse_host_limits(text: str) -> dict[str, int]:
     return limits
 
 
+def _parse_switch(value: str) -> bool:
+    """``MASTCACHE_SHARE_SCOPED``: 1/true/yes/on or 0/false/no/off."""
+    word = value.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(
+        f"MASTCACHE_SHARE_SCOPED={value!r} is not a switch: set it to 1 (share results "
+        "fetched under a login with their scope's members) or 0"
+    )
+
+
 def _network_env(env: Mapping[str, str]) -> dict[str, Any]:
     """The cloud endpoint and per-host limits from the environment."""
     values: dict[str, Any] = {}
@@ -162,6 +175,9 @@ class Settings:
     store_url: str | None = None
     #: Team mode: endpoint of an S3-compatible store (default: AWS, or AWS_ENDPOINT_URL).
     s3_endpoint_url: str | None = None
+    #: Team mode: publish results fetched under a MAST login to the team store, readable only
+    #: by the members of their scope (docs/team-mode.md); off: they stay on this machine.
+    share_scoped: bool = False
     #: Show progress bars (None: only when stderr is a terminal).
     progress: bool | None = None
     #: Base URL of MAST's public S3 bucket host, path-style (``<cloud_url>/stpubdata/<key>``);
@@ -213,6 +229,8 @@ class Settings:
             values["store_url"] = env["MASTCACHE_STORE_URL"]
         if env.get("MASTCACHE_S3_ENDPOINT_URL"):
             values["s3_endpoint_url"] = env["MASTCACHE_S3_ENDPOINT_URL"]
+        if env.get("MASTCACHE_SHARE_SCOPED"):
+            values["share_scoped"] = _parse_switch(env["MASTCACHE_SHARE_SCOPED"])
         values.update(_network_env(env))
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "cache_dir" not in values:

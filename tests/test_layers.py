@@ -33,8 +33,11 @@ ALLOWED: dict[str, set[str]] = {
     "products": CORE | {"archive", "gateways", "interrupts", "net", "policy", "store"},
     # the views show the active account's scope
     "sqlview": CORE | {"access", "auth", "runtime", "store"},
-    # `cache verify --repair` fetches an intact copy the way Observations.download_file does
-    "maintenance": CORE | {"client", "net", "products", "runtime", "sqlview", "store"},
+    # `cache verify --repair` fetches an intact copy the way Observations.download_file does;
+    # it re-exports the stats names from stats.py, their home since issue 19
+    "maintenance": CORE | {"client", "net", "products", "runtime", "sqlview", "stats", "store"},
+    # `cache stats` reads the catalog (aggregate SQL on an SQLite catalog) and nothing else
+    "stats": CORE | {"store"},
     # diff asks MAST again through the gateways and types Search API answers with mast/
     "snapshot": CORE | {"_version", "archive", "gateways", "keys", "mast", "runtime", "store"},
     "skycoverage": CORE | {"sqlview", "store"},  # exports through store.files.export_atomic
@@ -51,7 +54,7 @@ ALLOWED: dict[str, set[str]] = {
     | {"archive", "emulator", "runtime", "snapshot", "store", "testing", "transparent"},
     "demo": {"archive", "client", "emulator", "runtime", "settings", "snapshot", "sqlview"},
     "cli": CORE
-    | {"_version", "auth", "client", "demo", "emulator", "maintenance", "runtime"}
+    | {"_version", "auth", "client", "demo", "emulator", "maintenance", "runtime", "stats"}
     | {"interrupts", "skycoverage", "snapshot", "sqlview", "store", "testing"},
     "__main__": {"cli"},
     "mastcache": CORE

@@ -37,8 +37,9 @@ COMMANDS: dict[str, str] = {
 }
 
 # commands that read or write cached tables (pyarrow): see cli/lean.py
+# (`cache` decides per subcommand: `cache stats` prints without pyarrow, see cli/cache.py)
 TABLE_COMMANDS = frozenset(
-    {"cache", "demo", "download", "products", "query", "resolve", "snapshot", "sql"}
+    {"demo", "download", "products", "query", "resolve", "snapshot", "sql"}
 )
 
 # ... and those that open pyarrow datasets (DuckDB views), which probe for pandas again

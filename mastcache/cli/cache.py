@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -61,25 +62,43 @@ def _settings() -> Settings:
 
 
 @click.group()
-def cache() -> None:
+@click.pass_context
+def cache(ctx: click.Context) -> None:
     """Inspect and maintain the local cache."""
+    if ctx.invoked_subcommand != "stats":  # stats defers it itself, when it needs pyarrow
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe()
 
 
 @cache.command()
 @format_options
 def stats(fmt: str, output: str | None) -> None:
     """Entries, rows, bytes, hits and misses per service, plus files and resolutions."""
-    from astropy.table import Table
-
-    from mastcache.maintenance import cache_stats
+    from mastcache.stats import cache_stats
 
     report = cache_stats(_settings())
     rows = [(s.service, s.kind, s.entries, s.rows, s.bytes, s.hits, s.misses)
             for s in report.services]  # fmt: skip
     names = ("service", "kind", "entries", "rows", "bytes", "hits", "misses")
-    dtype = (str, str, int, int, int, int, int)
-    table = Table(rows=rows, names=names, dtype=dtype) if rows else Table(names=names, dtype=dtype)
-    emit_table(table, fmt, output)
+    if fmt == "table" and not sys.stdout.isatty():  # astropy's layout without astropy
+        # (cli/texttable.py); a terminal gets astropy's, which fits the table to its width
+        from mastcache.cli.output import emit_text
+        from mastcache.cli.texttable import render
+
+        columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in names]
+        emit_text(render(names, columns), output)
+    else:
+        from astropy.table import Table
+
+        from mastcache.cli.lean import defer_pandas_probe
+
+        defer_pandas_probe()  # csv, json, files: pyarrow, without its pandas probe
+        dtype = (str, str, int, int, int, int, int)
+        table = (
+            Table(rows=rows, names=names, dtype=dtype) if rows else Table(names=names, dtype=dtype)
+        )
+        emit_table(table, fmt, output)
     if fmt == "table" and output is None:
         click.echo(
             f"\n{report.resolutions} resolutions, {report.files} files "
@@ -227,7 +246,8 @@ def cache_map(output: str, title: str | None, **selection: Any) -> None:
     click.echo(f"map written to {output}")
 
 
-from mastcache.cli.cache_team import pull, push  # noqa: E402
+from mastcache.cli.cache_team import pull, push, team  # noqa: E402
 
 cache.add_command(push)
 cache.add_command(pull)
+cache.add_command(team)

@@ -1,4 +1,5 @@
-"""``mastcache cache push|pull``: copy entries between the personal and the team cache.
+"""``mastcache cache push|pull``: copy entries between the personal and the team cache;
+``mastcache cache team grant|revoke|scope``: who may read results shared with a scope.
 
 The personal cache is the local one (``--cache-dir``: SQLite and files in that directory);
 the team cache is a catalog URL plus a store URL (``--team-catalog``/``--team-store``, or
@@ -12,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mastcache.errors import ConfigurationError
+from mastcache.errors import ConfigurationError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.settings import Settings
     from mastcache.store.transfer import TransferReport
 
-__all__ = ["pull", "push"]
+__all__ = ["pull", "push", "team"]
 
 
 def team_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,4 +94,108 @@ def _echo(verb: str, report: TransferReport) -> None:
         f"{verb} {len(report.copied)} results, kept {len(report.kept)} that were as new or "
         f"newer; {report.resolutions} resolutions, {report.products} product manifest rows, "
         f"{report.files} product files; restored {len(report.restored)} missing objects"
+        + (
+            f"; {report.private} entries fetched under a login stayed here (not shared "
+            "with their scope: see MASTCACHE_SHARE_SCOPED in docs/team-mode.md)"
+            if report.private
+            else ""
+        )
     )
+
+
+@click.group()
+def team() -> None:
+    """Share results fetched under a MAST login with the members of their scope.
+
+    A member who sets MASTCACHE_SHARE_SCOPED=1 publishes such results to the team cache,
+    readable only by the database roles granted the scope (PostgreSQL row-level security)
+    and stored under the scope's bucket prefix. See docs/team-mode.md.
+    """
+
+
+def _scope_arguments(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--team-catalog",
+        metavar="URL",
+        help="The team catalog, as a role that may create roles (default: MASTCACHE_CATALOG_URL).",
+    )(command)
+    command = click.argument("roles", nargs=-1, required=True)(command)
+    return click.argument("scope")(command)
+
+
+@team.command()
+@_scope_arguments
+def grant(scope: str, roles: tuple[str, ...], team_catalog: str | None) -> None:
+    """Let database ROLES read and write the results of SCOPE.
+
+    SCOPE is a member's identity scope (user:..., printed by `mastcache auth status`);
+    ROLES are existing PostgreSQL roles. Creates the scope's role (mc_scope_...) if needed.
+    """
+    from mastcache.store.scopes import grant_scope, scope_prefix
+
+    role = _administer(scope, team_catalog, lambda c: grant_scope(c, scope, list(roles)))
+    click.echo(
+        f"granted {role} to {', '.join(roles)}; their bucket credentials need the prefix "
+        f"{scope_prefix(scope)} under the team store"
+    )
+
+
+@team.command()
+@_scope_arguments
+def revoke(scope: str, roles: tuple[str, ...], team_catalog: str | None) -> None:
+    """Stop database ROLES from reading the results of SCOPE (revoke the scope's role)."""
+    from mastcache.store.scopes import revoke_scope
+
+    role = _administer(scope, team_catalog, lambda c: revoke_scope(c, scope, list(roles)))
+    click.echo(f"revoked {role} from {', '.join(roles)}")
+
+
+@team.command(name="scope")
+@click.argument("scope")
+def show_scope(scope: str) -> None:
+    """Print SCOPE's database role and bucket prefix (for grants and bucket policies)."""
+    from mastcache.store.scopes import scope_prefix, scope_role
+
+    _check_scope(scope)
+    click.echo(
+        f"scope {scope}: database role {scope_role(scope)}, bucket prefix {scope_prefix(scope)}"
+    )
+
+
+def _check_scope(scope: str) -> None:
+    import re
+
+    if not re.fullmatch(r"user:[0-9a-f]{32}", scope):
+        raise ConfigurationError(
+            f"{scope!r} is not a login's identity scope: expected user: and 32 hex digits, as "
+            "`mastcache auth status` prints it (anonymous results are readable by everyone)"
+        )
+
+
+def _administer(scope: str, team_catalog: str | None, action: Callable[[Any], str]) -> str:
+    """Run ``action`` on a connection to the team catalog, in one transaction."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mastcache.runtime import current_settings
+    from mastcache.store.engine import catalog_url, make_engine
+    from mastcache.store.outage import first_line
+
+    _check_scope(scope)
+    url = team_catalog or current_settings().catalog_url
+    settings = current_settings().new(catalog_url=url)
+    if not url or catalog_url(settings).get_backend_name() != "postgresql":
+        raise ConfigurationError(
+            "scopes are enforced by a PostgreSQL team catalog: pass --team-catalog "
+            "postgresql+psycopg://admin@host/db or set MASTCACHE_CATALOG_URL"
+        )
+    engine = make_engine(settings)
+    try:
+        with engine.begin() as connection:
+            return action(connection)
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"could not change the members of scope {scope}: {first_line(exc)}; run this as "
+            "the team's admin (a role with CREATEROLE) and name existing database roles"
+        ) from exc
+    finally:
+        engine.dispose()

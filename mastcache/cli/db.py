@@ -69,6 +69,8 @@ def current() -> None:
         found, newest = schema.current(settings), schema.head()
     if found == newest:
         state = "up to date"
+    elif not schema.needs_upgrade(found, newest, catalog_url(settings).get_backend_name()):
+        state = "up to date (newer revisions change only other databases)"
     elif found is None:
         state = "empty: created at the newest revision on first use"
     else:

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from importlib.machinery import ModuleSpec
 
 __all__ = ["defer_pandas_probe"]
 
 
-class _PandasProbeBlocker(MetaPathFinder):
+class _PandasProbeBlocker:
+    """A ``sys.meta_path`` finder (importlib.abc costs ~15 ms: tempfile, shutil...)."""
+
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if name == "pandas":
             raise ImportError("pandas deferred by mastcache.cli.lean")

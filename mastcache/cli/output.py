@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FORMATS", "emit_table", "format_options"]
+__all__ = ["FORMATS", "emit_table", "emit_text", "format_options"]
 
 FORMATS = ("table", "csv", "json", "parquet", "fits", "votable")
 #: Formats that are files, never standard output.
@@ -75,6 +75,11 @@ def _rows_as_json(table: Any) -> str:
     return json.dumps(arrow.to_pylist(), default=_json_default, indent=None) + "\n"
 
 
+def _is_arrow(table: Any) -> bool:
+    pyarrow = sys.modules.get("pyarrow")  # an Arrow table means pyarrow is imported already
+    return pyarrow is not None and isinstance(table, pyarrow.Table)
+
+
 def _to_arrow(table: Any) -> Any:
     import pyarrow as pa
 
@@ -108,6 +113,12 @@ def _flatten_nested(arrow: Any) -> Any:
 
 
 def _to_text(table: Any) -> str:
+    if _is_arrow(table) and not sys.stdout.isatty():  # a terminal: astropy fits the width
+        from mastcache.cli.texttable import render_arrow
+
+        text = render_arrow(_flatten_nested(table))
+        if text is not None:
+            return text
     from astropy.table import Table
 
     if not isinstance(table, Table):
@@ -127,7 +138,11 @@ def emit_table(table: Any, fmt: str = "table", output: str | None = None) -> Non
         write_atomic_file(output, writer[fmt](table))
         return
     render = {"table": _to_text, "csv": _to_csv, "json": _rows_as_json}[fmt]
-    text = render(table)
+    emit_text(render(table), output)
+
+
+def emit_text(text: str, output: str | None = None) -> None:
+    """Write ``text`` to ``output`` (atomically) or standard output."""
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -7,6 +7,7 @@ mission table, and ``q_<key8>`` per cached query.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from mastcache.settings import Settings
@@ -37,10 +38,15 @@ def connect(
 
         settings = current_settings()
     if scope is None:
-        from mastcache.auth.account import active_scope
-
-        scope = active_scope()
+        scope = _active_scope()
     return CacheSQL.open(settings, timeout=timeout, lock_wait=lock_wait, scope=scope)
+
+
+def _active_scope() -> str:
+    """The account logged in last in this process; no login if its module was never
+    imported (clients import it to log in), so ``mastcache sql`` does not pay for requests."""
+    account = sys.modules.get("mastcache.auth.account")
+    return "anonymous" if account is None else str(account.active_scope())
 
 
 def sql(

@@ -13,34 +13,49 @@ from typing import Any
 
 import pyarrow as pa
 
-from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
+from mastcache.sqlview.contents import QueryRows, parse_utc
+from mastcache.store.records import FileRecord, ProductRecord, ResolutionRecord
 
 __all__ = ["files_table", "manifests_table", "queries_table", "resolutions_table"]
 
 _TIME = pa.timestamp("us", tz="UTC")
 
 
-def queries_table(
-    records: Sequence[QueryRecord], view_names: Mapping[str, str], now: datetime
-) -> pa.Table:
-    """One row per cached query, with the name of its ``q_`` view."""
-    return _table(
+def queries_table(rows: QueryRows, view_names: Mapping[str, str], now: datetime) -> pa.Table:
+    """One row per cached query, with the name of its ``q_`` view (built column by column:
+    10,000 cached queries take milliseconds)."""
+    fetched_at = _times(rows.column("fetched_at"))
+    expires_at = _times(rows.column("expires_at"))
+    expired = pa.array([t is not None and now >= t for t in rows.expires])
+    table = _table(
         {
-            "key": (pa.string(), [r.key for r in records]),
-            "view": (pa.string(), [view_names.get(r.key) for r in records]),
-            "service": (pa.string(), [r.service for r in records]),
-            "kind": (pa.string(), [r.kind for r in records]),
-            "params": (pa.string(), [_json(r.params) for r in records]),
-            "scope": (pa.string(), [r.scope for r in records]),
-            "nrows": (pa.int64(), [r.nrows for r in records]),
-            "nbytes": (pa.int64(), [r.nbytes for r in records]),
-            "table_path": (pa.string(), [r.table_path for r in records]),
-            "sha256": (pa.string(), [r.sha256 for r in records]),
-            "fetched_at": (_TIME, [r.fetched_at for r in records]),
-            "expires_at": (_TIME, [r.expires_at for r in records]),
-            "is_expired": (pa.bool_(), [r.is_expired(now) for r in records]),
+            "key": (pa.string(), rows.keys),
+            "view": (pa.string(), [view_names.get(key) for key in rows.keys]),
+            **{name: (pa.string(), rows.column(source)) for name, source in _QUERY_TEXT},
+            "nrows": (pa.int64(), rows.column("nrows")),
+            "nbytes": (pa.int64(), rows.column("nbytes")),
+            "table_path": (pa.string(), rows.column("table_path")),
+            "sha256": (pa.string(), rows.column("sha256")),
         }
     )
+    return (
+        table.append_column("fetched_at", fetched_at)
+        .append_column("expires_at", expires_at)
+        .append_column("is_expired", expired)
+    )
+
+
+#: Text columns of ``queries`` after ``view``: (name, catalog column).
+_QUERY_TEXT = (("service", "service"), ("kind", "kind"), ("params", "params_json"),
+               ("scope", "scope"))  # fmt: skip
+
+
+def _times(texts: Sequence[str | None]) -> pa.Array:
+    """The catalog's UTC text times as Arrow timestamps (Arrow parses; Python if it cannot)."""
+    try:
+        return pa.array(texts, type=pa.string()).cast(pa.timestamp("us")).cast(_TIME)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([None if t is None else parse_utc(t) for t in texts], type=_TIME)
 
 
 def resolutions_table(records: Sequence[ResolutionRecord], now: datetime) -> pa.Table:
@@ -113,7 +128,7 @@ def manifests_table(records: Sequence[ProductRecord]) -> pa.Table:
     return table
 
 
-def _table(columns: Mapping[str, tuple[pa.DataType, list[Any]]]) -> pa.Table:
+def _table(columns: Mapping[str, tuple[pa.DataType, Sequence[Any]]]) -> pa.Table:
     arrays = [pa.array(values, type=type_) for type_, values in columns.values()]
     return pa.Table.from_arrays(arrays, names=list(columns))
 

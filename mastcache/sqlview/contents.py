@@ -1,22 +1,111 @@
-"""What the cache holds, read from the store in one transaction for one SQL session."""
+"""What the cache holds, read from the store in one transaction for one SQL session.
+
+Cached queries are kept as the catalog's raw rows (:class:`QueryRows`): a session over
+10,000 of them reads them in milliseconds and makes Python objects only for the results a
+statement actually names (sqlview/views.py builds views lazily).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pyarrow.fs as pafs
 
 from mastcache.settings import Settings
+from mastcache.sqlview.naming import query_view_names
 from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
+from mastcache.store.catalogindex import QUERY_COLUMNS, CatalogIndex
+from mastcache.store.engine import sqlite_catalog_path
 from mastcache.store.records import utcnow
 
-__all__ = ["CacheContents", "read_contents"]
+__all__ = ["CacheContents", "CachedResult", "QueryRows", "parse_utc", "read_contents"]
 
 ANONYMOUS = "anonymous"
+_KEY, _SERVICE, _KIND = 0, 1, 2
+_PATH, _NBYTES, _FETCHED = 5, 7, 9
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """A cached query's result file, as the views need it."""
+
+    key: str
+    service: str
+    kind: str
+    table_path: str
+    nbytes: int
+    #: 0 for the newest fetch (ties broken by key); a lower rank wins a duplicated id.
+    rank: int
+
+
+class QueryRows:
+    """The visible ``queries`` rows, in catalog order (fetched_at, key).
+
+    Each row holds :data:`~mastcache.store.catalogindex.QUERY_COLUMNS`, times as the
+    catalog's UTC text (``YYYY-MM-DD HH:MM:SS.ffffff``), params as canonical JSON text.
+    """
+
+    def __init__(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    @classmethod
+    def from_records(cls, records: Iterable[QueryRecord]) -> QueryRows:
+        """Rows of repository records (catalogs other than SQLite, e.g. PostgreSQL)."""
+        return cls(
+            [
+                (r.key, r.service, r.kind, _canonical(r.params), r.scope, r.table_path, r.sha256,
+                 r.nbytes, r.nrows, _text_time(r.fetched_at), _text_time(r.expires_at))
+                for r in records
+            ]
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> Sequence[Any]:
+        """One column's values, in row order."""
+        return self._columns[QUERY_COLUMNS.index(name)]
+
+    @property
+    def keys(self) -> Sequence[str]:
+        return self._columns[_KEY]
+
+    @cached_property
+    def _columns(self) -> list[tuple[Any, ...]]:
+        if not self.rows:
+            return [() for _ in QUERY_COLUMNS]
+        return list(zip(*self.rows, strict=True))
+
+    @cached_property
+    def view_names(self) -> dict[str, str]:
+        """Each key's ``q_`` view name (:func:`~mastcache.sqlview.naming.query_view_names`)."""
+        return query_view_names(self.keys)
+
+    @cached_property
+    def expires(self) -> list[datetime | None]:
+        """Each row's ``expires_at`` as an aware UTC datetime."""
+        return [None if t is None else parse_utc(t) for t in self.column("expires_at")]
+
+    @cached_property
+    def results(self) -> dict[str, CachedResult]:
+        """Each key's :class:`CachedResult` (made on first use: only views need them)."""
+        newest_first = sorted(self.rows, key=lambda row: row[_KEY])
+        newest_first.sort(key=lambda row: parse_utc(row[_FETCHED]), reverse=True)
+        return {
+            row[_KEY]: CachedResult(
+                row[_KEY], row[_SERVICE], row[_KIND], row[_PATH], int(row[_NBYTES]), rank
+            )
+            for rank, row in enumerate(newest_first)
+        }
 
 
 @dataclass(frozen=True)
@@ -24,7 +113,7 @@ class CacheContents:
     """The catalog records a SQL session builds its views from."""
 
     cache_dir: Path
-    queries: tuple[QueryRecord, ...]
+    queries: QueryRows
     resolutions: tuple[ResolutionRecord, ...]
     products: tuple[ProductRecord, ...]
     files: tuple[FileRecord, ...]
@@ -34,28 +123,28 @@ class CacheContents:
     filesystem: pafs.FileSystem | None = None
     store_base: str | None = None
 
-    def table_file(self, record: QueryRecord) -> Path:
-        """The Parquet file holding ``record``'s result (in local mode)."""
-        return self.cache_dir / record.table_path
+    def table_file(self, result: CachedResult) -> Path:
+        """The Parquet file holding ``result`` (in local mode)."""
+        return self.cache_dir / result.table_path
 
-    def table_source(self, record: QueryRecord) -> tuple[str, pafs.FileSystem | None]:
-        """Where a pyarrow dataset opens ``record``'s result: a path and its filesystem."""
+    def table_source(self, result: CachedResult) -> tuple[str, pafs.FileSystem | None]:
+        """Where a pyarrow dataset opens ``result``: a path and its filesystem."""
         if self.filesystem is None or self.store_base is None:
-            return str(self.table_file(record)), None
-        copy = self.table_file(record)  # team mode: this machine's verified copy, if any
-        if _has_size(copy, record.nbytes):
+            return str(self.table_file(result)), None
+        copy = self.table_file(result)  # team mode: this machine's verified copy, if any
+        if _has_size(copy, result.nbytes):
             return str(copy), None
-        return f"{self.store_base}/{record.table_path}", self.filesystem
+        return f"{self.store_base}/{result.table_path}", self.filesystem
 
 
 def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
     """Every query, resolution, manifest row and file record in the cache at ``settings``
     that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
-    with Store.open(settings, serve_local=True) as store:
-        queries, resolutions, products, files = store.everything()
+    with Store.open(settings, serve_local=True, sweep=False) as store:
+        queries, resolutions, products, files = _everything(store, (ANONYMOUS, scope))
         return CacheContents(
             cache_dir=store.root,
-            queries=_visible(queries, scope),
+            queries=queries,
             resolutions=_visible(resolutions, scope),
             products=_visible(products, scope),
             files=_visible(files, scope),
@@ -63,6 +152,114 @@ def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
             filesystem=store.objects.filesystem,
             store_base=store.objects.base,
         )
+
+
+_Everything = tuple[QueryRows, list[ResolutionRecord], list[ProductRecord], list[FileRecord]]
+
+
+def _everything(store: Store, scopes: tuple[str, ...]) -> _Everything:
+    """The catalog in one read transaction: plain ``sqlite3`` for an SQLite catalog, and
+    the same read again while nobody has committed to it since (see :class:`_Memo`)."""
+    path = sqlite_catalog_path(store.settings)
+    if path is None:  # PostgreSQL (team mode): the repositories
+        queries, resolutions, products, files = store.everything()
+        visible = (r for r in queries if r.scope in scopes)
+        return QueryRows.from_records(visible), resolutions, products, files
+    stamp = None if store.read_only else _MEMO.stamp(path)
+    remembered = _MEMO.get(path, scopes, stamp)
+    if remembered is not None:
+        return remembered
+    index = CatalogIndex(path, read_only=store.read_only)
+    try:
+        rows, resolutions, products, files = index.everything_rows(scopes)
+    finally:
+        index.close()
+    found = (QueryRows(rows), resolutions, products, files)
+    _MEMO.put(path, scopes, stamp, found)
+    return found
+
+
+#: Catalogs whose last read a process keeps (each holds one open ``sqlite3`` connection).
+MEMO_CATALOGS = 4
+
+
+class _Memo:
+    """The last catalog read per (catalog, scopes) in this process, handed out again while
+    SQLite's ``PRAGMA data_version``, asked on a connection kept for that, is unchanged: it
+    changes whenever any other connection (this process's writers, other processes) commits.
+    Repeated ``mastcache.sql`` calls in a notebook then skip reading 10,000 rows. A catalog
+    file replaced (other inode) gets a new connection; a read-only cache is never memoised
+    (it may be read ``immutable``, where the version never moves)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        #: path -> ((device, inode, serial number of the connection), connection)
+        self._probes: dict[Path, tuple[tuple[int, int, int], sqlite3.Connection]] = {}
+        self._serials = itertools.count()
+        self._reads: dict[tuple[Path, tuple[str, ...]], tuple[tuple[int, ...], _Everything]] = {}
+
+    def stamp(self, path: Path) -> tuple[int, ...] | None:
+        """What says the catalog at ``path`` is unchanged: (device, inode, connection
+        serial, data_version); data_version counts per connection, hence the serial."""
+        try:
+            info = path.stat()
+            with self._lock:
+                probe = self._probes.pop(path, None)  # re-inserted last: most recent
+                if probe is None or probe[0][:2] != (info.st_dev, info.st_ino):
+                    if probe is not None:
+                        probe[1].close()
+                    connection = sqlite3.connect(path, isolation_level=None,
+                                                 check_same_thread=False)  # fmt: skip
+                    probe = ((info.st_dev, info.st_ino, next(self._serials)), connection)
+                self._probes[path] = probe
+                self._forget_oldest()
+                (version,) = probe[1].execute("PRAGMA data_version").fetchone()
+        except (OSError, sqlite3.Error):
+            return None
+        return (*probe[0], int(version))
+
+    def _forget_oldest(self) -> None:
+        """Keep :data:`MEMO_CATALOGS` catalogs (a test run opens hundreds of caches)."""
+        while len(self._probes) > MEMO_CATALOGS:
+            oldest = next(iter(self._probes))
+            self._probes.pop(oldest)[1].close()
+            for key in [key for key in self._reads if key[0] == oldest]:
+                del self._reads[key]
+
+    def get(
+        self, path: Path, scopes: tuple[str, ...], stamp: tuple[int, ...] | None
+    ) -> _Everything | None:
+        with self._lock:
+            found = self._reads.get((path, scopes))
+        return found[1] if stamp is not None and found and found[0] == stamp else None
+
+    def put(
+        self, path: Path, scopes: tuple[str, ...], stamp: tuple[int, ...] | None, read: _Everything
+    ) -> None:
+        if stamp is not None:
+            with self._lock:
+                self._reads[(path, scopes)] = (stamp, read)
+
+
+_MEMO = _Memo()
+
+
+def _canonical(params: Any) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _text_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def parse_utc(text: str) -> datetime:
+    """A catalog time (UTC text, with or without an offset) as an aware UTC datetime."""
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 def _has_size(path: Path, size: int) -> bool:

@@ -48,6 +48,7 @@ _NOISE = frozenset(
     }
 )
 _API_VERSION = re.compile(r"\bv\d+\.\d+\b")
+_HEX = re.compile(r"[0-9a-f]+")
 _SEPARATORS = re.compile(r"[./:\\\s]+")
 
 #: Id column of the catalog and mission tables MAST serves (table name pattern -> column),
@@ -106,13 +107,25 @@ def choose_id_column(column_sets: Iterable[Sequence[str]]) -> str | None:
 def query_view_names(keys: Iterable[str]) -> dict[str, str]:
     """``q_<key8>`` per query key; keys that share 8 hex digits get just enough more."""
     ordered = sorted(set(keys))
-    shared = [_common_prefix(a, b) for a, b in itertools.pairwise(ordered)]
-    names: dict[str, str] = {}
+    names = {key: f"q_{key[:8]}" for key in ordered}
+    if len(set(names.values())) == len(names):
+        return names  # the usual case: no two keys share their first 8 digits
+    shared = _shared_prefixes(ordered)
     for i, key in enumerate(ordered):
-        neighbours = shared[max(i - 1, 0) : i + 1]
-        length = max([8, *(n + 1 for n in neighbours)])
+        length = max(8, shared[i] + 1, shared[i + 1] + 1)
         names[key] = f"q_{key[:length]}"
     return names
+
+
+def _shared_prefixes(ordered: Sequence[str]) -> list[int]:
+    """Digits each key shares with the one before it (0 for the first), then a final 0."""
+    if all(len(k) == 64 for k in ordered) and _HEX.fullmatch("".join(ordered)):  # sha256: XOR
+        numbers = [int(k, 16) for k in ordered]
+        pairs = itertools.pairwise(numbers)
+        shared = [64 - (((a ^ b).bit_length() + 3) // 4) for a, b in pairs]
+    else:
+        shared = [_common_prefix(a, b) for a, b in itertools.pairwise(ordered)]
+    return [0, *shared, 0]
 
 
 def _common_prefix(a: str, b: str) -> int:

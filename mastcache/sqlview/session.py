@@ -1,30 +1,27 @@
 """One read-only SQL session over the cache: lock, views, locked-down DuckDB.
 
 ``CacheSQL.open`` does, in order: take the cache lock shared (so no prune removes a file
-under a view), read the catalog, open each cached Parquet file as a ``pyarrow.dataset``
-(footers only), register those and the catalog tables with a private DuckDB connection,
-create the views, then seal the connection. Queries then run until :meth:`CacheSQL.close`.
+under a view), read the catalog, register the catalog tables with a private DuckDB
+connection, then seal the connection. Each statement then has the result views it names
+made first (each cached Parquet file opened as a ``pyarrow.dataset``: footers only; see
+sqlview/resultviews.py). Queries run until :meth:`CacheSQL.close`.
 """
 
 from __future__ import annotations
 
-import warnings
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 
-from mastcache.errors import MastCacheWarning, SQLError
+from mastcache.errors import SQLError
 from mastcache.settings import Settings
 from mastcache.sqlview import catalog, lockdown
 from mastcache.sqlview.contents import CacheContents, read_contents
 from mastcache.sqlview.lock import CacheLock
-from mastcache.sqlview.naming import query_view_names
-from mastcache.sqlview.views import MANIFEST_SOURCE, Member, plan_union_views, rank_records
-from mastcache.store.records import QueryRecord
+from mastcache.sqlview.resultviews import ResultViews
 
 if TYPE_CHECKING:  # astropy is imported by execute(), not by `mastcache sql`
     from mastcache.sqlview.result import SQLResult
@@ -42,10 +39,11 @@ class CacheSQL:
     prunes wait, until the session ends.
     """
 
-    def __init__(self, connection: Any, views: dict[str, list[tuple[str, str]]], exits: ExitStack):
+    def __init__(self, connection: Any, results: ResultViews, exits: ExitStack):
         self._connection = connection
-        self._views = views
+        self._results = results
         self._exits = exits
+        self._views: dict[str, list[tuple[str, str]]] | None = None
 
     @classmethod
     def open(
@@ -56,7 +54,8 @@ class CacheSQL:
         lock_wait: float | None = None,
         scope: str = "anonymous",
     ) -> CacheSQL:
-        """Build the views of the cache at ``settings.cache_dir`` and seal the connection;
+        """Read the catalog of the cache at ``settings.cache_dir`` and seal the connection
+        (result views are made when a statement names them: sqlview/resultviews.py);
         ``scope``'s proprietary rows are shown along with the public ones, no other's."""
         exits = ExitStack()
         try:
@@ -64,17 +63,25 @@ class CacheSQL:
             contents = read_contents(settings, scope)
             connection = lockdown.open_connection(DEFAULT_TIMEOUT if timeout is None else timeout)
             exits.callback(connection.close)
-            _create_views(connection, contents)
+            results = _register_catalog(connection, contents)
             lockdown.seal(connection)
-            return cls(connection, _describe(connection), exits)
+            return cls(connection, results, exits)
         except BaseException:
             exits.close()
             raise
 
     @property
     def views(self) -> dict[str, list[tuple[str, str]]]:
-        """Each view's name and its ``(column, SQL type)`` pairs, sorted by name."""
+        """Each view's name and its ``(column, SQL type)`` pairs, sorted by name (makes
+        every view: on a large cache, naming the views you need in a query is cheaper)."""
+        if self._views is None:
+            self._results.make_all()
+            self._views = _describe(self._connection)
         return dict(self._views)
+
+    def view_names(self) -> list[str]:
+        """Every view's name, without making any."""
+        return sorted([*_CATALOG_TABLES, *self._results.names()])
 
     def execute(self, query: str) -> SQLResult:
         """Run one SELECT; the answer as an astropy Table with ``.arrow()`` and ``.df()``."""
@@ -84,11 +91,15 @@ class CacheSQL:
 
     def arrow(self, query: str) -> pa.Table:
         """Run one SELECT; the answer as a ``pyarrow.Table``."""
-        statement = lockdown.parse_select(self._connection, query, sorted(self._views))
+        names = self.view_names()
+        statement = lockdown.parse_select(self._connection, query, names)
         try:
+            self._results.prepare(query, self._connection.get_table_names(query))
             return _to_arrow(self._connection.sql(statement))
+        except SQLError:
+            raise
         except Exception as exc:  # duckdb.Error and Arrow errors from the datasets
-            raise _query_error(exc, sorted(self._views)) from exc
+            raise _query_error(exc, names) from exc
 
     def interrupt(self) -> None:
         """Stop the statement running in another thread (it raises :class:`SQLError`)."""
@@ -110,37 +121,13 @@ class CacheSQL:
         self.close()
 
 
-def _create_views(connection: Any, contents: CacheContents) -> None:
-    names = query_view_names(r.key for r in contents.queries)
-    results = _register_results(connection, contents, names)
-    manifest = _register_catalog(connection, contents, names)
-    manifest_member = None
-    if manifest.num_rows:
-        rank = len(contents.queries)  # cached product lists, MAST's full rows, win over it
-        manifest_member = Member(
-            "product_manifests", MANIFEST_SOURCE, rank, tuple(manifest.column_names)
-        )
-    for view in plan_union_views(results, manifest_member):
-        connection.execute(view.sql())
+#: Tables every session registers when it opens (small: one row per catalog record).
+_CATALOG_TABLES = ("files", "product_manifests", "queries", "resolutions")
 
 
-def _register_results(
-    connection: Any, contents: CacheContents, names: dict[str, str]
-) -> list[tuple[QueryRecord, Member]]:
-    """Register each cached result as ``q_<key8>``; the members for the union views."""
-    ranks = rank_records(contents.queries)
-    results: list[tuple[QueryRecord, Member]] = []
-    for record in contents.queries:
-        dataset = _open_dataset(contents, record)
-        if dataset is not None:
-            name = names[record.key]
-            connection.register(name, dataset)
-            member = Member(name, record.key, ranks[record.key], tuple(dataset.schema.names))
-            results.append((record, member))
-    return results
-
-
-def _register_catalog(connection: Any, contents: CacheContents, names: dict[str, str]) -> pa.Table:
+def _register_catalog(connection: Any, contents: CacheContents) -> ResultViews:
+    """Register the catalog tables; the session's (not yet made) result views."""
+    names = contents.queries.view_names
     manifest = catalog.manifests_table(contents.products)
     tables = {
         "queries": catalog.queries_table(contents.queries, names, contents.read_at),
@@ -150,27 +137,15 @@ def _register_catalog(connection: Any, contents: CacheContents, names: dict[str,
     }
     for name, table in tables.items():
         connection.register(name, table)
-    return manifest
-
-
-def _open_dataset(contents: CacheContents, record: QueryRecord) -> ds.Dataset | None:
-    path, filesystem = contents.table_source(record)
-    try:
-        return ds.dataset(path, format="parquet", filesystem=filesystem)
-    except (OSError, pa.ArrowInvalid) as exc:
-        warnings.warn(
-            f"cached result {record.key[:8]} ({record.service}) is left out of the SQL views: "
-            f"cannot open {path} ({exc}); run `mastcache cache verify`",
-            MastCacheWarning,
-            stacklevel=4,
-        )
-        return None
+    return ResultViews(connection, contents, names, manifest)
 
 
 def _describe(connection: Any) -> dict[str, list[tuple[str, str]]]:
+    """The views and their columns (not the ``__mc_*`` groups the union views read)."""
     rows = connection.execute(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        "WHERE table_schema = 'main' AND NOT starts_with(table_name, '__mc_') "
+        "ORDER BY table_name, ordinal_position"
     ).fetchall()
     views: dict[str, list[tuple[str, str]]] = {}
     for table, column, type_ in rows:

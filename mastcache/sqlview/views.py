@@ -9,11 +9,10 @@ Views stay lazy: nothing is read until a query runs, and then only the columns i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mastcache.sqlview.naming import id_column_for, table_view_name
-from mastcache.store.records import QueryRecord
+from mastcache.sqlview.naming import id_column_for
 
 __all__ = [
     "OBSERVATIONS_SCHEMA",
@@ -23,7 +22,7 @@ __all__ = [
     "UnionView",
     "ident",
     "literal",
-    "plan_union_views",
+    "union_view",
 ]
 
 #: Label in ``source_queries`` for rows that come from the product manifests.
@@ -80,17 +79,31 @@ def literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Member:
-    """One relation taking part in a union view."""
+    """One relation taking part in a union view: one result, or a group of results."""
 
     relation: str
     source: str
     #: 0 for the newest fetch; a lower rank wins a duplicated id.
     rank: int
     columns: tuple[str, ...]
+    #: How many cached results the relation holds.
+    results: int = 1
+    #: The relation carries ``__mc_source``/``__mc_rank`` per row (a group of results, one
+    #: pyarrow dataset: sqlview/resultviews.py); else ``source`` and ``rank`` are its own.
+    per_row: bool = False
 
     def has(self, column: str) -> bool:
         """Whether the relation has ``column`` (case-insensitively, as DuckDB binds it)."""
         return column.lower() in (c.lower() for c in self.columns)
+
+    def select(self) -> str:
+        """Its rows with ``__mc_source`` and ``__mc_rank``."""
+        if self.per_row:
+            return f"SELECT * FROM {ident(self.relation)}"
+        return (
+            f"SELECT *, {literal(self.source)} AS __mc_source, {self.rank} AS __mc_rank "
+            f"FROM {ident(self.relation)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ class UnionView:
             schema = SCHEMAS.get(self.name, (("id", "VARCHAR"),))
             columns = _typed_nulls(schema)
             body = f"SELECT {columns}, CAST([] AS VARCHAR[]) AS source_queries LIMIT 0"
-        elif not self.keys or len(self.members) == 1:
+        elif not self.keys or sum(member.results for member in self.members) == 1:
             # one result alone has nothing to lose to a newer one: skip the window
             body = (
                 "SELECT * EXCLUDE (__mc_source, __mc_rank), [__mc_source] AS source_queries "
@@ -118,11 +131,7 @@ class UnionView:
         return f"CREATE VIEW {ident(self.name)} AS {body}"
 
     def _union(self) -> str:
-        branches = [
-            f"SELECT *, {literal(m.source)} AS __mc_source, {m.rank} AS __mc_rank "
-            f"FROM {ident(m.relation)}"
-            for m in self.members
-        ]
+        branches = [member.select() for member in self.members]
         missing = self._missing_columns()
         if missing:  # a zero-row branch adds the declared columns no member has
             branches.append(
@@ -154,25 +163,20 @@ class UnionView:
         )
 
 
-def plan_union_views(
-    results: Sequence[tuple[QueryRecord, Member]], manifest: Member | None
-) -> list[UnionView]:
-    """Every union view for the cached results (and the product manifests, if any)."""
-    observations = [m for r, m in results if r.kind == "observations" and m.has("obsid")]
-    products = [m for r, m in results if r.kind == "products" and _is_product_list(m)]
-    if manifest is not None:
-        products.append(manifest)
-    return [
-        UnionView("observations", tuple(observations), (ident("obsid"),)),
-        UnionView("products", tuple(products), _product_keys(products)),
-        *_table_views(results),
-    ]
-
-
-def rank_records(records: Iterable[QueryRecord]) -> dict[str, int]:
-    """Rank of each query key: 0 for the newest fetch (ties broken by key)."""
-    ordered = sorted(records, key=lambda r: (-r.fetched_at.timestamp(), r.key))
-    return {record.key: rank for rank, record in enumerate(ordered)}
+def union_view(name: str, members: Sequence[Member], manifest: Member | None) -> UnionView:
+    """The union view ``name`` over the members that may belong to it (and the product
+    manifests, for ``products``)."""
+    if name == "observations":
+        return UnionView(name, tuple(m for m in members if m.has("obsid")), (ident("obsid"),))
+    if name == "products":
+        products = [m for m in members if _is_product_list(m)]
+        if manifest is not None:
+            products.append(manifest)
+        return UnionView(name, tuple(products), _product_keys(products))
+    table = name.split("_", 1)[1]
+    # every result votes for the id column, whether alone or in a group
+    column = id_column_for(table, [m.columns for m in members for _ in range(m.results)])
+    return UnionView(name, tuple(members), (ident(column),) if column else ())
 
 
 def _is_product_list(member: Member) -> bool:
@@ -184,18 +188,3 @@ def _product_keys(members: Sequence[Member]) -> tuple[str, ...]:
     if not names:
         return (ident("obsID"),)
     return (ident("obsID"), f"coalesce({', '.join(ident(n) for n in names)})")
-
-
-def _table_views(results: Sequence[tuple[QueryRecord, Member]]) -> list[UnionView]:
-    groups: dict[str, list[Member]] = {}
-    for record, member in results:
-        name = table_view_name(record.kind, record.service)
-        if name is not None:
-            groups.setdefault(name, []).append(member)
-    views = []
-    for name, members in sorted(groups.items()):
-        table = name.split("_", 1)[1]
-        column = id_column_for(table, [m.columns for m in members])
-        keys = (ident(column),) if column else ()
-        views.append(UnionView(name, tuple(members), keys))
-    return views

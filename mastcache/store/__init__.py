@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from mastcache.store.records import (
     FileRecord,
     ProductRecord,
@@ -13,7 +15,9 @@ from mastcache.store.records import (
     ResolutionRecord,
     SnapshotRecord,
 )
-from mastcache.store.store import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.store.store import Store
 
 __all__ = [
     "FileRecord",
@@ -24,3 +28,13 @@ __all__ = [
     "SnapshotRecord",
     "Store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Store`` on first use: ``cache stats`` reads ``store.engine``/``store.schemacheck``
+    without the object store's pyarrow (see mastcache/stats.py)."""
+    if name != "Store":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from mastcache.store.store import Store
+
+    return Store

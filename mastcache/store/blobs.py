@@ -13,6 +13,11 @@ file) or :func:`write_blob` (bytes in memory). Both rename into ``products/<sha[
 read-only and fsync, publish to the team store (team mode), and only then record the
 ``files`` row with its identity scope. :func:`place_blob` does the first two steps for a
 caller that commits its rows in its own transaction (snapshot restore).
+
+A file fetched under a login follows the rule of results (store/teamresults.py): kept on this
+machine only, unless the member opted in to share with its scope and belongs to the scope's
+role; then it lives under the scope's prefix, ``scopes/<digest>/products/<sha[:2]>/<sha>``,
+on every machine and in the team store, where per-scope bucket credentials can fence it.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from mastcache.store.files import (
     write_atomic_named,
 )
 from mastcache.store.records import FileRecord, utcnow
+from mastcache.store.scopes import ANONYMOUS, scoped_path
 from mastcache.store.store import Store
+from mastcache.store.teamresults import may_share
 
 __all__ = [
     "blob_problem",
@@ -52,12 +59,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_PRIVATE_FILE = (
-    "mastcache: %s was fetched under a MAST login; it is kept on this machine only (%s), "
-    "never published to the team store"
-)
-
-
 def blob_relpath(sha256: str) -> str:
     """A verified file's path in the store, relative to the cache dir (POSIX separators)."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
@@ -71,16 +72,23 @@ def commit_blob(
     """Store the verified local file ``source`` (its sha256 and size already checked) as the
     file of ``uri``: rename into place, publish (team mode), then record it under ``scope``.
 
-    Team mode: a file fetched under a login (``scope`` not anonymous), or any file while the
-    team cache is unreachable, is kept on this machine only (its personal cache), with one
-    notice; every published file is also recorded there (served during an outage).
+    Team mode: a file fetched under a login (``scope`` not anonymous) is kept on this machine
+    only (its personal cache), with one notice, unless it may be shared with its scope
+    (:func:`~mastcache.store.teamresults.may_share`): then it is published under the scope's
+    prefix. Any file is kept here while the team cache is unreachable; every published file
+    is also recorded here (served during an outage).
     """
-    relative = _place_local(store, source, sha256, nbytes)
+    shared = store.local is not None and (
+        scope == ANONYMOUS or may_share(store, scope, f"the file {uri}")
+    )
+    relative = blob_relpath(sha256)
+    if shared and scope != ANONYMOUS:
+        relative = scoped_path(scope, relative)
+    _place_local(store, source, relative, nbytes)
     record = FileRecord(uri, sha256, nbytes, relative, "complete", utcnow(), scope=scope)
     if store.local is None:
         return store.put_file(record)
-    if scope != "anonymous":
-        logger.warning(_PRIVATE_FILE, uri, store.root)
+    if not shared:
         return store.local.store().put_file(record)
     try:
         publish_blob(store, store.root / relative, relative, sha256, nbytes)
@@ -111,14 +119,14 @@ def place_blob(store: Store, source: Path, sha256: str, nbytes: int) -> str:
     """Move ``source`` to its content address (read-only, fsynced) and, in team mode, publish
     it; returns the relative path. The verified bytes replace whatever was there (which
     repairs a damaged copy of the same address)."""
-    relative = _place_local(store, source, sha256, nbytes)
+    relative = blob_relpath(sha256)
+    _place_local(store, source, relative, nbytes)
     publish_blob(store, store.root / relative, relative, sha256, nbytes)  # before the row
     return relative
 
 
-def _place_local(store: Store, source: Path, sha256: str, nbytes: int) -> str:
-    """Move ``source`` to its content address in the cache directory (read-only, fsynced)."""
-    relative = blob_relpath(sha256)
+def _place_local(store: Store, source: Path, relative: str, nbytes: int) -> None:
+    """Move ``source`` to ``relative`` in the cache directory (read-only, fsynced)."""
     blob = store.root / relative
     if source != blob:
         blob.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +135,6 @@ def _place_local(store: Store, source: Path, sha256: str, nbytes: int) -> str:
         fsync_directory(blob.parent)
     if not _has_size(blob, nbytes):
         raise StoreError(f"{blob} does not hold the {nbytes} bytes just stored; check the disk")
-    return relative
 
 
 def publish_blob(store: Store, local: Path, relative: str, sha256: str, nbytes: int) -> None:

@@ -27,11 +27,17 @@ from typing import Any
 from mastcache.store.engine import BUSY_TIMEOUT_S, read_only_uri
 from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
 
-__all__ = ["MAX_REMEMBERED", "CatalogIndex"]
+__all__ = ["MAX_REMEMBERED", "QUERY_COLUMNS", "CatalogIndex"]
 
 #: Records remembered per thread before the index starts afresh.
 MAX_REMEMBERED = 4096
 
+#: The columns of :meth:`CatalogIndex.everything_rows`'s query rows, in order.
+QUERY_COLUMNS = (
+    "key", "service", "kind", "params_json", "scope", "table_path", "sha256", "nbytes",
+    "nrows", "fetched_at", "expires_at",
+)  # fmt: skip
+_Row = tuple[Any, ...]
 _QUERY_ALL = (
     "SELECT key, service, kind, params_json, scope, table_path, sha256, nbytes, nrows, "
     "fetched_at, expires_at FROM queries"
@@ -119,14 +125,22 @@ class CatalogIndex:
         self,
     ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
         """Every query, resolution, product and file record, read in one transaction and
-        ordered as the repositories' ``list()`` (what a SQL session builds its views from)."""
+        ordered as the repositories' ``list()``."""
+        rows, resolutions, products, files = self.everything_rows()
+        return [_query_record(row) for row in rows], resolutions, products, files
+
+    def everything_rows(
+        self, scopes: tuple[str, ...] | None = None
+    ) -> tuple[list[_Row], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
+        """As :meth:`everything`, but the queries as raw rows (:data:`QUERY_COLUMNS`, times as
+        stored text), only those of ``scopes`` if given: a SQL session over 10,000 cached
+        queries reads them in milliseconds (sqlview/contents.py)."""
+        where = "" if scopes is None else f" WHERE scope IN ({', '.join('?' * len(scopes))})"
         connection = self._current().connection
         connection.execute("BEGIN")
         try:
-            queries = [
-                _query_record(row)
-                for row in connection.execute(f"{_QUERY_ALL} ORDER BY fetched_at, key")
-            ]
+            ordered = f"{_QUERY_ALL}{where} ORDER BY fetched_at, key"
+            queries = connection.execute(ordered, scopes or ()).fetchall()
             resolutions = [
                 _resolution_record(row)
                 for row in connection.execute(f"{_RESOLUTION_ALL} ORDER BY name, id")

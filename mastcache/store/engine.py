@@ -33,6 +33,7 @@ __all__ = [
     "is_read_only_dir",
     "is_sqlite",
     "make_engine",
+    "may_write",
     "read_only_uri",
     "sqlite_catalog_path",
     "sqlite_read_only",
@@ -120,6 +121,22 @@ def make_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "postgresql":
         return _configure_postgresql(url)
     return create_engine(url, pool_pre_ping=True)
+
+
+def may_write(engine: Engine, table: str) -> bool:
+    """Whether this PostgreSQL role may insert and update ``table`` (a SELECT-only member may
+    not); True on other backends and when the question itself fails (the write then says)."""
+    if engine.dialect.name != "postgresql":
+        return True
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    query = "SELECT has_table_privilege(:t, 'INSERT') AND has_table_privilege(:t, 'UPDATE')"
+    try:
+        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            return bool(connection.execute(text(query), {"t": table}).scalar())
+    except SQLAlchemyError:
+        return True
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from mastcache.errors import StoreError
 from mastcache.settings import Settings
+from mastcache.store.engine import CATALOG_FILENAME
 from mastcache.store.records import FileRecord, QueryRecord
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +45,7 @@ class LocalCopies:
         self.settings = personal_settings(settings)
         self.root = Path(self.settings.cache_dir)
         self._store: Store | None = None
+        self._warned = False
 
     def store(self) -> Store:
         if self._store is None:
@@ -61,8 +63,20 @@ class LocalCopies:
         return self.root / record.table_path
 
     def get_query(self, key: str) -> QueryRecord | None:
-        """The personal cache's row for ``key`` (a result kept only on this machine)."""
-        return self.store().get_query(key)
+        """The personal cache's row for ``key`` (a result kept on this machine), or None.
+
+        Asked on every team lookup, so it creates nothing (no personal catalog yet: None)
+        and never fails the caller (an unreadable personal cache: one warning, None).
+        """
+        if self._store is None and not (self.root / CATALOG_FILENAME).is_file():
+            return None
+        try:
+            return self.store().get_query(key)
+        except StoreError as exc:
+            if not self._warned:
+                self._warned = True
+                logger.warning("mastcache: this machine's copies are not used: %s", exc)
+            return None
 
     def keep_query(self, record: QueryRecord) -> None:
         """Record ``record`` whose verified file is already at :meth:`table_file`.

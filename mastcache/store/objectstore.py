@@ -141,17 +141,57 @@ class ObjectStore:
 
     def list_files(self, prefix: str) -> list[ObjectInfo]:
         """Every object under ``prefix`` (recursively), with its modification time."""
-        selector = pafs.FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
-        try:
-            infos = self.filesystem.get_file_info(selector)
-        except OSError as exc:
-            raise self._error(prefix, exc) from exc
-        start = len(self.base) + 1
-        return [
-            ObjectInfo(info.path[start:], info.mtime.timestamp() if info.mtime else 0.0)
+        return [self._info(i) for i in self._listing(prefix) if i.type == pafs.FileType.File]
+
+    def empty_folders(self, prefix: str) -> list[ObjectInfo]:
+        """Folders under ``prefix`` that hold no object, deepest first: on S3 the zero-byte
+        ``folder/`` markers pyarrow writes when it deletes the last object of a folder."""
+        infos = self._listing(prefix)
+        holding = {  # every folder with an object somewhere below it
+            parent
             for info in infos
             if info.type == pafs.FileType.File
+            for parent in _parents(info.path)
+        }
+        empty = [
+            self._info(i)
+            for i in infos
+            if i.type == pafs.FileType.Directory and i.path not in holding
         ]
+        return sorted(empty, key=lambda found: found.path.count("/"), reverse=True)
+
+    def _listing(self, prefix: str) -> list[pafs.FileInfo]:
+        selector = pafs.FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
+        try:
+            return list(self.filesystem.get_file_info(selector))
+        except OSError as exc:
+            raise self._error(prefix, exc) from exc
+
+    def _info(self, info: pafs.FileInfo) -> ObjectInfo:
+        relative = info.path[len(self.base) + 1 :]
+        return ObjectInfo(relative, info.mtime.timestamp() if info.mtime else 0.0)
+
+    def remove_empty_folder(self, relative: str) -> bool:
+        """Delete the folder (its marker) if it still holds no object; whether it did.
+
+        pyarrow has no delete of a marker alone: ``delete_dir`` removes what is under the
+        folder, so emptiness is checked again right before, and only folders are swept.
+        pyarrow then writes a marker for the parent folder, which the caller sweeps next
+        when the parent is empty too; a non-empty parent keeps one marker (harmless).
+        """
+        location = self.location(relative)
+        try:
+            inside = self.filesystem.get_file_info(
+                pafs.FileSelector(location, recursive=True, allow_not_found=True)
+            )
+            if any(i.type == pafs.FileType.File for i in inside):
+                return False
+            self.filesystem.delete_dir(location)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise self._error(relative, exc) from exc
+        return True
 
     def _upload(self, source: Path, relative: str) -> None:
         location = self.location(relative)
@@ -235,6 +275,12 @@ def short_reason(exc: BaseException) -> str:
             text = text.rsplit(marker, 1)[1]
             break
     return text[:200] or type(exc).__name__
+
+
+def _parents(path: str) -> list[str]:
+    """``a/b/c`` -> ``["a", "a/b"]``."""
+    parts = path.split("/")
+    return ["/".join(parts[:end]) for end in range(1, len(parts))]
 
 
 def _copy_file(source: Path, out: BinaryIO) -> None:

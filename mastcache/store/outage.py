@@ -1,4 +1,5 @@
-"""Telling an unreachable team catalog (PostgreSQL) apart from other catalog failures.
+"""Telling an unreachable team catalog (PostgreSQL) apart from other catalog failures, and
+the one-line error of a catalog that could not be opened (:func:`open_failure`).
 
 An outage must be one line that says what happened and what still works, never a driver
 traceback and never advice about damaged files (that is SQLite's failure, not a server's).
@@ -6,9 +7,14 @@ traceback and never advice about damaged files (that is SQLite's failure, not a 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from mastcache.errors import StoreUnavailableError
+from mastcache.errors import StoreError, StoreUnavailableError
+from mastcache.settings import Settings
+from mastcache.store.engine import catalog_url
 
 __all__ = [
     "catalog_read_only",
@@ -16,6 +22,7 @@ __all__ = [
     "first_line",
     "is_catalog_unreachable",
     "is_permission_denied",
+    "open_failure",
 ]
 
 #: What psycopg and the server say when the catalog cannot be reached or went away.
@@ -75,4 +82,29 @@ def catalog_unavailable(where: str, exc: BaseException) -> StoreUnavailableError
         f"the team catalog {where} is unreachable ({first_line(exc)}); results and files "
         "already on this machine are still served: retry when the database is back, or "
         "check MASTCACHE_CATALOG_URL"
+    )
+
+
+def open_failure(settings: Settings, exc: BaseException) -> StoreError:
+    """The one-line error of a catalog that could not be opened, blaming the right thing."""
+    url = catalog_url(settings)
+    where = url.render_as_string(hide_password=True)
+    reason = first_line(exc)
+    if url.get_backend_name() != "sqlite":
+        if is_catalog_unreachable(exc):
+            return catalog_unavailable(where, exc)
+        return StoreError(
+            f"cannot open the team catalog {where}: {reason}; check "
+            "MASTCACHE_CATALOG_URL and the database role's rights"
+        )
+    path = Path(url.database or "")
+    if path.exists() and not os.access(path, os.R_OK):
+        return StoreError(
+            f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
+            "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"
+        )
+    return StoreError(
+        f"cannot open the cache catalog {where}: {reason}; run `mastcache cache verify` to "
+        "check it; if the file is damaged, move the cache directory aside (or set "
+        "MASTCACHE_DIR elsewhere) and fetch again"
     )

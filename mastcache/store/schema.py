@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, inspect
 from mastcache.errors import SchemaOutdatedError, StoreError
 from mastcache.settings import Settings
 from mastcache.store.engine import READ_ONLY, catalog_url, make_engine
-from mastcache.store.schemacheck import migrations_dir
+from mastcache.store.schemacheck import is_current, migrations_dir
 
 _ALEMBIC_LOCK = threading.Lock()
 
@@ -30,6 +30,7 @@ __all__ = [
     "ensure_current_read_only",
     "head",
     "migrations_dir",
+    "needs_upgrade",
     "upgrade",
 ]
 
@@ -89,9 +90,20 @@ def ensure_current(engine: Engine) -> str:
         found = _revision(connection)
     if found is None:
         found = _create(engine)
-    if found != newest:
+    if not _same_schema(engine, found, newest):
         raise _mismatch(engine, found, newest)
+    assert found is not None
     return found
+
+
+def needs_upgrade(found: str | None, newest: str, dialect: str) -> bool:
+    """Whether a catalog of ``dialect`` at ``found`` lacks part of ``newest``'s schema
+    (revisions limited to other dialects do not count; schemacheck.is_current)."""
+    return found != newest and not is_current(found, dialect)
+
+
+def _same_schema(engine: Engine, found: str | None, newest: str) -> bool:
+    return not needs_upgrade(found, newest, engine.dialect.name)
 
 
 def ensure_current_read_only(engine: Engine, where: str) -> str:
@@ -104,7 +116,7 @@ def ensure_current_read_only(engine: Engine, where: str) -> str:
             f"the cache catalog {where} holds no mastcache schema, and the cache is read-only "
             "here so it cannot be created; point --cache-dir / MASTCACHE_DIR at a prepared cache"
         )
-    if found != newest:
+    if not _same_schema(engine, found, newest):
         error = _mismatch(engine, found, newest)
         message = str(error).replace(engine.url.render_as_string(hide_password=True), where)
         raise type(error)(

@@ -19,9 +19,12 @@ from mastcache.access import is_read_only_dir
 from mastcache.errors import StoreError
 from mastcache.store.engine import read_only_uri
 
-__all__ = ["known_head", "migrations_dir", "sqlite_revision"]
+__all__ = ["is_current", "known_head", "migrations_dir", "sqlite_revision"]
 
-_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+_ASSIGNMENT = re.compile(
+    r"^(revision|down_revision|dialects)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE
+)
+_NAME = re.compile(r"""["']([a-z0-9_]+)["']""")
 
 
 def migrations_dir() -> Path:
@@ -41,11 +44,11 @@ def migrations_dir() -> Path:
 
 
 @cache
-def known_head() -> str | None:
-    """The newest revision of the migration scripts, or None when they cannot be read
-    plainly (then the caller asks Alembic)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
+def _chain() -> tuple[tuple[str, frozenset[str] | None], ...] | None:
+    """The revisions from the newest to the first, each with the dialects it changes (None:
+    all of them), or None when the scripts cannot be read plainly (then ask Alembic)."""
+    parent_of: dict[str, str | None] = {}
+    dialects_of: dict[str, frozenset[str] | None] = {}
     for script in sorted((migrations_dir() / "versions").glob("*.py")):
         found = dict(_ASSIGNMENT.findall(script.read_text(encoding="utf-8")))
         if "revision" not in found:
@@ -53,11 +56,46 @@ def known_head() -> str | None:
         revision, parent = _literal(found["revision"]), _literal(found.get("down_revision"))
         if revision is None:
             return None
-        revisions.add(revision)
-        if parent is not None:
-            parents.add(parent)
-    heads = revisions - parents
-    return next(iter(heads)) if len(heads) == 1 else None
+        parent_of[revision] = parent
+        names = found.get("dialects")
+        dialects_of[revision] = None if names is None else frozenset(_NAME.findall(names))
+    heads = set(parent_of) - {p for p in parent_of.values() if p is not None}
+    if len(heads) != 1:
+        return None
+    chain: list[tuple[str, frozenset[str] | None]] = []
+    step: str | None = next(iter(heads))
+    while step is not None:
+        if step not in parent_of or len(chain) > len(parent_of):
+            return None
+        chain.append((step, dialects_of[step]))
+        step = parent_of[step]
+    return tuple(chain)
+
+
+def known_head() -> str | None:
+    """The newest revision of the migration scripts, or None when they cannot be read
+    plainly (then the caller asks Alembic)."""
+    chain = _chain()
+    return None if chain is None else chain[0][0]
+
+
+def is_current(found: str | None, dialect: str) -> bool:
+    """Whether a catalog of ``dialect`` at revision ``found`` has the newest schema.
+
+    A revision whose script sets ``dialects = ("postgresql",)`` changes only those
+    dialects (revision 0005's row-level security), so an SQLite cache one such revision
+    behind has the same schema and need not be upgraded before use; ``mastcache db
+    upgrade`` still records it. False when the scripts cannot be read plainly.
+    """
+    chain = _chain()
+    if found is None or chain is None:
+        return False
+    for revision, dialects in chain:
+        if revision == found:
+            return True
+        if dialects is None or dialect in dialects:
+            return False
+    return False
 
 
 def _literal(text: str | None) -> str | None:

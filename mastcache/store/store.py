@@ -38,13 +38,13 @@ from mastcache.store.catalogindex import CatalogIndex
 from mastcache.store.engine import (
     CATALOG_FILENAME,
     READ_ONLY,
-    catalog_url,
     is_sqlite,
     make_engine,
+    may_write,
     sqlite_catalog_path,
     sqlite_read_only,
 )
-from mastcache.store.files import HashMemo, sweep_temp_files
+from mastcache.store.files import HashMemo
 from mastcache.store.localcopy import LocalCopies
 from mastcache.store.objectstore import ObjectStore, open_object_store, table_folder
 from mastcache.store.records import (
@@ -55,9 +55,9 @@ from mastcache.store.records import (
     ResolutionRecord,
     SnapshotRecord,
     as_utc,
-    utcnow,
 )
-from mastcache.store.schemacheck import known_head, sqlite_revision
+from mastcache.store.schemacheck import is_current, sqlite_revision
+from mastcache.store.scopes import ANONYMOUS, scoped_path
 
 if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see open())
     from astropy.table import Table
@@ -69,12 +69,6 @@ if TYPE_CHECKING:  # imported when first needed: a cache hit needs neither (see 
 __all__ = ["ORPHAN_GRACE_S", "STAGING_DIR", "Store"]
 
 logger = logging.getLogger(__name__)
-
-ANONYMOUS = "anonymous"
-_PRIVATE_NOTICE = (
-    "mastcache: the result of query %s was fetched under a MAST login; it is kept on this "
-    "machine only (%s), never published to the team store"
-)
 
 #: Files younger than this may belong to a live writer and are never swept.
 ORPHAN_GRACE_S = 60.0
@@ -108,6 +102,7 @@ class Store:
         self.read_only = sqlite_read_only(settings)
         self._index = CatalogIndex(sqlite_catalog_path(settings), read_only=self.read_only)
         self.schema_revision = ""
+        self._counts_hits: bool | None = None  # see counts_hits()
         #: Team mode: this machine's personal cache, holding verified copies of what it used
         #: and what it must not share (store/localcopy.py); None for a local cache.
         #: Whether lookups that miss the team catalog look in the personal cache (serving
@@ -146,7 +141,7 @@ class Store:
         return not self._direct
 
     @classmethod
-    def open(cls, settings: Settings, *, serve_local: bool = False) -> Store:
+    def open(cls, settings: Settings, *, serve_local: bool = False, sweep: bool = True) -> Store:
         """Open (creating if needed) the cache at ``settings.cache_dir``.
 
         A new catalog is created at the Alembic head; an older one raises
@@ -156,10 +151,12 @@ class Store:
 
         An unreachable team catalog raises :class:`StoreUnavailableError`; with
         ``serve_local`` (queries and SQL) this machine's personal cache is opened instead,
-        after one warning, so what is on the machine is still served.
+        after one warning, so what is on the machine is still served. ``sweep=False``: a
+        reader (a SQL session) leaves the sweeping to the next writer; listing 10,000 result
+        files cost more than the rest of its set-up.
         """
         try:
-            store = cls._open(settings)
+            store = cls._open(settings, sweep)
             store._serve_local = serve_local
             return store
         except StoreUnavailableError as exc:
@@ -170,10 +167,10 @@ class Store:
             logger.warning(
                 "mastcache: %s (serving this machine's copies in %s)", exc, settings.cache_dir
             )
-            return cls._open(personal_settings(settings))
+            return cls._open(personal_settings(settings), sweep)
 
     @classmethod
-    def _open(cls, settings: Settings) -> Store:
+    def _open(cls, settings: Settings, sweep: bool = True) -> Store:
         _make_cache_dir(Path(settings.cache_dir))
         store = cls(settings)
         if store.read_only:
@@ -182,16 +179,19 @@ class Store:
             # an SQLite catalog at the newest revision needs no Alembic; any other catalog
             # (a team's PostgreSQL) is checked here, so an unreachable one fails at open
             store.schema_revision = store._quick_revision() or store._checked_revision()
-            store.sweep_local_orphans()
+            if sweep:
+                store.sweep_local_orphans()
         except BaseException as exc:
             store.close()
             if _is_sqlalchemy_error(exc):
-                raise _open_failure(settings, exc) from exc
+                from mastcache.store.outage import open_failure
+
+                raise open_failure(settings, exc) from exc
             raise
         return store
 
     def _quick_revision(self) -> str | None:
-        """The catalog's revision if it is an SQLite file already at the newest one."""
+        """The catalog's revision if it is an SQLite file already at the newest schema."""
         path = sqlite_catalog_path(self.settings)
         if path is None:
             return None
@@ -199,7 +199,7 @@ class Store:
             found = sqlite_revision(path)
         except sqlite3.Error:
             return None  # the full check says what is wrong
-        return found if found is not None and found == known_head() else None
+        return found if is_current(found, "sqlite") else None
 
     def _checked_revision(self) -> str:
         """Create the schema, or check it, with Alembic (see store/schema.py)."""
@@ -257,8 +257,10 @@ class Store:
         else:
             with self.unit_of_work(read_only=True) as uow:
                 found = uow.queries.get(key)
-        if found is None and self.local is not None and self._serve_local:
-            return self.local.get_query(key)  # kept on this machine only (login, outage)
+        if self.local is not None and self._serve_local:  # kept here: login, outage
+            from mastcache.store.teamresults import newer
+
+            return newer(found, self.local.get_query(key))
         return found
 
     def everything(
@@ -295,29 +297,23 @@ class Store:
     ) -> QueryRecord:
         """Store ``table`` as the result of query ``key`` (file first, then the row).
 
-        Team mode: a result fetched under a login (``scope`` not anonymous) is kept in this
-        machine's personal cache, never published; so is any result while the team store is
-        unreachable. Each case logs one notice.
+        Team mode (store/teamresults.py): a result fetched under a login (``scope`` not
+        anonymous) is kept in this machine's personal cache unless the member opted in to
+        sharing it with its scope; so is any result while the team store is unreachable.
         """
-        if self.local is not None and scope != ANONYMOUS:
-            _notice_private_once(key, self.root)
-            return self.local.store().put_query(
-                key, service=service, kind=kind, params=params, scope=scope, table=table,
-                fetched_at=fetched_at, expires_at=expires_at,
-            )  # fmt: skip
-        try:
-            return self._put_query(key, service, kind, params, scope, table, fetched_at, expires_at)
-        except StoreUnavailableError as exc:
-            if self.local is None:
-                raise
-            logger.warning("%s The result of query %s is kept on this machine.", exc, key[:12])
-            return self.local.store().put_query(
-                key, service=service, kind=kind, params=params, scope=scope, table=table,
-                fetched_at=fetched_at, expires_at=expires_at,
-            )  # fmt: skip
+        args = dict(
+            key=key, service=service, kind=kind, params=params, scope=scope, table=table,
+            fetched_at=fetched_at, expires_at=expires_at,
+        )  # fmt: skip
+        if self.local is None:
+            return self._put_query(**args)
+        from mastcache.store import teamresults
+
+        return teamresults.put_query(self, args, lambda: self._put_query(**args))
 
     def _put_query(
         self,
+        *,
         key: str,
         service: str,
         kind: str,
@@ -358,6 +354,8 @@ class Store:
         if self.read_only:
             raise self.read_only_error()
         folder = table_folder((provenance or {}).get("service"))
+        if not self._direct:  # a result shared with its scope: under the scope's prefix
+            folder = scoped_path((provenance or {}).get("scope", ANONYMOUS), folder)
         directory = self.root / (folder if self._direct else STAGING_DIR)
         # unique per write, not only per content: a concurrent delete of the previous row of
         # an unchanged result must never remove the file this write is about to commit
@@ -366,23 +364,11 @@ class Store:
             table, directory, lambda sha: f"{key}-{sha[:16]}-{unique}.parquet", provenance
         )
         if not self._direct:
-            return self._publish(path, f"{folder}/{path.name}", sha256, nbytes)
+            from mastcache.store.teamresults import publish_staged
+
+            return publish_staged(self, path, f"{folder}/{path.name}", sha256, nbytes)
         self._memo.remember(path, path.stat(), sha256)
         return path.relative_to(self.root).as_posix(), sha256, nbytes
-
-    def _publish(
-        self, staged: Path, relative: str, sha256: str, nbytes: int
-    ) -> tuple[str, str, int]:
-        """Upload a staged file to the object store and verify it there (team mode)."""
-        try:
-            self.objects.publish(staged, relative, sha256, nbytes)
-            if self.local is not None:  # keep the verified bytes as this machine's copy
-                copy = self.root / relative
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, copy)
-        finally:
-            staged.unlink(missing_ok=True)
-        return relative, sha256, nbytes
 
     def commit_query(self, record: QueryRecord) -> QueryRecord:
         """Step 2 of :meth:`put_query`: point the catalog at an already written file."""
@@ -408,10 +394,10 @@ class Store:
         except FileNotFoundError:
             return self._read_replaced(record)
         if stat.st_size != record.nbytes:
-            raise self._corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
+            raise self.corrupt(record, f"{stat.st_size} bytes instead of {record.nbytes}")
         slot = (str(self.root), record.key)  # tables kept in memory: see store/hotcache.py
         identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        return hot_cache().serve(slot, identity, lambda: self._read_verified(record, path, stat))
+        return hot_cache().serve(slot, identity, lambda: self.read_verified(record, path, stat))
 
     def delete_query(self, key: str) -> None:
         with self.unit_of_work() as uow:
@@ -421,26 +407,37 @@ class Store:
 
     def record_hit(self, key: str) -> None:
         """Count a hit; written in batches (store/hitcounts.py: within 2 s, at exit).
-        A read-only cache counts nothing."""
-        if not self.read_only:
+        A read-only cache counts nothing (:meth:`counts_hits`)."""
+        if self.counts_hits():
             hitcounts.count(self, key, hit=True)
 
     def record_miss(self, key: str) -> None:
         """Count a miss; written in batches like :meth:`record_hit`."""
-        if not self.read_only:
+        if self.counts_hits():
             hitcounts.count(self, key, hit=False)
+
+    def counts_hits(self) -> bool:
+        """Whether hit counters can be written: not for a read-only cache directory, nor
+        for a team catalog whose role may not write them (a read-only member, asked once)."""
+        if self.read_only:
+            return False
+        if self._counts_hits is None:
+            self._counts_hits = not self.settings.catalog_url or may_write(
+                self.engine, "query_stats"
+            )
+        return self._counts_hits
 
     def query_stats(self, key: str | None = None) -> QueryStats:
         """Hit/miss counters of ``key``, or totals over every key when ``key`` is None.
 
         Counts of this process not yet written are written first, so they are included.
         """
-        if not self.read_only:
+        if self.counts_hits():
             hitcounts.flush_cache(self)
         with self.unit_of_work(read_only=True) as uow:
             return uow.stats.totals() if key is None else uow.stats.get(key)
 
-    def _read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
+    def read_verified(self, record: QueryRecord, path: Path, stat: os.stat_result) -> Any:
         """The Arrow table in ``path``, hashed unless its identity is memoised."""
         from mastcache.store import parquet
 
@@ -449,65 +446,27 @@ class Store:
         data = path.read_bytes()  # hash and parse one in-memory copy: one read from disk
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 != record.sha256:
-            raise self._corrupt(
+            raise self.corrupt(
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
         self._memo.remember(path, stat, sha256)
         return parquet.read_arrow(data)
 
     def _read_object(self, record: QueryRecord) -> Table:
-        from mastcache.store import parquet
+        """A team result (store/teamresults.py), or the newer one if it was replaced."""
+        from mastcache.store import teamresults
 
-        if self.local is not None:
-            copy = self._read_local_copy(record)
-            if copy is not None:
-                return copy
-        try:
-            data = self.objects.read_bytes(record.table_path)
-        except FileNotFoundError:
-            return self._read_replaced(record)
+        found = teamresults.read_table(self, record)
+        return self._read_replaced(record) if found is None else found
+
+    def check_bytes(self, record: QueryRecord, data: bytes) -> None:
         if len(data) != record.nbytes:
-            raise self._corrupt(record, f"{len(data)} bytes instead of {record.nbytes}")
+            raise self.corrupt(record, f"{len(data)} bytes instead of {record.nbytes}")
         sha256 = hashlib.sha256(data).hexdigest()
         if sha256 != record.sha256:
-            raise self._corrupt(
+            raise self.corrupt(
                 record, f"sha256 {sha256[:12]}... instead of {record.sha256[:12]}..."
             )
-        if self.local is not None:
-            self._keep_local_copy(record, data)
-        return parquet.read_table(data)
-
-    def _read_local_copy(self, record: QueryRecord) -> Table | None:
-        """This machine's verified copy of a team result, if it has one (else None)."""
-        from mastcache.store.hotcache import FileIdentity, hot_cache
-
-        path = self.root / record.table_path
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        if stat.st_size != record.nbytes:
-            return None
-        slot = (str(self.root), record.key)
-        identity = FileIdentity(record.sha256, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        read = lambda: self._read_verified(record, path, stat)  # noqa: E731
-        try:
-            return hot_cache().serve(slot, identity, read)
-        except CorruptEntryError:
-            path.unlink(missing_ok=True)  # a damaged copy: read the team's object instead
-            return None
-
-    def _keep_local_copy(self, record: QueryRecord, data: bytes) -> None:
-        """Write the verified bytes as this machine's copy and record them locally."""
-        from mastcache.store.files import bytes_writer, write_atomic
-
-        assert self.local is not None
-        try:
-            write_atomic(self.root / record.table_path, bytes_writer(data))
-        except OSError as exc:
-            logger.warning("could not keep a local copy of %s: %s", record.key[:12], exc)
-            return
-        self.local.keep_query(record)
 
     def _read_replaced(self, record: QueryRecord) -> Table:
         newer = self.get_query(record.key)
@@ -519,7 +478,7 @@ class Store:
             )
         return self.read_table(newer)
 
-    def _corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
+    def corrupt(self, record: QueryRecord, detail: str) -> CorruptEntryError:
         return CorruptEntryError(
             f"the cached result of query {record.key[:12]} ({record.service}) is damaged: "
             f"{self.objects.url}/{record.table_path} has {detail}; it is fetched again outside "
@@ -542,7 +501,10 @@ class Store:
         if self._index.is_available:
             return self._index.resolution(name, resolver, resolve_all, scope)
         with self.unit_of_work(read_only=True) as uow:
-            return uow.resolutions.get(name, resolver, resolve_all, scope)
+            found = uow.resolutions.get(name, resolver, resolve_all, scope)
+        if found is None and self._looks_local(scope):
+            return self._personal().get_resolution(name, resolver, resolve_all, scope)
+        return found
 
     def put_resolution(
         self,
@@ -563,16 +525,46 @@ class Store:
             fetched_at=as_utc(fetched_at),
             expires_at=None if expires_at is None else as_utc(expires_at),
         )
-        with self.unit_of_work() as uow:
+        writer = self._writer_for(scope, f"the name resolution of {name!r}")
+        with writer.unit_of_work() as uow:
             return uow.resolutions.put(record)
 
     def put_products(self, records: Iterable[ProductRecord]) -> int:
-        with self.unit_of_work() as uow:
-            return uow.products.put_many(records)
+        by_scope: dict[str, list[ProductRecord]] = {}
+        for record in records:
+            by_scope.setdefault(record.scope, []).append(record)
+        written = 0
+        for scope, rows in by_scope.items():
+            writer = self._writer_for(scope, f"the product list of obsid {rows[0].obsid}")
+            with writer.unit_of_work() as uow:
+                written += uow.products.put_many(rows)
+        return written
 
     def get_products(self, obsids: Iterable[str], scope: str = "anonymous") -> list[ProductRecord]:
+        obsids = list(obsids)
         with self.unit_of_work(read_only=True) as uow:
-            return uow.products.for_obsids(obsids, scope)
+            found = uow.products.for_obsids(obsids, scope)
+        if not found and self._looks_local(scope):
+            return self._personal().get_products(obsids, scope)
+        return found
+
+    def _writer_for(self, scope: str, what: str) -> Store:
+        """This store, or (team mode) this machine's personal cache for rows of a login's
+        scope that are not shared with the team (store/teamresults.py)."""
+        if self.local is None or scope == ANONYMOUS:
+            return self
+        from mastcache.store.teamresults import may_share
+
+        return self if may_share(self, scope, what) else self._personal()
+
+    def _personal(self) -> Store:
+        """This machine's personal cache (team mode only)."""
+        assert self.local is not None
+        return self.local.store()
+
+    def _looks_local(self, scope: str) -> bool:
+        """Whether a lookup that missed the team catalog looks in the personal cache."""
+        return self.local is not None and self._serve_local and scope != ANONYMOUS
 
     def get_file(self, uri: str) -> FileRecord | None:
         with self.unit_of_work(read_only=True) as uow:
@@ -596,52 +588,35 @@ class Store:
     # ---- housekeeping -----------------------------------------------------------------
 
     def sweep_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
-        """Remove temp files and unreferenced result files older than ``older_than`` s
-        (in team mode this lists the team store: maintenance only, never at start-up).
-        A read-only cache sweeps nothing."""
-        removed = self.sweep_local_orphans(older_than=older_than)
-        if not self._direct and not self.read_only:
-            removed += self._sweep_unreferenced_tables(older_than)
-        return removed
+        """Remove temp files, unreferenced result files older than ``older_than`` s and, in
+        team mode, empty folder markers (store/orphans.py: lists the team store, so
+        maintenance only, never at start-up). A read-only cache sweeps nothing."""
+        from mastcache.store.orphans import sweep_orphans
+
+        return sweep_orphans(self, older_than)
 
     def sweep_local_orphans(self, *, older_than: float = ORPHAN_GRACE_S) -> int:
         """What :meth:`open` sweeps: temp files in the cache directory and, for a local
         cache, unreferenced result files there; never a listing of the team store."""
-        if self.read_only:
-            return 0
-        removed = sweep_temp_files(self.tables_dir, older_than=older_than)
-        removed += sweep_temp_files(self.products_dir, older_than=older_than)
-        removed += sweep_temp_files(self.root / STAGING_DIR, older_than=older_than)
-        if self._direct:
-            removed += self._sweep_unreferenced_tables(older_than)
-        return removed
+        from mastcache.store.orphans import sweep_local_orphans
 
-    def _sweep_unreferenced_tables(self, older_than: float) -> int:
-        """Result files no catalog row points to: left by writers killed before commit."""
+        return sweep_local_orphans(self, older_than)
+
+    @property
+    def is_direct(self) -> bool:
+        """Whether result files live in this cache directory itself (not team mode)."""
+        return self._direct
+
+    def referenced_tables(self) -> set[str]:
+        """Every ``table_path`` the catalog points to."""
         if self._index.is_available:
-            referenced = self._index.table_paths()
-        else:
-            with self.unit_of_work(read_only=True) as uow:
-                referenced = uow.queries.table_paths()
-        cutoff = utcnow().timestamp() - older_than
-        removed = 0
-        for found in self.objects.list_files("tables"):
-            if not found.path.endswith(".parquet") or found.path in referenced:
-                continue
-            if found.mtime < cutoff:
-                self._remove(found.path)
-                removed += 1
-        return removed
+            return self._index.table_paths()
+        with self.unit_of_work(read_only=True) as uow:
+            return uow.queries.table_paths()
 
-
-_noticed: list[bool] = []
-
-
-def _notice_private_once(key: str, root: Path) -> None:
-    """One line per process: results fetched under a login stay on this machine."""
-    if not _noticed:
-        _noticed.append(True)
-        logger.warning(_PRIVATE_NOTICE, key[:12], root)
+    def remove_table_file(self, table_path: str) -> None:
+        """Remove a result file no row points to (the sweep's doing)."""
+        self._remove(table_path)
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:
@@ -659,33 +634,6 @@ def _require_catalog(root: Path) -> None:
             f"catalog ({CATALOG_FILENAME}); point --cache-dir / MASTCACHE_DIR at a prepared "
             "cache or at a writable directory"
         )
-
-
-def _open_failure(settings: Settings, exc: BaseException) -> StoreError:
-    """The one-line error of a catalog that could not be opened, blaming the right thing."""
-    from mastcache.store.outage import catalog_unavailable, first_line, is_catalog_unreachable
-
-    url = catalog_url(settings)
-    where = url.render_as_string(hide_password=True)
-    reason = first_line(exc)
-    if url.get_backend_name() != "sqlite":
-        if is_catalog_unreachable(exc):
-            return catalog_unavailable(where, exc)
-        return StoreError(
-            f"cannot open the team catalog {where}: {reason}; check "
-            "MASTCACHE_CATALOG_URL and the database role's rights"
-        )
-    path = Path(url.database or "")
-    if path.exists() and not os.access(path, os.R_OK):
-        return StoreError(
-            f"cannot read the cache catalog {path}: permission denied; ask the cache's owner "
-            "for read access, or point --cache-dir / MASTCACHE_DIR at another directory"
-        )
-    return StoreError(
-        f"cannot open the cache catalog {where}: {reason}; run `mastcache cache verify` to "
-        "check it; if the file is damaged, move the cache directory aside (or set "
-        "MASTCACHE_DIR elsewhere) and fetch again"
-    )
 
 
 def _make_cache_dir(path: Path) -> None:

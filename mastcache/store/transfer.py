@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -28,7 +28,9 @@ from mastcache.errors import CorruptEntryError
 from mastcache.store.blobs import blob_problem, local_blob
 from mastcache.store.files import sha256_file, write_atomic
 from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
+from mastcache.store.scopes import ANONYMOUS, scope_prefix, scoped_path
 from mastcache.store.store import STAGING_DIR, Store
+from mastcache.store.teamresults import may_share
 from mastcache.store.unit_of_work import UnitOfWork
 
 __all__ = ["TransferReport", "commit_unless_newer", "copy_file", "copy_query", "transfer"]
@@ -48,6 +50,9 @@ class TransferReport:
     #: Objects the target's rows pointed at but that were missing (results and files),
     #: filled in from the source's verified copies.
     restored: list[str] = field(default_factory=list)
+    #: Entries fetched under a login that a team target does not take (not shared with
+    #: their scope, and product files of a login): they stay where they are.
+    private: int = 0
 
 
 def transfer(source: Store, target: Store, keys: Iterable[str] | None = None) -> TransferReport:
@@ -55,20 +60,64 @@ def transfer(source: Store, target: Store, keys: Iterable[str] | None = None) ->
     objects the target lacks even when its rows are as new (a lost or emptied bucket)."""
     report = TransferReport()
     present = _Present(target)
+    scopes = _Scopes(target)
     for record in _selected(source, keys):
-        if copy_query(source, target, record, present):
+        if not scopes.takes(record.scope):
+            continue
+        if copy_query(source, target, _for_target(target, record), present, source_record=record):
             report.copied.append(record.key)
         elif _restore_query(source, target, record, present):
             report.restored.append(record.key)
         else:
             report.kept.append(record.key)
     if keys is None:
-        report.resolutions = _copy_resolutions(source, target)
-        report.products = _copy_products(source, target)
-        files, restored = _copy_files(source, target, present)
+        report.resolutions = _copy_resolutions(source, target, scopes)
+        report.products = _copy_products(source, target, scopes)
+        files, restored = _copy_files(source, target, present, scopes)
         report.files = files
         report.restored.extend(restored)
+    report.private = scopes.skipped
     return report
+
+
+class _Scopes:
+    """Which scopes the target takes: every one for a personal cache; for a team cache the
+    anonymous scope, and a login's scope only when shared with it (store/teamresults.py)."""
+
+    def __init__(self, target: Store) -> None:
+        self._target = target
+        self.skipped = 0
+
+    @property
+    def is_team(self) -> bool:
+        return self._target.local is not None
+
+    def takes(self, scope: str) -> bool:
+        if scope == ANONYMOUS or not self.is_team:
+            return True
+        if may_share(self._target, scope, "a result in this machine's cache"):
+            return True
+        self.skipped += 1
+        return False
+
+
+def _for_target(target: Store, record: QueryRecord) -> QueryRecord:
+    """``record`` as the target stores it: a login's result shared with a team goes under
+    its scope's prefix (store/scopes.py)."""
+    if target.local is None or record.scope == ANONYMOUS:
+        return record
+    if record.table_path.startswith(scope_prefix(record.scope)):
+        return record
+    return replace(record, table_path=scoped_path(record.scope, record.table_path))
+
+
+def _file_for_target(target: Store, record: FileRecord) -> FileRecord:
+    """``record`` as the target stores it (see :func:`_for_target`)."""
+    if target.local is None or record.scope == ANONYMOUS:
+        return record
+    if record.local_path.startswith(scope_prefix(record.scope)):
+        return record
+    return replace(record, local_path=scoped_path(record.scope, record.local_path))
 
 
 class _Present:
@@ -98,9 +147,15 @@ def _target_query(target: Store, key: str) -> QueryRecord | None:
 
 
 def copy_query(
-    source: Store, target: Store, record: QueryRecord, present: _Present | None = None
+    source: Store,
+    target: Store,
+    record: QueryRecord,
+    present: _Present | None = None,
+    *,
+    source_record: QueryRecord | None = None,
 ) -> bool:
     """Copy one result unless the target's is as new; returns whether it was copied.
+    ``record`` is the target's row; ``source_record`` the source's when its path differs.
 
     A target row whose object is missing does not count as newer: it is replaced."""
     existing = _target_query(target, record.key)
@@ -108,7 +163,7 @@ def copy_query(
         assert existing is not None
         if existing.sha256 == record.sha256 or _holds(target, existing.table_path, present):
             return False
-    data = _verified_bytes(source, record)
+    data = _verified_bytes(source, source_record or record)
     _publish(target, record, data)
     if present is not None:
         present.add(record.table_path)
@@ -200,9 +255,9 @@ def _forget_file(
     uow.after_commit(lambda: target.objects.remove(path))
 
 
-def _copy_resolutions(source: Store, target: Store) -> int:
+def _copy_resolutions(source: Store, target: Store, scopes: _Scopes) -> int:
     with source.unit_of_work(read_only=True) as uow:
-        records = uow.resolutions.list()
+        records = [r for r in uow.resolutions.list() if scopes.takes(r.scope)]
     copied = 0
     with target.unit_of_work() as uow:
         for record in records:
@@ -217,9 +272,9 @@ def _resolution_is_current(uow: UnitOfWork, record: ResolutionRecord) -> bool:
     return found is not None and found.fetched_at >= record.fetched_at
 
 
-def _copy_products(source: Store, target: Store) -> int:
+def _copy_products(source: Store, target: Store, scopes: _Scopes) -> int:
     with source.unit_of_work(read_only=True) as uow:
-        records = uow.products.list()
+        records = [r for r in uow.products.list() if scopes.takes(r.scope)]
     with target.unit_of_work() as uow:
         known = {_product_id(p): p.fetched_at for p in uow.products.list()}
         newer = [r for r in records if _is_newer_product(known, r)]
@@ -239,12 +294,15 @@ def _is_newer_product(
     return record.fetched_at is not None and (found is None or found < record.fetched_at)
 
 
-def _copy_files(source: Store, target: Store, present: _Present) -> tuple[int, list[str]]:
-    """``(files copied, URIs whose missing object was restored)``."""
+def _copy_files(
+    source: Store, target: Store, present: _Present, scopes: _Scopes
+) -> tuple[int, list[str]]:
+    """``(files copied, URIs whose missing object was restored)``. Product files fetched
+    under a login go to a team store only when shared with their scope, under its prefix."""
     with source.unit_of_work(read_only=True) as uow:
         records = [r for r in uow.files.list() if r.status == "complete" and r.local_path]
     copied, restored = 0, []
-    for record in records:
+    for record in [r for r in records if scopes.takes(r.scope)]:
         existing = _target_file(target, record.uri)
         missing = (
             existing is not None
@@ -253,7 +311,7 @@ def _copy_files(source: Store, target: Store, present: _Present) -> tuple[int, l
             and existing.local_path not in present
         )
         if copy_file(source, target, record):
-            present.add(record.local_path)
+            present.add(_file_for_target(target, record).local_path)
             if missing:
                 restored.append(record.uri)
             else:
@@ -268,7 +326,8 @@ def _target_file(target: Store, uri: str) -> FileRecord | None:
 
 def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
     """Copy one product file unless the target holds it (or newer bytes for its URI); a
-    missing object of the same bytes is uploaded again."""
+    missing object of the same bytes is uploaded again. A login's file shared with a team
+    goes under its scope's prefix."""
     if _keeps_file(target, _target_file(target, record.uri), record):
         return False
     path = local_blob(source, record)
@@ -278,6 +337,7 @@ def copy_file(source: Store, target: Store, record: FileRecord) -> bool:
             "missing or does not match its catalog row; it was not copied: run "
             "`mastcache cache verify` there"
         )
+    record = _file_for_target(target, record)
     if blob_problem(target, record) is not None:  # never rewrite bytes the target holds
         target.objects.publish(path, record.local_path, record.sha256, record.size)
     return _commit_file_unless_newer(target, record)

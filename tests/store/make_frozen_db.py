@@ -91,7 +91,37 @@ ROWS_0002 = {
     "snapshots": {**ROWS_0001["snapshots"], "schema_revision": "0002"},
 }
 
-ROWS = {"0001": ROWS_0001, "0002": ROWS_0002}
+ROWS_0003 = {
+    **ROWS_0002,
+    "files": {**ROWS_0002["files"], "scope": "anonymous"},
+    "snapshots": {**ROWS_0001["snapshots"], "schema_revision": "0003"},
+}
+
+#: Revision 0004 adds cloud_paths; a second result fetched under a login (scope) shows that
+#: revision 0005 (row-level security on PostgreSQL) leaves an SQLite cache's rows as they are.
+SCOPED_KEY = "b2" * 32
+ROWS_0004 = {
+    **ROWS_0003,
+    "cloud_paths": {
+        "uri": "mast:HST/product/jbnw01010_drz.fits",
+        "path": "hst/public/jbnw/jbnw01010/jbnw01010_drz.fits",
+        "in_cloud": 1,
+        "size": 2880,
+        "checked_at": "2026-01-02 03:04:07.000000",
+    },
+    "snapshots": {**ROWS_0001["snapshots"], "schema_revision": "0004"},
+}
+ROWS_0004_EXTRA = {
+    "queries": {
+        **ROWS_0001["queries"],
+        "key": SCOPED_KEY,
+        "scope": "user:0123456789abcdef0123456789abcdef",
+        "table_path": f"tables/b2/{SCOPED_KEY}-0123456789abcdef.parquet",
+    },
+}
+
+ROWS = {"0001": ROWS_0001, "0002": ROWS_0002, "0003": ROWS_0003, "0004": ROWS_0004}
+EXTRA_ROWS = {"0004": ROWS_0004_EXTRA}
 
 
 def build(revision: str, destination: Path) -> Path:
@@ -102,7 +132,8 @@ def build(revision: str, destination: Path) -> Path:
         catalog = Path(scratch) / "catalog.sqlite"
         engine = create_engine(f"sqlite:///{catalog}")
         with engine.begin() as connection:
-            for table, row in ROWS[revision].items():
+            rows = [*ROWS[revision].items(), *EXTRA_ROWS.get(revision, {}).items()]
+            for table, row in rows:
                 columns = ", ".join(row)
                 values = ", ".join(f":{name}" for name in row)
                 connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)

@@ -29,7 +29,7 @@ def test_0002_cache_is_refused_then_upgrades_keeping_everything(tmp_path: Path) 
     settings = frozen_0002(tmp_path)
     with pytest.raises(SchemaOutdatedError, match="mastcache db upgrade"):
         Store.open(settings)
-    assert schema.upgrade(settings) == "0004"
+    assert schema.upgrade(settings) == "0005"
     with Store.open(settings) as store:
         file = store.get_file(URI)
         assert file is not None and file.size == 2880 and file.scope == "anonymous"

@@ -37,8 +37,8 @@ def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_new_cache_is_created_at_head(store_settings: Settings) -> None:
     with Store.open(store_settings) as store:
-        assert store.schema_revision == schema.head() == "0004"
-    assert schema.current(store_settings) == "0004"
+        assert store.schema_revision == schema.head() == "0005"
+    assert schema.current(store_settings) == "0005"
     tables = sqlite3.connect(store_settings.cache_dir / "catalog.sqlite").execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'"
     )
@@ -61,7 +61,7 @@ def test_old_cache_names_the_upgrade_command(tmp_path: Path) -> None:
     with pytest.raises(SchemaOutdatedError) as info:
         Store.open(settings)
     message = str(info.value)
-    assert "mastcache db upgrade" in message and "0001" in message and "0004" in message
+    assert "mastcache db upgrade" in message and "0001" in message and "0005" in message
     assert schema.current(settings) == "0001"  # refusing did not touch it
 
 
@@ -72,9 +72,9 @@ def test_cli_upgrade_keeps_the_data(tmp_path: Path) -> None:
     assert "0001" in before.stdout and "mastcache db upgrade" in before.stdout
     upgraded = cli(settings, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "from 0001 to 0004" in upgraded.stdout
+    assert "from 0001 to 0005" in upgraded.stdout
     after = cli(settings, "db", "current")
-    assert "revision: 0004" in after.stdout and "up to date" in after.stdout
+    assert "revision: 0005" in after.stdout and "up to date" in after.stdout
     assert_frozen_rows_intact(settings)
 
 
@@ -97,9 +97,9 @@ def assert_frozen_rows_intact(settings: Settings) -> None:
 
 def test_upgrade_is_idempotent(tmp_path: Path) -> None:
     settings = frozen_cache(tmp_path, "0001")
-    assert schema.upgrade(settings) == "0004"
-    assert schema.upgrade(settings) == "0004"
-    assert "already at schema revision 0004" in cli(settings, "db", "upgrade").stdout
+    assert schema.upgrade(settings) == "0005"
+    assert schema.upgrade(settings) == "0005"
+    assert "already at schema revision 0005" in cli(settings, "db", "upgrade").stdout
 
 
 def test_unknown_newer_revision_is_refused(tmp_path: Path) -> None:
@@ -172,7 +172,7 @@ def test_installed_wheel_runs_the_migrations(tmp_path: Path) -> None:
     package_file, migrations, revision = run.stdout.split()
     assert Path(package_file).is_relative_to(site)  # not the editable checkout
     assert Path(migrations) == site / "mastcache" / "_migrations"
-    assert revision == "0004"
+    assert revision == "0005"
 
 
 def test_models_match_the_head_revision(store_settings: Settings) -> None:
@@ -190,3 +190,18 @@ def test_models_match_the_head_revision(store_settings: Settings) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_a_revision_for_other_databases_only_needs_no_upgrade_of_a_personal_cache(
+    tmp_path: Path,
+) -> None:
+    # 0005 sets dialects = ("postgresql",): an SQLite cache at 0004 has the newest schema
+    settings = frozen_cache(tmp_path, "0004")
+    with Store.open(settings) as store:
+        assert [p.filename for p in store.get_products(["2003520266"])] == ["jbnw01010_drz.fits"]
+    state = cli(settings, "db", "current")
+    assert state.returncode == 0, state.stderr
+    assert "revision: 0004 (head: 0005) - up to date (newer revisions change only" in state.stdout
+    upgraded = cli(settings, "db", "upgrade")
+    assert upgraded.returncode == 0 and "from 0004 to 0005" in upgraded.stdout
+    assert schema.current(settings) == "0005"

@@ -19,7 +19,7 @@ from team.teamcache import Team
 from mastcache import runtime
 from mastcache.client import ObservationsClass
 from mastcache.emulator import EmulatorServer
-from mastcache.errors import StoreUnavailableError
+from mastcache.errors import StoreError
 from mastcache.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,9 +97,25 @@ def test_object_store_outage_serves_this_machines_results_and_keeps_new_ones(
 
     runtime.reset()
     _machine(cut_team, tmp_path / "b", mode="offline")  # a machine without copies: one line
-    with pytest.raises(StoreUnavailableError, match="is unreachable") as failure:
+    with pytest.raises(StoreError, match="is unreachable") as failure:
         _query()
-    assert "\n" not in str(failure.value) and "Traceback" not in str(failure.value)
+    message = str(failure.value)
+    assert "no copy" in message and "Offline mode cannot fetch" in message
+    assert "\n" not in message and "Traceback" not in message
+
+    runtime.reset()  # the same machine, online: a fresh fetch from MAST, kept on it
+    _machine(cut_team, tmp_path / "b")
+    emulator_session.requests.clear()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        refetched = _query()
+    assert refetched.meta["mastcache"]["source"] == "network" and len(refetched) == len(first)
+    assert emulator_session.requests.matching("/api/v0/invoke")
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "no copy" in lines[0] and "\n" not in lines[0], lines
+    runtime.reset()
+    _machine(cut_team, tmp_path / "b", mode="offline")
+    assert len(_query()) == len(first)  # kept on this machine: served offline
 
 
 def test_catalog_outage_serves_this_machines_copies_offline_and_in_sql(

@@ -68,6 +68,17 @@ def test_the_pyarrow_duckdb_recipe_reads_the_s3_store(
     assert sum(n for _, n in counts) == rows
 
 
+def test_the_duckdb_s3fs_recipe_reads_the_s3_store_with_duckdb_itself(
+    team: Team, tmp_path: Path, emulator_session: EmulatorServer
+) -> None:
+    rows = fill(team, tmp_path / "m")
+    with environment(MASTCACHE_S3_ENDPOINT_URL=team.endpoint, MASTCACHE_STORE_URL=team.store_url):
+        printed = run(recipe("duckdb-s3fs"))
+    counts = eval(printed)
+    assert sum(n for _, n in counts) == rows > 0
+    assert counts == sorted(counts) and all(isinstance(c, str) for c, _ in counts)
+
+
 def test_the_shared_directory_recipe(
     team: Team, tmp_path: Path, emulator_session: EmulatorServer
 ) -> None:
