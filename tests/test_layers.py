@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     # the HTTP cache keys and expires by policy
     "net": CORE | {"_version", "access", "keys", "policy"},
     "auth": CORE | {"net"},
-    "gateways": CORE | {"mast", "net"},
+    # Portal pages of a fetch are kept as decoded fragments (store/fragments.py) to resume
+    "gateways": CORE | {"mast", "net", "store"},
     "provenance": set(),
     "archive": CORE | {"keys", "policy", "provenance", "runtime", "store"},
     "products": CORE | {"archive", "gateways", "interrupts", "net", "policy", "store"},

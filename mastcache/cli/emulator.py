@@ -11,8 +11,9 @@ import click
 __all__ = ["emulator"]
 
 FAULTS_HELP = (
-    "Fault rule ROUTE=KIND[:count=N|:rate=P][:retry_after=S][:delay=S]; repeatable. KIND is "
-    "500, 503, slowdown (S3 throttling), slow, truncate, invalid-json, wrong-length, reset or "
+    "Fault rule ROUTE=KIND[:count=N|:rate=P][:after=N][:retry_after=S][:delay=S]; repeatable "
+    "(after=N: N requests pass first). KIND is 500, 503, slowdown (S3 throttling), slow, "
+    "truncate, invalid-json, wrong-length, reset or "
     "trickle. Example: '/api/v0/invoke=503:count=2' or '/stpubdata/*=slowdown:rate=0.1'."
 )
 
@@ -54,6 +55,12 @@ def emulator() -> None:
     help="Move the sky N epochs forward in time: new visits, withdrawn observations, revised "
     "metadata, reprocessed products (default 0, today's sky).",
 )
+@click.option(
+    "--prerendered-mb",
+    type=click.IntRange(0, 1 << 16),
+    help="Keep up to N MB of rendered Portal result pages and serve them again byte for "
+    "byte (default 0, off): benchmarks measure the client, not the emulator's CPU.",
+)
 def serve(
     host: str,
     port: int,
@@ -64,6 +71,7 @@ def serve(
     seed: int | None,
     cloud_missing: tuple[str, ...],
     sky_epoch: int | None,
+    prerendered_mb: int | None,
 ) -> None:
     """Serve the emulator, print its base URL, and run until Ctrl-C.
 
@@ -80,6 +88,7 @@ def serve(
         "seed": seed,
         "cloud_missing": cloud_missing or None,
         "sky_epoch": sky_epoch,
+        "prerendered_mb": prerendered_mb,
     }
     changes = {k: v for k, v in options.items() if v is not None}
     config = EmulatorConfig().new(**changes, faults=",".join(faults) or None)

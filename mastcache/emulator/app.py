@@ -194,8 +194,8 @@ class EmulatorApp:
 
 
 def _invoke(app: EmulatorApp, request: Request) -> Reply:
-    with app.access.viewing(app.config, request):  # exclusive-access rows: emulator/auth.py
-        return app.portal().invoke(_single(request.form), request.base_url)
+    with app.access.viewing(app.config, request) as viewer:  # exclusive rows: emulator/auth.py
+        return app.portal().invoke(_single(request.form), request.base_url, repr(viewer))
 
 
 def _columnsconfig(app: EmulatorApp, request: Request) -> Reply:

@@ -10,10 +10,19 @@ from typing import Any
 from mastcache.emulator.faults import FaultPlan
 from mastcache.errors import ConfigurationError
 
-__all__ = ["MAX_PRODUCT_BYTES", "MAX_ROWS", "MAX_SKY_EPOCH", "EmulatorConfig", "Identity"]
+__all__ = [
+    "MAX_PRERENDERED_MB",
+    "MAX_PRODUCT_BYTES",
+    "MAX_ROWS",
+    "MAX_SKY_EPOCH",
+    "EmulatorConfig",
+    "Identity",
+]
 
 MAX_ROWS = 1_000_000
 MAX_PRODUCT_BYTES = 1 << 30
+#: The most rendered Portal pages the emulator keeps (MB), with ``prerendered_mb``.
+MAX_PRERENDERED_MB = 1 << 16
 #: Epochs the sky can be moved forward (each one is a year of archive life).
 MAX_SKY_EPOCH = 50
 
@@ -38,7 +47,10 @@ class EmulatorConfig:
     ``product_bytes`` makes every FITS product at least that large (download benchmarks);
     ``cloud_missing`` leaves products out of the emulated S3 bucket (bucket.py);
     ``sky_epoch`` moves the sky that many epochs forward in time (new visits, withdrawn
-    observations, revised metadata, reprocessed products; 0 = today's sky, byte for byte).
+    observations, revised metadata, reprocessed products; 0 = today's sky, byte for byte);
+    ``prerendered_mb`` keeps up to that many MB of rendered Portal result pages and serves
+    them again byte for byte (0 = off; benchmarks use it so the emulator's CPU does not
+    limit the client it measures).
     """
 
     seed: int = 20240101
@@ -53,6 +65,7 @@ class EmulatorConfig:
     #: (``("*_x1d.fits",)``); everything else of a mirrored mission is there (bucket.py).
     cloud_missing: tuple[str, ...] = ()
     sky_epoch: int = 0
+    prerendered_mb: int = 0
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -63,6 +76,10 @@ class EmulatorConfig:
             raise ConfigurationError(f"executing_polls={self.executing_polls} is negative.")
         if not 0 <= self.sky_epoch <= MAX_SKY_EPOCH:
             raise ConfigurationError(f"sky_epoch={self.sky_epoch} is outside 0..{MAX_SKY_EPOCH}.")
+        if not 0 <= self.prerendered_mb <= MAX_PRERENDERED_MB:
+            raise ConfigurationError(
+                f"prerendered_mb={self.prerendered_mb} is outside 0..{MAX_PRERENDERED_MB}."
+            )
         if not 0 <= self.product_bytes <= MAX_PRODUCT_BYTES:
             raise ConfigurationError(
                 f"product_bytes={self.product_bytes} is outside 0..{MAX_PRODUCT_BYTES}."
@@ -88,7 +105,10 @@ class EmulatorConfig:
         return next((i for i in self.identities if token and i.token == token), None)
 
 
-_INTEGERS = ("seed", "latency_ms", "rows", "executing_polls", "product_bytes", "sky_epoch")
+_INTEGERS = (
+    "seed", "latency_ms", "rows", "executing_polls", "product_bytes", "sky_epoch",
+    "prerendered_mb",
+)  # fmt: skip
 
 
 def _coerce(name: str, value: Any) -> Any:

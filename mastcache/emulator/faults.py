@@ -43,7 +43,8 @@ class FaultRule:
     """One fault on the requests whose path matches ``route`` (a glob, or a prefix ending in ``*``).
 
     With ``count`` the first ``count`` matching requests fail; with ``rate`` each matching request
-    fails with that probability; with neither, every matching request fails.
+    fails with that probability; with neither, every matching request fails. ``after`` lets
+    that many matching requests through untouched first (a fault on page k of a paged fetch).
     """
 
     route: str
@@ -52,6 +53,7 @@ class FaultRule:
     count: int | None = None
     retry_after: int = 1
     delay: float | None = None
+    after: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -61,6 +63,8 @@ class FaultRule:
             raise ConfigurationError(f"Fault rate {self.rate} is outside [0, 1]; use e.g. 0.1.")
         if self.count is not None and self.count < 0:
             raise ConfigurationError(f"Fault count {self.count} is negative; use 0 or more.")
+        if self.after < 0:
+            raise ConfigurationError(f"Fault after={self.after} is negative; use 0 or more.")
 
     @property
     def pause(self) -> float:
@@ -86,7 +90,9 @@ class FaultRule:
         return cls(route.strip(), kind.strip(), **_parse_options(options, text))
 
 
-_OPTION_TYPES: dict[str, type] = {"rate": float, "count": int, "retry_after": int, "delay": float}
+_OPTION_TYPES: dict[str, type] = {
+    "rate": float, "count": int, "retry_after": int, "delay": float, "after": int,
+}  # fmt: skip
 
 
 def _parse_options(options: list[str], text: str) -> dict[str, Any]:
@@ -159,6 +165,9 @@ class FaultState:
     def _fires(self, index: int, rule: FaultRule) -> bool:
         seen = self._seen.get(index, 0)
         self._seen[index] = seen + 1
+        if seen < rule.after:
+            return False
+        seen -= rule.after
         if rule.count is not None:
             return seen < rule.count
         if rule.rate is not None:

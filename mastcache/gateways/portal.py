@@ -7,19 +7,31 @@ the SANTA resolver. It knows no cache policy; it raises only the ``MastCacheErro
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-import requests
 from astropy.table import Table
 
 from mastcache.errors import ProtocolError
+from mastcache.gateways.pages import (
+    DeferredEnvelope,
+    envelope_object,
+    is_complete_page,
+    page_typer,
+    stacked,
+)
 from mastcache.mast import columns, portal, resolver
 from mastcache.net.transport import Transport
 from mastcache.settings import Settings
+
+if TYPE_CHECKING:
+    from mastcache.store.fragments import PageFragments
 
 __all__ = ["MastGateway"]
 
@@ -114,24 +126,25 @@ class MastGateway:
         (``removenullcolumns``, ``use_json``, ...) go to the request's top level. Zero rows
         give an empty table; warning about it is the caller's job (it must also warn on
         cache hits). MAST's ``ERROR`` raises :class:`~mastcache.errors.RemoteServiceError`.
+
+        Pages pass the HTTP cache by: each is typed as it arrives and, for a query of several
+        pages, kept as a decoded fragment (:mod:`mastcache.store.fragments`) until the table
+        is built, so a fetch cut short resumes with the pages it has (``force_refresh``
+        starts afresh).
         """
-        request = self._paged_request(service, params, pagesize, page, format, extra)
-        send, resend = self._senders(force_refresh)
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="mast-config") as pool,
-            self.transport.progress(f"{service} pages") as progress,
-        ):
-            config = pool.submit(self.column_config, service, fetch_name=fetch_name)
-            return portal.fetch_table(
-                request,
-                send,
-                config.result,
-                resend=resend,
-                max_parallel=self.settings.max_parallel,
-                timeout=self.settings.query_timeout,
-                all_pages=not page,
-                progress=progress,
-            )
+        with self._paged(service, params, pagesize, page, format, force_refresh, extra) as paged:
+            request, plan = paged
+            fragments = self._fragments(request, fetch_name) if plan.all_pages else None
+            if fragments is not None and force_refresh:
+                fragments.clear()
+            resumed = portal.Resumed(*fragments.load()) if fragments is not None else None
+            with ThreadPoolExecutor(1, thread_name_prefix="mast-config") as pool:
+                config = pool.submit(self.column_config, service, fetch_name=fetch_name)
+                typer = page_typer(config.result, fragments)
+                table = stacked(portal.fetch_each(request, plan, typer, resumed))
+        if fragments is not None:
+            fragments.clear()
+        return table
 
     def portal_pages(
         self,
@@ -144,19 +157,13 @@ class MastGateway:
         force_refresh: bool = False,
         **extra: Any,
     ) -> list[dict[str, Any]]:
-        """The raw page responses of a Portal query, in page order (no column config)."""
-        request = self._paged_request(service, params, pagesize, page, format, extra)
-        send, resend = self._senders(force_refresh)
-        with self.transport.progress(f"{service} pages") as progress:
-            return portal.fetch_all(
-                request,
-                send,
-                resend=resend,
-                max_parallel=self.settings.max_parallel,
-                timeout=self.settings.query_timeout,
-                all_pages=not page,
-                progress=progress,
-            )
+        """The raw page responses of a Portal query, in page order (no column config);
+        these go through the HTTP cache."""
+        paged = self._paged(
+            service, params, pagesize, page, format, force_refresh, extra, cached=True
+        )
+        with paged as (request, plan):
+            return portal.fetch_each(request, plan, _raw_pages)
 
     def portal_json(
         self,
@@ -183,7 +190,7 @@ class MastGateway:
             request, send, resend=resend, deadline=portal.deadline(self.settings.query_timeout)
         )
         portal.raise_for_error(response)
-        return response
+        return dict(response)  # never deferred: this sender decodes every answer
 
     # -- resolver -------------------------------------------------------------------------
 
@@ -214,17 +221,22 @@ class MastGateway:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _paged_request(
+    @contextmanager
+    def _paged(
         self,
         service: str,
         params: Mapping[str, Any],
         pagesize: int | None,
         page: int | None,
         format: str,
+        force_refresh: bool,
         extra: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        """The first request of a paged query (the settings' pagesize unless given)."""
-        return portal.build_request(
+        *,
+        cached: bool = False,
+    ) -> Iterator[tuple[dict[str, Any], portal.Plan]]:
+        """(first request, fetch plan) of a paged query: the settings' pagesize unless
+        given, every page unless ``page`` is, a progress bar while the pages come."""
+        request = portal.build_request(
             service,
             params,
             pagesize=pagesize or self.settings.pagesize,
@@ -232,6 +244,33 @@ class MastGateway:
             format=format,
             **extra,
         )
+        send, resend = self._senders(force_refresh, cached=cached, defer=not cached)
+        with self.transport.progress(f"{service} pages") as progress:
+            yield (
+                request,
+                portal.Plan(
+                    send,
+                    resend,
+                    max_parallel=self.settings.max_parallel,
+                    timeout=self.settings.query_timeout,
+                    all_pages=not page,
+                    progress=progress,
+                ),
+            )
+
+    def _fragments(self, request: Mapping[str, Any], fetch_name: str | None) -> PageFragments:
+        """The kept pages of ``request`` (any page of it) for this identity and server."""
+        document = {
+            "v": 1,
+            "scope": self.transport.scope,
+            "url": self.transport.endpoints.portal_invoke,
+            "request": {k: v for k, v in request.items() if k != "page"},
+            "config": fetch_name,
+        }
+        text = json.dumps(document, sort_keys=True, default=str)
+        from mastcache.store.fragments import PageFragments  # pyarrow: with the first page
+
+        return PageFragments(self.settings.cache_dir, hashlib.sha256(text.encode()).hexdigest())
 
     def _fetch_column_config(self, fetch_name: str, force_refresh: bool) -> ColumnConfig:
         response = self.transport.post_form(
@@ -247,28 +286,34 @@ class MastGateway:
         return config
 
     def _senders(
-        self, force_refresh: bool
-    ) -> tuple[
-        Callable[[dict[str, Any]], dict[str, Any]], Callable[[dict[str, Any]], dict[str, Any]]
-    ]:
+        self, force_refresh: bool, *, cached: bool = True, defer: bool = False
+    ) -> tuple[portal.Send, portal.Send]:
         """(first send, re-poll send) for one logical query; both share one cacheBreaker.
 
         Re-polls after ``EXECUTING`` always bypass the HTTP cache, and a response that is not
         ``COMPLETE`` is evicted from it, so a cache never replays an unfinished answer.
+        ``cached=False``: nothing is read from or written to the HTTP cache. ``defer``: a
+        COMPLETE page is handed on undecoded (:class:`~mastcache.gateways.pages.DeferredEnvelope`).
         """
         breaker = str(uuid.uuid4())
 
-        def send(request: dict[str, Any], refresh: bool = force_refresh) -> dict[str, Any]:
+        def send(request: Mapping[str, Any], refresh: bool = force_refresh) -> Mapping[str, Any]:
             body = portal.encode_form({**request, "cacheBreaker": breaker})
             response = self.transport.post_form(
-                self.transport.endpoints.portal_invoke, body, force_refresh=refresh
+                self.transport.endpoints.portal_invoke, body, force_refresh=refresh, cached=cached
             )
+            if defer and is_complete_page(response):
+                return DeferredEnvelope(response, self.transport.json)
             obj = self.transport.json(response)
             if not isinstance(obj, dict) or obj.get("status") != "COMPLETE":
                 self.transport.evict(response)
-            return _envelope_object(obj, response)
+            return envelope_object(obj, response)
 
         return send, lambda request: send(request, True)
+
+
+def _raw_pages(total: int) -> portal.PageTyper[dict[str, Any]]:
+    return lambda number, response: dict(response)  # decoded (not deferred): a shallow copy
 
 
 def _histogram_service(fetch_name: str) -> str | None:
@@ -283,14 +328,3 @@ def _config_object(obj: Any) -> ColumnConfig:
             "column properties; check that MASTCACHE_MAST_URL points at a MAST server"
         )
     return obj
-
-
-def _envelope_object(obj: Any, response: requests.Response) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return obj
-    if not obj:
-        return {}
-    raise ProtocolError(
-        f"{response.url} answered a JSON {type(obj).__name__}, expected a Portal envelope "
-        "object; check that MASTCACHE_MAST_URL points at a MAST server"
-    )

@@ -12,9 +12,9 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from astropy.table import MaskedColumn, Table
@@ -23,14 +23,18 @@ from mastcache.errors import ProtocolError, RemoteServiceError, RemoteTimeoutErr
 from mastcache.mast.tables import portal_page_columns, portal_pages_table, stack_pages
 
 __all__ = [
+    "PageTyper",
     "Paging",
+    "Plan",
     "PortalPage",
     "Progress",
+    "Resumed",
     "Send",
     "build_request",
     "deadline",
     "encode_form",
     "fetch_all",
+    "fetch_each",
     "fetch_table",
     "page_request",
     "parse_envelope",
@@ -40,7 +44,7 @@ __all__ = [
 ]
 
 Request = dict[str, Any]
-Response = dict[str, Any]
+Response = Mapping[str, Any]
 Send = Callable[[Request], Response]
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -142,10 +146,11 @@ def _parse_paging(paging: Any) -> Paging | None:
 
 
 def raise_for_error(response: Any) -> None:
-    """RemoteServiceError for MAST's ``ERROR`` status (or an empty answer), with its msg."""
-    page = parse_envelope(response)
-    if page.status == "ERROR":
-        raise RemoteServiceError(page.msg or _DEFAULT_ERROR)
+    """RemoteServiceError for MAST's ``ERROR`` status (or an empty answer), with its msg.
+    Only the status is read first: a page whose body is decoded later (the gateway's
+    deferred envelopes) is not decoded here."""
+    if _status(response) == "ERROR":
+        raise RemoteServiceError(parse_envelope(response).msg or _DEFAULT_ERROR)
 
 
 def to_table(responses: Sequence[Any], column_config: Mapping[str, Any] | None) -> Table:
@@ -207,8 +212,8 @@ def fetch_all(
     ``progress(done, total)`` is called as pages arrive. ERROR -> RemoteServiceError.
     ``interval`` is the first pause between polls (doubling up to 1 s).
     """
-    plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
-    return _fetch_pages(request, plan, lambda: _identity)
+    plan = Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
+    return fetch_each(request, plan, lambda total: _response)
 
 
 def fetch_table(
@@ -229,52 +234,89 @@ def fetch_table(
     ``column_config()`` gives the column configuration; it is called once, after page 1
     has arrived (so the caller may fetch it while page 1 is on its way).
     """
-    plan = _Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
+    plan = Plan(send, resend, max_parallel, timeout, all_pages, progress, interval)
 
-    def page_typer() -> Callable[[Response], list[MaskedColumn]]:
+    def page_typer(total: int) -> PageTyper[list[MaskedColumn]]:
         config = column_config()
-        return lambda response: portal_page_columns(response, config)
+        return lambda number, response: portal_page_columns(response, config)
 
-    return stack_pages(_fetch_pages(request, plan, page_typer))
+    return stack_pages(fetch_each(request, plan, page_typer))
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """How to fetch the pages of one query (the keyword arguments of :func:`fetch_all`)."""
 
     send: Send
     resend: Send | None
     max_parallel: int
     timeout: float
-    all_pages: bool
-    progress: Progress | None
-    interval: float
+    all_pages: bool = True
+    progress: Progress | None = None
+    interval: float = 0.05
 
 
-def _identity(response: Response) -> Response:
+#: ``each(page number, response)``: what the caller makes of one page as it arrives.
+PageTyper = Callable[[int, Response], T]
+
+
+@dataclass(frozen=True)
+class Resumed(Generic[T]):
+    """What an interrupted fetch of the same query already has: how many pages it has
+    (``total``) and ``pages`` by number, as ``each`` made them. The fetch asks only for
+    the others (page ``request["page"]`` too when it is there)."""
+
+    total: int | None = None
+    pages: Mapping[int, T] = field(default_factory=dict)
+
+
+def _response(number: int, response: Response) -> Response:
     return response
 
 
-def _fetch_pages(
-    request: Request, plan: _Plan, make_each: Callable[[], Callable[[Response], T]]
+def fetch_each(
+    request: Request,
+    plan: Plan,
+    make_each: Callable[[int], PageTyper[T]],
+    resumed: Resumed[T] | None = None,
 ) -> list[T]:
-    """``each`` of every page in page order, ``each = make_each()`` once page 1 is in;
-    page 1 decides how many pages there are."""
-    end = deadline(plan.timeout)
-    first = poll(request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval)
-    raise_for_error(first)
-    each = make_each()
-    total = _pages_to_fetch(first, plan.all_pages)
-    if plan.progress is not None:
-        plan.progress(1, max(total, 1))
-    if total <= 1:
-        return [each(first)]
+    """``each(number, response)`` of every page in page order, ``each = make_each(total)``
+    once the number of pages is known (page 1 decides it, unless ``resumed`` knows it)."""
+    resumed = resumed or Resumed()
     start = int(request.get("page", 1))
-    rest = [page_request(request, number) for number in range(start + 1, total + 1)]
-    return _fetch_parallel(first, rest, _page_fetcher(plan, end), each, plan, total)
+    end = deadline(plan.timeout)
+    have: dict[int, T | _Arrived] = dict(resumed.pages)
+    if resumed.total is not None and start in have and plan.all_pages:
+        total, each = resumed.total, make_each(resumed.total)
+    else:
+        first = poll(request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval)
+        raise_for_error(first)
+        total = _pages_to_fetch(first, plan.all_pages)
+        if total != resumed.total:  # the query has other pages now: kept ones do not fit
+            have = {}
+        each = make_each(total)
+        if total <= 1:
+            return [each(start, first)]
+        have[start] = _Arrived(first)
+        del first  # typed by the worker, then let go
+    missing = [n for n in range(start, total + 1) if n not in have]
+    if plan.progress is not None:
+        plan.progress(total - len(missing), max(total, 1))
+    fetched = _fetch_parallel(request, missing, have, _page_fetcher(plan, end), each, plan, total)
+    return [fetched[number] for number in range(start, total + 1)]
+
+
+@dataclass(frozen=True)
+class _Arrived:
+    """A page response already in hand, not yet made into ``each``'s value."""
+
+    response: Response
 
 
 def _status(response: Any) -> str | None:
+    if response and isinstance(response, Mapping):
+        status = response.get("status")
+        return None if status is None else str(status)
     return parse_envelope(response).status
 
 
@@ -285,7 +327,7 @@ def _pages_to_fetch(first: Response, all_pages: bool) -> int:
     return page.paging.pages_filtered
 
 
-def _page_fetcher(plan: _Plan, end: float) -> Callable[[Request], Response]:
+def _page_fetcher(plan: Plan, end: float) -> Callable[[Request], Response]:
     def fetch(request: Request) -> Response:
         response = poll(
             request, plan.send, deadline=end, resend=plan.resend, interval=plan.interval
@@ -297,39 +339,101 @@ def _page_fetcher(plan: _Plan, end: float) -> Callable[[Request], Response]:
 
 
 def _fetch_parallel(
-    first: Response,
-    requests: list[Request],
+    request: Request,
+    missing: list[int],
+    have: dict[int, T | _Arrived],
     fetch: Callable[[Request], Response],
-    each: Callable[[Response], T],
-    plan: _Plan,
+    each: PageTyper[T],
+    plan: Plan,
     total: int,
-) -> list[T]:
-    """``each`` of ``first`` and of the pages ``requests`` ask for, in order.
+) -> dict[int, T]:
+    """``each`` of every page: ``have`` (values, or responses in hand; emptied) and
+    ``missing``.
 
     A pipeline: ``max_parallel`` threads fetch, one more thread runs ``each`` on pages as
-    they arrive (a fetcher is free for the next page as soon as its answer is in). The
-    first fetch failure cancels the pages not yet started and is raised.
+    they arrive (a fetcher is free for the next page as soon as its answer is in). At most
+    ``max_parallel + 2`` pages are fetched and not yet made into values, so a slow ``each``
+    never piles up pages, and no answer is kept once ``each`` has made its value (a
+    fetcher's future hands its answer over in a box it keeps empty). The first failure
+    cancels the pages not yet started and is raised once the pages already in hand are
+    made (so a resume has them).
     """
+    room = _Room(max(1, plan.max_parallel) + 2)
     fetchers = ThreadPoolExecutor(max(1, plan.max_parallel), thread_name_prefix="mast-page")
     worker = ThreadPoolExecutor(1, thread_name_prefix="mast-page-each")
     try:
-        results = [worker.submit(each, first)]
-        pages = {fetchers.submit(fetch, request): index for index, request in enumerate(requests)}
+        done: dict[int, Future[T] | T] = {}
+        while have:
+            number, value = have.popitem()
+            if isinstance(value, _Arrived):
+                done[number] = worker.submit(each, number, value.response)
+            else:
+                done[number] = value
+            del value
+        pages = {
+            fetchers.submit(room.held(fetch), page_request(request, number)): number
+            for number in missing
+        }
         if plan.progress is not None:
-            _report_progress(list(pages), plan.progress, total)
-        later: list[Future[T] | None] = [None] * len(requests)
+            _report_progress(list(pages), plan.progress, total, total - len(missing))
         for page in as_completed(pages):
-            later[pages[page]] = worker.submit(each, page.result())
-        results.extend(future for future in later if future is not None)
-        return [future.result() for future in results]
+            answer = page.result().pop()
+            done[pages[page]] = worker.submit(room.freeing(each), pages[page], answer)
+            del answer
+        return {n: v.result() if isinstance(v, Future) else v for n, v in done.items()}
+    except Exception:
+        room.close()
+        fetchers.shutdown(wait=True, cancel_futures=True)
+        worker.shutdown(wait=True)  # pages in hand are still made (kept for a resume)
+        raise
     finally:
+        room.close()
         fetchers.shutdown(wait=True, cancel_futures=True)
         worker.shutdown(wait=True, cancel_futures=True)
 
 
-def _report_progress(futures: list[Future[T]], progress: Progress, total: int) -> None:
+class _Room:
+    """Permits for pages fetched but not yet made into values (back-pressure)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._permits = threading.Semaphore(size)
+        self._closed = threading.Event()
+
+    def held(self, fetch: Callable[[Request], Response]) -> Callable[[Request], list[Response]]:
+        def fetch_held(request: Request) -> list[Response]:
+            self._permits.acquire()
+            if self._closed.is_set():
+                raise CancelledError("the fetch of this query stopped")
+            try:
+                return [fetch(request)]
+            except BaseException:
+                self._permits.release()
+                raise
+
+        return fetch_held
+
+    def freeing(self, each: PageTyper[T]) -> PageTyper[T]:
+        def each_freeing(number: int, response: Response) -> T:
+            try:
+                return each(number, response)
+            finally:
+                self._permits.release()
+
+        return each_freeing
+
+    def close(self) -> None:
+        """Let every waiting fetcher go (it stops at once): the fetch is over."""
+        self._closed.set()
+        for _ in range(self._size):
+            self._permits.release()
+
+
+def _report_progress(
+    futures: list[Future[T]], progress: Progress, total: int, already: int
+) -> None:
     lock = threading.Lock()
-    done = [1]
+    done = [already]
 
     def tick(future: Future[T]) -> None:
         if future.cancelled() or future.exception() is not None:

@@ -5,8 +5,10 @@ Bodies are decoded by orjson when it is installed (``pip install mastcache[fast]
 Portal page of 10,000 rows is ~9 MB of JSON, which orjson reads 2-4x faster than the
 standard library. orjson refuses what strict JSON forbids but Python accepts (``NaN``, lone
 surrogates, a BOM), and reads integers beyond 64 bits as floats; a body it refuses, or with
-a run of 19 or more digits anywhere (a cheap scan), is decoded by ``response.json()``
-instead, so the objects are always exactly what ``response.json()`` would give.
+a run of 19 or more digits outside a string (a cheap scan), is decoded by
+``response.json()`` instead, so the objects are always exactly what ``response.json()``
+would give. (Runs right after an opening quote are string contents: MAST's GALEX obs_ids
+are 19-digit strings, and must not send every such page down the slow path.)
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ try:
 except ImportError:  # optional: the standard library decodes alone
     _fast_loads = None
 
-__all__ = ["decoded_json", "loads_body"]
+__all__ = ["decoded_json", "loads_body", "may_hold_big_integers"]
 
 _DECODED = "_mastcache_decoded_json"
 #: 19 digits in a row may be an integer orjson would turn into a float (beyond int64);
-#: found by mapping digits to "0" and everything else to " " (a regex is 30x slower).
-_DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+#: found by mapping digits to "0", quotes to '"' and everything else to " " (a regex is 30x
+#: slower). JSON never puts a number right after a quote, so a run that follows one is
+#: inside a string; any other run might be a number.
+_DIGITS_AND_QUOTES = bytes(
+    48 if 48 <= byte <= 57 else 34 if byte == 34 else 32 for byte in range(256)
+)
 _LONG_RUN = b"0" * 19
+_BARE_LONG_RUN = b" " + _LONG_RUN
 
 
 def decoded_json(response: requests.Response) -> Any:
@@ -47,11 +54,17 @@ def decoded_json(response: requests.Response) -> Any:
     return memo[0]
 
 
+def may_hold_big_integers(content: bytes) -> bool:
+    """Whether ``content`` has a run of 19+ digits that is not a string's opening."""
+    mapped = content.translate(_DIGITS_AND_QUOTES)
+    return mapped.startswith(_LONG_RUN) or _BARE_LONG_RUN in mapped
+
+
 def loads_body(response: requests.Response) -> Any:
     """The JSON body of ``response``, exactly as ``response.json()`` decodes it."""
     if _fast_loads is not None:
         content = response.content
-        if content and _LONG_RUN not in content.translate(_DIGITS_ONLY):
+        if content and not may_hold_big_integers(content):
             try:
                 return _fast_loads(content)
             except ValueError:  # orjson.JSONDecodeError

@@ -149,18 +149,26 @@ class Transport:
                 plain.cookies = cached.cookies
                 plain.adapters = cached.adapters
                 plain.trust_env = cached.trust_env
+                plain.hooks = cached.hooks  # _refuse_oversized guards unstreamed bodies
                 self._plain = plain
             return self._plain
 
     # -- verbs ----------------------------------------------------------------------------
 
     def post_form(
-        self, url: str, data: str | Mapping[str, Any], *, force_refresh: bool = False
+        self,
+        url: str,
+        data: str | Mapping[str, Any],
+        *,
+        force_refresh: bool = False,
+        cached: bool = True,
     ) -> requests.Response:
-        """POST a form body (a pre-encoded string is sent as is), Portal headers."""
+        """POST a form body (a pre-encoded string is sent as is), Portal headers.
+        ``cached=False`` passes the HTTP cache by (Portal table pages: store/fragments.py)."""
         return self.request(
-            "POST", url, data=data, headers=_FORM_HEADERS, force_refresh=force_refresh
-        )
+            "POST", url, data=data, headers=_FORM_HEADERS, force_refresh=force_refresh,
+            cached=cached,
+        )  # fmt: skip
 
     def post_json(self, url: str, body: Any, *, force_refresh: bool = False) -> requests.Response:
         """POST a JSON body with JSON content headers (Search API, Pan-STARRS, Hapcut)."""
@@ -222,12 +230,13 @@ class Transport:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _sent_again(self, response: requests.Response) -> requests.Response:
-        """The request behind ``response`` sent once more, past the HTTP cache."""
+        """The request behind ``response`` sent once more, past the HTTP cache (and not into
+        it when ``response`` did not come through it)."""
         sent = response.request
         headers = {k: v for k, v in sent.headers.items() if k.lower() != "content-length"}
         return self.request(
             sent.method or "GET", sent.url or response.url, data=sent.body, headers=headers,
-            force_refresh=True,
+            force_refresh=True, cached=hasattr(response, "from_cache"),
         )  # fmt: skip
 
     def evict(self, response: requests.Response) -> None:

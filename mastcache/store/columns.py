@@ -21,7 +21,14 @@ from mastcache.errors import StoreError
 from mastcache.store.metadata import dump_meta, load_meta
 from mastcache.store.strings import arrow_to_fixed, fixed_to_arrow
 
-__all__ = ["FIELD_KEY", "DecodedColumn", "arrow_to_column", "column_to_arrow", "decode_column"]
+__all__ = [
+    "FIELD_KEY",
+    "DecodedColumn",
+    "arrow_to_column",
+    "column_field",
+    "column_to_arrow",
+    "decode_column",
+]
 
 FIELD_KEY = b"mastcache"
 _TIME_UNITS = ("ms", "us", "ns")  # Parquet has no seconds unit: "s" keeps the int view
@@ -42,6 +49,13 @@ def column_to_arrow(name: str, col: Any) -> tuple[pa.Field, pa.Array]:
     array = _values_to_arrow(name, data, mask)
     info = _column_info(col, data.dtype, mask is not None)
     return _field(name, array.type, info), array
+
+
+def column_field(name: str, col: Column, type_: pa.DataType) -> pa.Field:
+    """The field :func:`column_to_arrow` gives a Column/MaskedColumn whose array has
+    ``type_`` (its metadata only: no data is converted)."""
+    data = col.view(np.ndarray)
+    return _field(name, type_, _column_info(col, data.dtype, isinstance(col, MaskedColumn)))
 
 
 @dataclass(frozen=True)

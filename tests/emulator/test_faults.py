@@ -34,6 +34,14 @@ def test_500_for_the_first_n_requests_then_normal(emulator: EmulatorServer) -> N
     assert [e.fault for e in emulator.requests] == ["500", "500", None]
 
 
+def test_after_lets_n_requests_through_first(emulator: EmulatorServer) -> None:
+    """A fault on page k of a paged fetch: ``after=k`` requests pass, then ``count`` fail."""
+    emulator.set_faults("/whoami=500:after=2:count=1")
+    assert [get(emulator).status_code for _ in range(4)] == [200, 200, 500, 200]
+    with pytest.raises(ConfigurationError, match="after=-1"):
+        FaultRule("/whoami", "500", after=-1)
+
+
 def test_503_carries_retry_after(emulator: EmulatorServer) -> None:
     emulator.set_faults(FaultRule("/whoami", "503", retry_after=7))
     response = get(emulator)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -62,11 +63,27 @@ def test_executing_answers_are_polled_and_never_cached(
 ) -> None:
     emulator.reconfigure(executing_polls=2)
     gateway = _gateway(emulator, cache_dir)
+    first = gateway.portal_pages("Mast.Caom.Cone", M101)
+    assert _count(emulator, "/api/v0/invoke") == 3
+    again = gateway.portal_pages("Mast.Caom.Cone", M101)
+    assert again == first
+    assert _count(emulator, "/api/v0/invoke") == 3, "the COMPLETE page came from the HTTP cache"
+
+
+def test_table_pages_pass_the_http_cache_by(emulator: EmulatorServer, cache_dir: Path) -> None:
+    """portal_table's pages are typed as they come; none is kept raw in http.sqlite, so
+    the same query asks MAST again (the result level serves repeats), polls included."""
+    emulator.reconfigure(executing_polls=2)
+    gateway = _gateway(emulator, cache_dir)
     first = gateway.portal_table("Mast.Caom.Cone", M101)
     assert _count(emulator, "/api/v0/invoke") == 3
     again = gateway.portal_table("Mast.Caom.Cone", M101)
     assert list(again["obsid"]) == list(first["obsid"])
-    assert _count(emulator, "/api/v0/invoke") == 3, "the COMPLETE page came from the HTTP cache"
+    assert _count(emulator, "/api/v0/invoke") == 6
+    gateway.transport.close()
+    with sqlite3.connect(cache_dir / "http.sqlite") as http:
+        urls = [row[0] for row in http.execute("SELECT key FROM responses")]
+    assert len(urls) == 1, "only the columns config is in the HTTP cache"
 
 
 def test_error_status_is_a_remote_service_error(settings: Settings) -> None:

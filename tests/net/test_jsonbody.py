@@ -9,7 +9,7 @@ import pytest
 import requests
 from requests_cache.serializers import init_serializer
 
-from mastcache.net.jsonbody import decoded_json, loads_body
+from mastcache.net.jsonbody import decoded_json, loads_body, may_hold_big_integers
 
 
 def response(body: bytes, content_type: str = "application/json") -> requests.Response:
@@ -26,6 +26,9 @@ def response(body: bytes, content_type: str = "application/json") -> requests.Re
     [
         b'{"data": [{"s_ra": 210.80242917, "n": -0, "x": 1e-320, "t": "M\\u00e9 \\ud83d\\ude00"}]}',
         b'{"big": 123456789012345678901234567890, "ok": true}',  # beyond 64 bits
+        b"[12345678901234567890123]",  # beyond 64 bits, at the top level
+        b'{"obs_id": "6918350762968841914", "n": -99999999999999999999}',
+        b'{"s": "run 12345678901234567890", "f": 0.12345678901234567890123}',
         b'{"v": NaN, "w": -Infinity}',  # Python extensions
         b'{"lone": "\\ud800"}',  # a lone surrogate
         b'\xef\xbb\xbf{"bom": 1}',  # a UTF-8 byte order mark
@@ -37,6 +40,23 @@ def test_bodies_decode_as_response_json_does(body: bytes) -> None:
     got = loads_body(response(body))
     assert repr(got) == repr(expected)
     assert all(type(a) is type(b) for a, b in zip(_leaves(got), _leaves(expected), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("body", "suspect"),
+    [
+        (b'{"obs_id": "6918350762968841914", "n": 12}', False),  # GALEX ids are strings
+        (b'["1234567890123456789012345"]', False),
+        (b'{"n": 1234567890123456789}', True),
+        (b"12345678901234567890", True),
+        (b'{"n": [-12345678901234567890]}', True),
+        (b'{"s": "x 12345678901234567890"}', True),  # inside a string, but not safe to tell
+    ],
+)
+def test_only_bare_digit_runs_send_a_body_to_the_standard_library(
+    body: bytes, suspect: bool
+) -> None:
+    assert may_hold_big_integers(body) is suspect
 
 
 def _leaves(value: object) -> list[object]:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from mastcache.emulator.portal.envelope import (
     result_reply,
 )
 from mastcache.emulator.portal.facets import EMPTY_PAGING, all_columns
+from mastcache.emulator.portal.pagememory import PageMemory, page_key
 from mastcache.emulator.portal.request import PortalRequest, parse_request
 from mastcache.emulator.portal.results import ResultSet
 from mastcache.emulator.reply import JSON_TYPE, Reply
@@ -31,6 +33,8 @@ from mastcache.emulator.sky.columns import OBSERVATION_FIELDS, SELECTED_FIELD
 from mastcache.errors import InvalidQueryError
 
 MAX_TRACKED_POLLS: Final = 10_000
+#: Services whose answers are result pages (kept by the ``prerendered_mb`` knob).
+_TABLE_SERVICES: Final = ("mast.caom.", "mast.catalogs.")
 RECORDED_ALL: Final[dict[str, str]] = {
     "mast.catalogs.all.tic": "ticcolumns_filtered.json",
     "mast.catalogs.all.diskdetective": "ddcolumns_filtered.json",
@@ -46,6 +50,8 @@ class PortalConfig(Protocol):
     def rows(self) -> int | None: ...
     @property
     def executing_polls(self) -> int: ...
+    @property
+    def prerendered_mb(self) -> int: ...
 
 
 class PollCounter:
@@ -79,6 +85,8 @@ class PortalService:
         )
         self.catalogs = CatalogQueries(config.seed, config.rows)
         self.polls = PollCounter()
+        budget = getattr(config, "prerendered_mb", 0) << 20
+        self.pages = PageMemory(budget) if budget > 0 else None
         self._all_body: bytes | None = None
         self._handlers: dict[str, Callable[[PortalRequest], Reply]] = {
             "mast.caom.cone": lambda r: result_reply(restricted_query(self.caom.cone, r.params), r),
@@ -90,15 +98,20 @@ class PortalService:
             "mast.caom.all": lambda r: self._caom_all(),
         }
 
-    def invoke(self, form: Mapping[str, str], base_url: str = "") -> Reply:
+    def invoke(self, form: Mapping[str, str], base_url: str = "", viewer: str = "") -> Reply:
         """`POST /api/v0/invoke`: form field `request` holds the url-quoted JSON request;
-        `base_url` (the emulator's own) is where staged bundles are served."""
+        `base_url` (the emulator's own) is where staged bundles are served. With the
+        ``prerendered_mb`` knob, result pages of table services are rendered once per
+        `viewer` (who is asking) and served again byte for byte."""
         try:
             request = parse_request(form)
             waiting = self._still_executing(request)
             if waiting is not None:
                 return waiting
-            return self._dispatch(request, base_url)
+            if self.pages is None or not request.service.lower().startswith(_TABLE_SERVICES):
+                return self._dispatch(request, base_url)
+            key = page_key(json.loads(form["request"]), viewer, base_url)
+            return self.pages.reply(key, lambda: self._dispatch(request, base_url))
         except InvalidQueryError as exc:
             return error_reply(str(exc))
 
