@@ -10,6 +10,7 @@ between leaves an unreferenced file for the sweeper, never a row pointing at not
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -329,17 +330,23 @@ def _prune_resolutions(store: Store, now: datetime, dry_run: bool) -> int:
 
 
 def _prune_partials(root: Path, older_than: timedelta, dry_run: bool) -> int:
-    """Remove resumable partial downloads (and their lock files) untouched for ``older_than``."""
+    """Remove resumable partial downloads (and their lock files) and the kept pages of
+    interrupted paged queries (store/fragments.py) untouched for ``older_than``."""
+    from mastcache.store.fragments import PARTIAL_DIR
+
     cutoff = time.time() - older_than.total_seconds()
     stale = [
         path
         for path in (root / "products" / "partial").glob("*")
         if path.is_file() and path.stat().st_mtime < cutoff
     ]
+    pages = [path for path in (root / PARTIAL_DIR).glob("*") if path.stat().st_mtime < cutoff]
     if not dry_run:
         for path in stale:
             path.unlink(missing_ok=True)
-    return sum(1 for path in stale if not path.name.endswith(".lock"))
+        for folder in pages:
+            shutil.rmtree(folder, ignore_errors=True)
+    return sum(1 for path in stale if not path.name.endswith(".lock")) + len(pages)
 
 
 def clear_cache(settings: Settings, *, wait: float = 30.0) -> PruneReport:

@@ -133,6 +133,26 @@ def test_prune_removes_abandoned_partial_downloads_only(filled: Settings) -> Non
     assert not fresh.exists()
 
 
+def test_prune_and_clear_remove_the_kept_pages_of_interrupted_queries(filled: Settings) -> None:
+    import pyarrow as pa
+
+    from mastcache.store.fragments import PageFragments
+
+    page = pa.table({"obsid": pa.array([1, 2], pa.int64())})
+    old = PageFragments(filled.cache_dir, "d" * 64)
+    fresh = PageFragments(filled.cache_dir, "e" * 64)
+    for kept in (old, fresh):
+        kept.plan(3)
+        kept.keep(1, page)
+    assert old.load()[1].keys() == {1} and fresh.load()[1].keys() == {1}
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old.directory, (two_days_ago, two_days_ago))
+    assert prune_cache(filled, expired=True).partials == 1
+    assert not old.directory.exists() and fresh.directory.exists()
+    assert clear_cache(filled).partials == 1
+    assert not fresh.directory.exists()
+
+
 def test_prune_to_a_size_budget_evicts_oldest_first(filled: Settings) -> None:
     with Store.open(filled) as store:
         sizes = {r.key: r.nbytes for r in store.list_queries()}
