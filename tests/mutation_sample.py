@@ -1,0 +1,219 @@
+"""Sampled mutation score of one module of the caching core (docs/testing.md, issue #24).
+
+A full mutmut run over the caching core is thousands of mutants; on 2 shared CPUs that is
+not affordable. This script generates every mutant of one module (M), draws a seeded random
+sample of N, runs mutmut on those N only, with a narrowed test selection for that module (its
+own fast tests; heavy and slow tests are deselected), and prints the score with a 95% Wilson
+interval. Each module gets its own mutmut folder (``mutants/sample-<module>/``, git-ignored),
+so its stats are collected once and reruns only test new tests and the sampled mutants::
+
+    python tests/mutation_sample.py --list                      # M for every module
+    nice -n 10 python tests/mutation_sample.py --module archive --sample 80 --seed 1
+    python tests/mutation_sample.py --module archive --sample 80 --seed 1 --report
+    python tests/mutation_sample.py --module archive --show     # diffs of the survivors
+
+A mutant counts as killed when its tests failed or timed out; survived, "no tests" (no
+selected test calls its function) and suspicious count against the score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "mutants"
+#: copied into each module's folder (mutmut copies them again into its own mutants/)
+COPIED = ("mastcache", "migrations", "tests", "setup.py", "README.md")
+#: what mutmut adds to every pytest call: never the heavy or slow tests
+PYTEST_ARGS = ["-p", "no:randomly", "-q", "-m", "not heavy and not slow and not remote",
+               "--timeout", "120"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """One module to mutate and the fast tests that guard it."""
+
+    source: str
+    tests: tuple[str, ...]
+
+
+STORE = ("tests/store/test_store.py", "tests/store/test_hitcounts.py")
+PRODUCTS = (
+    "tests/products/test_downloads.py", "tests/products/test_resume.py",
+    "tests/products/test_faults.py", "tests/products/test_records.py",
+    "tests/products/test_paths.py", "tests/products/test_compat.py",
+)  # fmt: skip
+TARGETS = {
+    "archive": Target("mastcache/archive.py", ("tests/test_archive.py",)),
+    "store": Target("mastcache/store/store.py", STORE),
+    "repositories": Target("mastcache/store/repositories.py", STORE),
+    "blobs": Target("mastcache/store/blobs.py", ("tests/products/test_records.py",
+                                                 "tests/products/test_downloads.py")),
+    "files": Target("mastcache/store/files.py", ("tests/store/test_store.py",
+                                                 "tests/store/test_parquet.py")),
+    "parquet": Target("mastcache/store/parquet.py", ("tests/store/test_parquet.py",
+                                                     "tests/store/test_tablecopy.py")),
+    "catalogindex": Target("mastcache/store/catalogindex.py",
+                           ("tests/store/test_catalogindex.py",)),
+    "hotcache": Target("mastcache/store/hotcache.py", ("tests/store/test_hotcache.py",)),
+    "engine": Target("mastcache/products/engine.py", PRODUCTS),
+    "fetch": Target("mastcache/products/fetch.py", PRODUCTS),
+    "transport": Target("mastcache/net/transport.py", ("tests/net/test_transport.py",)),
+}  # fmt: skip
+#: new test files that target a module's mutants join its selection (tests/**/*_mutants.py
+#: and tests/test_mutation_*.py name the module they guard)
+EXTRA_TESTS = ("tests/test_mutation_{name}.py", "tests/*/test_{name}_mutants.py")
+
+
+def selection(name: str) -> list[str]:
+    """The test files run against the mutants of module ``name`` (existing ones only)."""
+    extra = [str(p.relative_to(REPO)) for pattern in EXTRA_TESTS
+             for p in sorted(REPO.glob(pattern.format(name=name)))]  # fmt: skip
+    return [*TARGETS[name].tests, *extra]
+
+
+def folder(name: str) -> Path:
+    return WORK / f"sample-{name}"
+
+
+def mutmut_section(name: str) -> str:
+    """The ``[tool.mutmut]`` section of module ``name``'s folder."""
+    config = {
+        "source_paths": ["mastcache/"],
+        "only_mutate": [TARGETS[name].source],
+        "also_copy": ["migrations/", "setup.py", "README.md"],
+        "pytest_add_cli_args": PYTEST_ARGS,
+        "pytest_add_cli_args_test_selection": selection(name),
+    }
+    lines = [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+    return "[tool.mutmut]\n" + "\n".join(lines) + "\n"
+
+
+def sync(name: str) -> Path:
+    """Copy the checkout into the module's folder (mtimes kept, so mutmut regenerates only
+    changed sources) and write its pyproject.toml with this module's mutmut section."""
+    target = folder(name)
+    target.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    for item in COPIED:
+        source = REPO / item
+        if source.is_dir():
+            shutil.copytree(source, target / item, dirs_exist_ok=True, ignore=ignore)
+        else:
+            shutil.copy2(source, target / item)
+    text = (REPO / "pyproject.toml").read_text()
+    text = re.sub(r"\[tool\.mutmut\]\n(?:(?!\n\[).)*\n?", "", text, flags=re.DOTALL)
+    (target / "pyproject.toml").write_text(text.rstrip("\n") + "\n\n" + mutmut_section(name))
+    return target
+
+
+GENERATE = """
+import os
+from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants
+os.makedirs("mutants", exist_ok=True)
+copy_src_dir()
+copy_also_copy_files()
+create_mutants(1)
+"""
+
+
+def generate(name: str) -> dict[str, int | None]:
+    """Every mutant of module ``name`` with its last result (None: never run)."""
+    cwd = sync(name)
+    subprocess.run([sys.executable, "-c", GENERATE], cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    meta = cwd / "mutants" / f"{TARGETS[name].source}.meta"
+    results: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    return results
+
+
+def draw(names: list[str], sample: int, seed: int) -> list[str]:
+    """A seeded random sample (the same names for the same module, size and seed)."""
+    ordered = sorted(names)
+    return sorted(random.Random(seed).sample(ordered, min(sample, len(ordered))))
+
+
+def run(name: str, mutants: list[str], children: int) -> None:
+    """``mutmut run`` on the sampled mutants only (its log: ``mutmut.log`` in the folder)."""
+    cwd = folder(name)
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+    env.pop("PYTHONPATH", None)  # mutmut puts its own mutants/ first
+    command = [shutil.which("mutmut") or "mutmut", "run", "--max-children", str(children)]
+    with (cwd / "mutmut.log").open("w") as log:
+        subprocess.run([*command, *mutants], cwd=cwd, env=env, stdout=log,
+                       stderr=subprocess.STDOUT, check=False)  # fmt: skip
+
+
+KILLED = {1, 3, 36, -24, 24, 152, 255}  # test failures and timeouts (mutmut's exit codes)
+LABELS = {0: "survived", 33: "no tests", 5: "no tests", None: "not run"}
+
+
+def wilson(killed: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of ``killed / total``."""
+    if total == 0:
+        return 0.0, 0.0
+    p = killed / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def report(name: str, results: dict[str, int | None], sampled: list[str], seed: int) -> list[str]:
+    """Print the score of the sample and return the names of the mutants not killed."""
+    codes = {m: results.get(m) for m in sampled}
+    killed = sum(1 for code in codes.values() if code in KILLED)
+    low, high = wilson(killed, len(sampled))
+    print(f"{name} ({TARGETS[name].source}): {len(sampled)} sampled of {len(results)} "
+          f"mutants, seed {seed}: {killed} killed, score {killed / max(len(sampled), 1):.1%} "
+          f"(95% CI {low:.1%}-{high:.1%})")  # fmt: skip
+    alive = [m for m, code in codes.items() if code not in KILLED]
+    for mutant in alive:
+        print(f"    {LABELS.get(codes[mutant], f'exit {codes[mutant]}')}: {mutant}")
+    return alive
+
+
+def show(name: str, mutants: list[str]) -> None:
+    """Print mutmut's diff of each mutant."""
+    for mutant in mutants:
+        subprocess.run([shutil.which("mutmut") or "mutmut", "show", mutant], cwd=folder(name),
+                       check=False)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", choices=sorted(TARGETS), action="append")
+    parser.add_argument("--sample", type=int, default=80)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--list", action="store_true", help="only count the mutants (M)")
+    parser.add_argument("--report", action="store_true", help="score the last run, run nothing")
+    parser.add_argument("--show", action="store_true", help="diffs of the sample's survivors")
+    args = parser.parse_args(argv)
+    for name in args.module or sorted(TARGETS):
+        results = generate(name)
+        if args.list:
+            print(f"{name} ({TARGETS[name].source}): {len(results)} mutants; tests: "
+                  f"{' '.join(selection(name))}")  # fmt: skip
+            continue
+        sampled = draw(list(results), args.sample, args.seed)
+        if not (args.report or args.show):
+            run(name, sampled, args.max_children)
+            results = generate(name)
+        alive = report(name, results, sampled, args.seed)
+        if args.show:
+            show(name, alive)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
