@@ -94,6 +94,9 @@ def mutmut_section(name: str) -> str:
         "also_copy": ["migrations/", "setup.py", "README.md"],
         "pytest_add_cli_args": PYTEST_ARGS,
         "pytest_add_cli_args_test_selection": selection(name),
+        # mutants fork from a server that never ran a test: no thread of a finished test
+        # (hit-count flusher, emulator) holds a lock in the child (a fork deadlocked so)
+        "process_isolation": "forkserver",
     }
     lines = [f"{key} = {json.dumps(value)}" for key, value in config.items()]
     return "[tool.mutmut]\n" + "\n".join(lines) + "\n"
@@ -154,7 +157,8 @@ def run(name: str, mutants: list[str], children: int) -> None:
                        stderr=subprocess.STDOUT, check=False)  # fmt: skip
 
 
-KILLED = {1, 3, 36, -24, 24, 152, 255}  # test failures and timeouts (mutmut's exit codes)
+TIMEOUTS = {36, -24, 24, 152, 255}  # mutmut's exit codes of a mutant stopped by its timeout
+KILLED = {1, 3, *TIMEOUTS}  # tests failed (a crash counts), or the mutant ran out of time
 LABELS = {0: "survived", 33: "no tests", 5: "no tests", None: "not run"}
 
 
@@ -172,10 +176,11 @@ def report(name: str, results: dict[str, int | None], sampled: list[str], seed: 
     """Print the score of the sample and return the names of the mutants not killed."""
     codes = {m: results.get(m) for m in sampled}
     killed = sum(1 for code in codes.values() if code in KILLED)
+    timeouts = sum(1 for code in codes.values() if code in TIMEOUTS)
     low, high = wilson(killed, len(sampled))
     print(f"{name} ({TARGETS[name].source}): {len(sampled)} sampled of {len(results)} "
-          f"mutants, seed {seed}: {killed} killed, score {killed / max(len(sampled), 1):.1%} "
-          f"(95% CI {low:.1%}-{high:.1%})")  # fmt: skip
+          f"mutants, seed {seed}: {killed} killed ({timeouts} by timeout), "
+          f"score {killed / max(len(sampled), 1):.1%} (95% CI {low:.1%}-{high:.1%})")  # fmt: skip
     alive = [m for m, code in codes.items() if code not in KILLED]
     for mutant in alive:
         print(f"    {LABELS.get(codes[mutant], f'exit {codes[mutant]}')}: {mutant}")

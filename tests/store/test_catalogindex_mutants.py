@@ -88,3 +88,25 @@ def test_lookups_reuse_one_connection_per_thread(store: Store, store_settings: S
         assert open_handles(path) == before
     finally:
         index.close()
+
+
+def test_everything_equals_the_repositories_lists(store: Store) -> None:
+    from mastcache.store.records import FileRecord, ProductRecord
+
+    put(store, "a" * 64)
+    store.put_resolution("M31", None, True, "anonymous", [{"ra": 10.7}], FETCHED, None)
+    store.put_products([
+        ProductRecord("2", "mast:HST/b.fits", "b.fits", "anonymous", 20, "md5:" + "0" * 32,
+                      "Minimum Recommended Products", "SCIENCE", FETCHED, {"obsID": "2"}),
+        ProductRecord("1", "mast:HST/a.fits", "a.fits", "user:x", None, None, None, None, None),
+    ])  # fmt: skip
+    sha = "f" * 64
+    store.put_file(FileRecord("mast:HST/a.fits", sha, 5, f"products/ff/{sha}", "complete",
+                              FETCHED, FETCHED + timedelta(hours=1), "user:x"))  # fmt: skip
+    with store.unit_of_work(read_only=True) as uow:
+        expected = (uow.queries.list(), uow.resolutions.list(), list(uow.products.list()),
+                    uow.files.list())  # fmt: skip
+    queries, resolutions, products, files = store.everything()
+    assert (queries, resolutions, products, files) == expected
+    assert [p.obsid for p in products] == ["1", "2"] and products[1].size == 20
+    assert files[0].verified_at == FETCHED + timedelta(hours=1) and files[0].scope == "user:x"
