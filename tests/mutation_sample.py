@@ -10,7 +10,8 @@ so its stats are collected once and reruns only test new tests and the sampled m
     python tests/mutation_sample.py --list                      # M for every module
     nice -n 10 python tests/mutation_sample.py --module archive --sample 80 --seed 1
     python tests/mutation_sample.py --module archive --sample 80 --seed 1 --report
-    python tests/mutation_sample.py --module archive --show     # diffs of the survivors
+    python tests/mutation_sample.py --module archive --sample 80 --seed 1 --show  # survivors
+    nice -n 10 python tests/mutation_sample.py --module archive --sample 80 --seed 1 --survivors
 
 A mutant counts as killed when its tests failed or timed out; survived, "no tests" (no
 selected test calls its function) and suspicious count against the score.
@@ -203,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="only count the mutants (M)")
     parser.add_argument("--report", action="store_true", help="score the last run, run nothing")
     parser.add_argument("--show", action="store_true", help="diffs of the sample's survivors")
+    parser.add_argument(
+        "--survivors", action="store_true",
+        help="rerun only the sampled mutants the last run did not kill (after adding tests)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for name in args.module or sorted(TARGETS):
         results = generate(name)
@@ -212,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         sampled = draw(list(results), args.sample, args.seed)
         if not (args.report or args.show):
-            run(name, sampled, args.max_children)
+            todo = (
+                [m for m in sampled if results.get(m) not in KILLED] if args.survivors else sampled
+            )
+            run(name, todo, args.max_children)
             results = generate(name)
         alive = report(name, results, sampled, args.seed)
         if args.show:
