@@ -63,3 +63,16 @@ def test_a_copy_of_a_big_decoded_table_is_exact_and_independent() -> None:
     first["a"][0] = 99.0
     assert second["a"][0] == 0.0 and second["b"][rows - 1] == -(rows - 1)
     assert_tables_equal(second, table)
+
+
+def test_every_file_declares_its_layout_version_for_other_readers(tmp_path: Path) -> None:
+    """Spark, DuckDB or a later mastcache read the layout version from the schema metadata."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from mastcache.store.parquet import FORMAT_VERSION, SCHEMA_KEY
+
+    write_table_atomic(sample(), tmp_path / "t.parquet")
+    header = json.loads(pq.read_schema(tmp_path / "t.parquet").metadata[SCHEMA_KEY])
+    assert header["format"] == FORMAT_VERSION == 1 and header["masked"] is True
