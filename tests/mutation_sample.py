@@ -77,8 +77,11 @@ TARGETS = {
 EXTRA_TESTS = ("tests/test_mutation_{name}.py", "tests/*/test_{name}_mutants.py")
 
 
-def selection(name: str) -> list[str]:
-    """The test files run against the mutants of module ``name`` (existing ones only)."""
+def selection(name: str, *, baseline: bool = False) -> list[str]:
+    """The test files run against the mutants of module ``name``; ``baseline``: without the
+    files written to kill its survivors (the score before them)."""
+    if baseline:
+        return list(TARGETS[name].tests)
     extra = [str(p.relative_to(REPO)) for pattern in EXTRA_TESTS
              for p in sorted(REPO.glob(pattern.format(name=name)))]  # fmt: skip
     return [*TARGETS[name].tests, *extra]
@@ -88,14 +91,14 @@ def folder(name: str) -> Path:
     return WORK / f"sample-{name}"
 
 
-def mutmut_section(name: str) -> str:
+def mutmut_section(name: str, baseline: bool) -> str:
     """The ``[tool.mutmut]`` section of module ``name``'s folder."""
     config = {
         "source_paths": ["mastcache/"],
         "only_mutate": [TARGETS[name].source],
         "also_copy": ["migrations/", "setup.py", "README.md"],
         "pytest_add_cli_args": PYTEST_ARGS,
-        "pytest_add_cli_args_test_selection": selection(name),
+        "pytest_add_cli_args_test_selection": selection(name, baseline=baseline),
         # mutants fork from a server that never ran a test: no thread of a finished test
         # (hit-count flusher, emulator) holds a lock in the child (a fork deadlocked so)
         "process_isolation": "forkserver",
@@ -104,7 +107,7 @@ def mutmut_section(name: str) -> str:
     return "[tool.mutmut]\n" + "\n".join(lines) + "\n"
 
 
-def sync(name: str) -> Path:
+def sync(name: str, baseline: bool = False) -> Path:
     """Copy the checkout into the module's folder (mtimes kept, so mutmut regenerates only
     changed sources) and write its pyproject.toml with this module's mutmut section."""
     target = folder(name)
@@ -118,7 +121,9 @@ def sync(name: str) -> Path:
             shutil.copy2(source, target / item)
     text = (REPO / "pyproject.toml").read_text()
     text = re.sub(r"\[tool\.mutmut\]\n(?:(?!\n\[).)*\n?", "", text, flags=re.DOTALL)
-    (target / "pyproject.toml").write_text(text.rstrip("\n") + "\n\n" + mutmut_section(name))
+    (target / "pyproject.toml").write_text(
+        text.rstrip("\n") + "\n\n" + mutmut_section(name, baseline)
+    )
     return target
 
 
@@ -132,9 +137,9 @@ create_mutants(1)
 """
 
 
-def generate(name: str) -> dict[str, int | None]:
+def generate(name: str, baseline: bool = False) -> dict[str, int | None]:
     """Every mutant of module ``name`` with its last result (None: never run)."""
-    cwd = sync(name)
+    cwd = sync(name, baseline)
     subprocess.run([sys.executable, "-c", GENERATE], cwd=cwd, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
     meta = cwd / "mutants" / f"{TARGETS[name].source}.meta"
@@ -210,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="only count the mutants (M)")
+    parser.add_argument(
+        "--baseline", action="store_true",
+        help="select only the module's original tests (the score before tests/*_mutants.py)",
+    )  # fmt: skip
     parser.add_argument("--report", action="store_true", help="score the last run, run nothing")
     parser.add_argument("--show", action="store_true", help="diffs of the sample's survivors")
     parser.add_argument(
@@ -218,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
     for name in args.module or sorted(TARGETS):
-        results = generate(name)
+        results = generate(name, args.baseline)
         if args.list:
             print(f"{name} ({TARGETS[name].source}): {len(results)} mutants; tests: "
                   f"{' '.join(selection(name))}")  # fmt: skip
@@ -230,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.report or args.show):
             todo = [m for m in sampled if codes[m] not in KILLED] if args.survivors else sampled
             run(name, todo, args.max_children)
-            results = generate(name)
+            results = generate(name, args.baseline)
             codes.update({m: results.get(m) for m in todo})
             record.write_text(json.dumps(codes, indent=1))
         alive = report(name, codes, len(results), args.seed)
