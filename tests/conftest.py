@@ -56,9 +56,16 @@ HEAVY = {
 }  # fmt: skip
 
 
+#: Whole files of end-to-end tests (subprocesses, a second emulator, stock astroquery beside
+#: mastcache), heavy for the inner loop taken together: the time of each, measured with
+#: --durations=0 (docs/testing.md), is in the reason. CI runs them all.
+HEAVY_FILES: dict[str, str] = {
+}  # fmt: skip
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.nodeid.split("[", 1)[0] in HEAVY:
+        if item.nodeid.split("[", 1)[0] in HEAVY or item.nodeid.split("::", 1)[0] in HEAVY_FILES:
             item.add_marker(pytest.mark.heavy)
 
 
