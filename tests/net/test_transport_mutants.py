@@ -4,6 +4,7 @@ HTTP cache, whole error messages, and Retry-After dates without a zone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -119,3 +120,43 @@ def test_retry_after_as_a_date_without_a_zone_is_read_as_utc() -> None:
     text = format_datetime(soon)  # "-0000": no zone information
     assert text.endswith("-0000")
     assert 30 <= (_retry_after_seconds(text) or 0) <= 40
+
+
+@pytest.fixture
+def reasonless_server() -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 whose every answer is ``418`` with no reason phrase."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(
+                    b"HTTP/1.1 418 \r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_a_status_without_a_reason_phrase_is_reported_plainly(
+    reasonless_server: str, cache_dir: Path
+) -> None:
+    sent = Transport(Settings.from_env({}, cache_dir=cache_dir, mast_url=reasonless_server))
+    with pytest.raises(HTTPStatusError) as caught:
+        sent.get(f"{reasonless_server}/teapot")
+    assert str(caught.value) == (
+        f"GET {reasonless_server}/teapot answered HTTP 418 ; expected a 2xx answer. "
+        "Check the query parameters."
+    )
