@@ -135,3 +135,19 @@ def test_a_product_marked_corrupt_by_verify_is_called_damaged(
         f"offline mode: {uri} is in the cache but damaged "
         f"(`mastcache cache verify` found it changed){AGAIN}"
     )
+
+
+def test_each_outcome_says_where_its_file_came_from_and_retries_wait_on_the_given_clock(
+    emulator: EmulatorServer, cache_dir: Path, tmp_path: Path
+) -> None:
+    emulator.set_faults("/api/v0.1/Download/file=truncate:count=1")  # a body cut: resumed
+    settings = Settings.from_env({}, cache_dir=cache_dir, mast_url=emulator.url)
+    sleeps: list[float] = []
+    with Store.open(settings) as store:
+        engine = DownloadEngine(store, FileGateway(Transport(settings, sleep=lambda _s: None)),
+                                mode="cache-first", sleep=sleeps.append)  # fmt: skip
+        first = engine.run(engine_requests(engine, tmp_path / "a", URIS[:1]))
+        again = engine.run(engine_requests(engine, tmp_path / "b", URIS[:1]))
+    assert [(o.status, o.source) for o in first] == [("COMPLETE", "network")]
+    assert [(o.status, o.source) for o in again] == [("COMPLETE", "cache")]
+    assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 0.75  # one back-off, never a real sleep
