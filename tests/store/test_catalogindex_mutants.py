@@ -103,6 +103,7 @@ def test_everything_equals_the_repositories_lists(store: Store) -> None:
     sha = "f" * 64
     store.put_file(FileRecord("mast:HST/a.fits", sha, 5, f"products/ff/{sha}", "complete",
                               FETCHED, FETCHED + timedelta(hours=1), "user:x"))  # fmt: skip
+    store.put_file(FileRecord("mast:HST/b.fits", "", 3, "products/partial/b", "partial", FETCHED))
     with store.unit_of_work(read_only=True) as uow:
         expected = (uow.queries.list(), uow.resolutions.list(), list(uow.products.list()),
                     uow.files.list())  # fmt: skip
@@ -110,3 +111,4 @@ def test_everything_equals_the_repositories_lists(store: Store) -> None:
     assert (queries, resolutions, products, files) == expected
     assert [p.obsid for p in products] == ["1", "2"] and products[1].size == 20
     assert files[0].verified_at == FETCHED + timedelta(hours=1) and files[0].scope == "user:x"
+    assert [f.status for f in files] == ["complete", "partial"]
