@@ -193,3 +193,19 @@ def test_an_export_to_a_bare_file_name_lands_in_the_working_folder(
     monkeypatch.chdir(tmp_path)
     export_atomic("here.txt", lambda temp: Path(temp).write_text("x"))
     assert (tmp_path / "here.txt").read_text() == "x"
+
+
+def test_an_export_is_written_as_a_hidden_temp_beside_the_output(tmp_path: Path) -> None:
+    """Beside it, so the rename is atomic on every file system; hidden, so a half-written
+    export never looks like a finished one."""
+    seen: list[Path] = []
+
+    def write(temp: str) -> None:
+        seen.append(Path(temp))
+        Path(temp).write_text("x")
+
+    (tmp_path / "out").mkdir()
+    export_atomic(tmp_path / "out" / "t.csv", write)
+    (temp,) = seen
+    assert temp.parent == tmp_path / "out"
+    assert temp.name.startswith(".t.csv.") and not temp.exists()
