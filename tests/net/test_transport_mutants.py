@@ -129,15 +129,18 @@ def reasonless_server() -> Iterator[str]:
     import threading
 
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
     port = listener.getsockname()[1]
+    stop = threading.Event()
 
     def serve() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 connection, _ = listener.accept()
-            except OSError:
-                return
+            except TimeoutError:
+                continue
             with connection:
+                connection.settimeout(5)
                 connection.recv(65536)
                 connection.sendall(
                     b"HTTP/1.1 418 \r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -146,8 +149,9 @@ def reasonless_server() -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
-    listener.close()
+    stop.set()
     thread.join(timeout=5)
+    listener.close()
 
 
 def test_a_status_without_a_reason_phrase_is_reported_plainly(
