@@ -125,3 +125,56 @@ def test_mast_vouches_for_nothing_without_both_size_and_checksum(tmp_path: Path)
     assert not mast_confirms(FileWanted(URI, "u", size=len(body) + 1, checksum=md5), record, path)
     crc = FileWanted(URI, "u", size=len(body), checksum="crc32:1234")
     assert not mast_confirms(crc, record, path)
+
+
+def test_a_whole_body_takes_one_request_and_no_back_off(
+    emulator: EmulatorServer, cache_dir: Path
+) -> None:
+    settings = Settings.from_env({}, cache_dir=cache_dir, mast_url=emulator.url)
+    sleeps: list[float] = []
+    with Store.open(settings) as store:
+        fetcher = FileFetcher(store, FileGateway(Transport(settings)), sleep=sleeps.append)
+        fetcher.fetch(wanted(fetcher, size=len(product_bytes(URI))))
+    assert len(emulator.requests.matching("/api/v0.1/Download/file")) == 1 and sleeps == []
+
+
+def test_a_partial_body_is_resumed_in_one_ranged_request(
+    emulator: EmulatorServer, cache_dir: Path
+) -> None:
+    from mastcache.products.paths import partial_path
+
+    body = product_bytes(URI)
+    settings = Settings.from_env({}, cache_dir=cache_dir, mast_url=emulator.url)
+    sleeps: list[float] = []
+    with Store.open(settings) as store:
+        partial = partial_path(store.products_dir, URI)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(body[:1000])
+        fetcher = FileFetcher(store, FileGateway(Transport(settings)), sleep=sleeps.append)
+        record = fetcher.fetch(wanted(fetcher, size=len(body)))
+        assert (store.root / record.local_path).read_bytes() == body
+    (logged,) = emulator.requests.matching("/api/v0.1/Download/file")
+    assert logged.header("Range") == "bytes=1000-" and logged.status == 206 and sleeps == []
+
+
+def test_bytes_kept_from_an_earlier_attempt_are_recorded_as_partial(
+    fetcher: FileFetcher, emulator: EmulatorServer
+) -> None:
+    """A cut body loses the chunk being read (1 MiB), so the bytes an earlier attempt left
+    are what is kept; the catalog says so, for a later resume."""
+    from mastcache.products.paths import partial_path
+
+    body = product_bytes(URI)
+    partial = partial_path(fetcher.store.products_dir, URI)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(body[:1000])
+    emulator.set_faults("/api/v0.1/Download/file=truncate")
+    with pytest.raises(DownloadError):
+        fetcher.fetch(wanted(fetcher, size=len(body)))
+    record = fetcher.store.get_file(URI)
+    assert record is not None and (record.status, record.sha256, record.size) == (
+        "partial",
+        "",
+        1000,
+    )
+    assert (fetcher.store.root / record.local_path).read_bytes() == body[:1000]
