@@ -53,12 +53,48 @@ HEAVY = {
         "four processes hammering one catalog",
     "tests/net/test_httpcache.py::test_concurrent_processes_lose_no_writes":
         "processes hammering one HTTP cache",
+    "tests/reliability/test_concurrency.py::"
+    "test_a_result_pruned_just_after_it_is_stored_still_reaches_the_caller":
+        "a forked evictor racing the writer (10 s of the inner loop)",
 }  # fmt: skip
+
+
+#: Folders (ending in "/") and files of end-to-end suites that make the inner loop slow taken
+#: together: subprocesses, stock astroquery beside mastcache, a second emulator, the CLI in
+#: fresh interpreters. The seconds are their sum in one --durations=0 run under coverage on 2
+#: loaded CPUs (docs/testing.md: about 3x their plain time). CI runs them all.
+HEAVY_PATHS: dict[str, str] = {
+    "tests/plugin/": "222 s: pytest and mastcache run in subprocesses",
+    "tests/lightkurve/": "113 s: a real client driven through mastcache.install()",
+    "tests/team/": "97 s: a local S3 server and PostgreSQL",
+    "tests/readonly/": "75 s: the CLI run as user nobody",
+    "tests/cloud/": "88 s: the emulator's bucket, downloads against astroquery's",
+    "tests/compat/": "80 s: 206 comparisons with stock astroquery",
+    "tests/skycoverage/": "64 s: MOC and map exports (matplotlib)",
+    "tests/auth/": "63 s: tokens through the CLI and the client in subprocesses",
+    "tests/cli/": "302 s: 112 CLI runs, Ctrl-C and downloads in subprocesses",
+    "tests/emulator/": "138 s: 472 tests of the test equipment itself",
+    "tests/snapshot/test_snapshot_cli.py": "43 s: snapshot commands in subprocesses",
+    "tests/snapshot/test_diff.py": "43 s: drift against moved skies, in subprocesses",
+    "tests/reliability/test_hostile_input.py": "34 s: 40 hostile inputs through the client",
+    "tests/reliability/test_hostile_resources.py": "9 s: full disks and huge answers",
+    "tests/client/test_cutouts.py": "25 s: cutout zips through the emulator",
+    "tests/test_readme.py": "25 s: README examples in subprocesses",
+    "tests/test_maintenance.py": "15 s: cache stats/verify/prune through the CLI",
+    "tests/test_notebook_example.py": "13 s: a Jupyter kernel",
+    "tests/test_demo.py": "10 s: the whole demo",
+}  # fmt: skip
+
+
+def is_heavy_path(nodeid: str) -> bool:
+    """Whether ``nodeid`` lies in one of :data:`HEAVY_PATHS`."""
+    path = nodeid.split("::", 1)[0]
+    return any(path == key or (key.endswith("/") and path.startswith(key)) for key in HEAVY_PATHS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.nodeid.split("[", 1)[0] in HEAVY:
+        if item.nodeid.split("[", 1)[0] in HEAVY or is_heavy_path(item.nodeid):
             item.add_marker(pytest.mark.heavy)
 
 
