@@ -20,6 +20,7 @@ selected test calls its function) and suspicious count against the score.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import math
 import os
@@ -35,17 +36,37 @@ REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "mutants"
 #: copied into each module's folder (mutmut copies them again into its own mutants/)
 COPIED = ("mastcache", "migrations", "tests", "setup.py", "README.md")
-#: what mutmut adds to every pytest call: never the heavy or slow tests
-PYTEST_ARGS = ["-p", "no:randomly", "-q", "-m", "not heavy and not slow and not remote",
-               "--timeout", "120"]  # fmt: skip
+#: what mutmut adds to every pytest call: never the slow tests, heavy ones only when named
+PYTEST_ARGS = ["-p", "no:randomly", "-q", "--timeout", "120"]
 
 
 @dataclass(frozen=True)
 class Target:
-    """One module to mutate and the fast tests that guard it."""
+    """One module to mutate and the fast tests that guard it; ``heavy``: suites marked heavy
+    (tests/conftest.py) selected anyway, because the module's code is theirs alone (team mode)."""
 
     source: str
     tests: tuple[str, ...]
+    heavy: tuple[str, ...] = ()
+
+
+def markers(target: Target) -> list[str]:
+    """The pytest arguments that keep slow and heavy tests out of ``target``'s runs, except the
+    heavy suites it names; heavy tests of tests/conftest.py's HEAVY list stay out all the same."""
+    if not target.heavy:
+        return ["-m", "not heavy and not slow and not remote"]
+    return ["-m", "not slow and not remote", *(f"--deselect={node}" for node in heavy_nodes())]
+
+
+def heavy_nodes() -> list[str]:
+    """The test ids of tests/conftest.py's HEAVY (read, not imported: it imports mastcache)."""
+    tree = ast.parse((REPO / "tests" / "conftest.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(name, ast.Name) and name.id == "HEAVY" for name in node.targets
+        ):
+            return sorted(ast.literal_eval(node.value))
+    raise LookupError("tests/conftest.py has no HEAVY")
 
 
 STORE = ("tests/store/test_store.py", "tests/store/test_hitcounts.py")
@@ -54,14 +75,18 @@ PRODUCTS = (
     "tests/products/test_faults.py", "tests/products/test_records.py",
     "tests/products/test_paths.py", "tests/products/test_compat.py",
 )  # fmt: skip
+#: the team suites (PostgreSQL catalog + S3) that run the team paths of store.py and blobs.py
+TEAM = tuple(f"tests/team/test_team_{name}.py" for name in (
+    "products", "recovery", "outage", "scopes", "push_pull_files", "catalog",
+))  # fmt: skip
 TARGETS = {
     "archive": Target("mastcache/archive.py", ("tests/test_archive.py",)),
-    # team mode (half of store.py, most of blobs.py) is tested by tests/team: heavy, so never
-    # selected here; its mutants are "no tests" (docs/testing.md)
-    "store": Target("mastcache/store/store.py", STORE),
+    # team mode (half of store.py, most of blobs.py) is tested by tests/team only: heavy, but
+    # selected for these two (mutmut runs each mutant against the tests that call its function)
+    "store": Target("mastcache/store/store.py", STORE, TEAM),
     "repositories": Target("mastcache/store/repositories.py", STORE),
     "blobs": Target("mastcache/store/blobs.py", ("tests/products/test_records.py",
-                                                 "tests/products/test_downloads.py")),
+                                                 "tests/products/test_downloads.py"), TEAM),
     "files": Target("mastcache/store/files.py", ("tests/store/test_store.py",
                                                  "tests/store/test_parquet.py")),
     "parquet": Target("mastcache/store/parquet.py", ("tests/store/test_parquet.py",
@@ -75,18 +100,20 @@ TARGETS = {
                                                        "tests/cloud/test_host_limits.py")),
 }  # fmt: skip
 #: new test files that target a module's mutants join its selection (tests/**/*_mutants.py
-#: and tests/test_mutation_*.py name the module they guard)
-EXTRA_TESTS = ("tests/test_mutation_{name}.py", "tests/*/test_{name}_mutants.py")
+#: and tests/test_mutation_*.py name the module they guard; tests/team/test_team_*_mutants.py
+#: are team-mode ones, selected like the team suites of ``heavy``)
+EXTRA_TESTS = ("tests/test_mutation_{name}.py", "tests/*/test_{name}_mutants.py",
+               "tests/team/test_team_{name}_mutants.py")  # fmt: skip
 
 
 def selection(name: str, *, baseline: bool = False) -> list[str]:
     """The test files run against the mutants of module ``name``; ``baseline``: without the
     files written to kill its survivors (the score before them)."""
     if baseline:
-        return list(TARGETS[name].tests)
+        return [*TARGETS[name].tests, *TARGETS[name].heavy]
     extra = [str(p.relative_to(REPO)) for pattern in EXTRA_TESTS
              for p in sorted(REPO.glob(pattern.format(name=name)))]  # fmt: skip
-    return [*TARGETS[name].tests, *extra]
+    return [*TARGETS[name].tests, *TARGETS[name].heavy, *extra]
 
 
 def folder(name: str) -> Path:
@@ -99,7 +126,7 @@ def mutmut_section(name: str, baseline: bool) -> str:
         "source_paths": ["mastcache/"],
         "only_mutate": [TARGETS[name].source],
         "also_copy": ["migrations/", "setup.py", "README.md"],
-        "pytest_add_cli_args": PYTEST_ARGS,
+        "pytest_add_cli_args": [*PYTEST_ARGS, *markers(TARGETS[name])],
         "pytest_add_cli_args_test_selection": selection(name, baseline=baseline),
         # mutants fork from a server that never ran a test: no thread of a finished test
         # (hit-count flusher, emulator) holds a lock in the child (a fork deadlocked so)
