@@ -1,13 +1,19 @@
 """Store behaviour the sampled mutation run found unguarded in the local (non-team) store
-(docs/testing.md): a stored query keeps the identity scope it was fetched under."""
+(docs/testing.md): a stored query keeps the identity scope it was fetched under; result files
+describe their query and lie in their service's folder, or in a store folder of their own;
+resolutions are kept per resolver; product files are staged in the products folder."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
+from pathlib import Path
 
 from astropy.table import Table
 
+from mastcache.settings import Settings
 from mastcache.store import Store, parquet
+from mastcache.store.blobs import stage_blob
 
 FETCHED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
 
@@ -45,3 +51,24 @@ def test_a_name_resolution_is_found_only_under_its_own_resolver(store: Store) ->
     assert store.get_resolution("M31", "SIMBAD", False) is None
     assert store.get_resolution("M31", None, False) is None
     assert store.get_resolution("M31", "NED", True) is None
+
+
+def test_results_go_to_a_store_url_that_names_another_local_folder(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    settings = Settings.from_env({}, cache_dir=tmp_path / "cache", store_url=str(shared))
+    with Store.open(settings) as other:
+        assert other.shares_files
+        record = other.put_query(
+            "e" * 64, service="Mast.Caom.Cone", kind="observations", params={},
+            scope="anonymous", table=Table({"x": [4, 5]}), fetched_at=FETCHED,
+            expires_at=None,
+        )  # fmt: skip
+        assert list(other.read_table(record)["x"]) == [4, 5]
+    assert (shared / record.table_path).is_file()
+    assert not (tmp_path / "cache" / record.table_path).exists()
+
+
+def test_a_product_file_is_staged_in_the_products_folder(store: Store) -> None:
+    staged, sha256, nbytes = stage_blob(store, lambda out: out.write(b"spectrum"))
+    assert staged.parent == store.root / "products" and staged.read_bytes() == b"spectrum"
+    assert (sha256, nbytes) == (hashlib.sha256(b"spectrum").hexdigest(), 8)
