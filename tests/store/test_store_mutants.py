@@ -14,6 +14,7 @@ from astropy.table import Table
 from mastcache.settings import Settings
 from mastcache.store import Store, parquet
 from mastcache.store.blobs import stage_blob
+from mastcache.store.files import bytes_writer
 
 FETCHED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
 
@@ -69,6 +70,6 @@ def test_results_go_to_a_store_url_that_names_another_local_folder(tmp_path: Pat
 
 
 def test_a_product_file_is_staged_in_the_products_folder(store: Store) -> None:
-    staged, sha256, nbytes = stage_blob(store, lambda out: out.write(b"spectrum"))
+    staged, sha256, nbytes = stage_blob(store, bytes_writer(b"spectrum"))
     assert staged.parent == store.root / "products" and staged.read_bytes() == b"spectrum"
     assert (sha256, nbytes) == (hashlib.sha256(b"spectrum").hexdigest(), 8)
