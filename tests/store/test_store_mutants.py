@@ -73,3 +73,13 @@ def test_a_product_file_is_staged_in_the_products_folder(store: Store) -> None:
     staged, sha256, nbytes = stage_blob(store, bytes_writer(b"spectrum"))
     assert staged.parent == store.root / "products" and staged.read_bytes() == b"spectrum"
     assert (sha256, nbytes) == (hashlib.sha256(b"spectrum").hexdigest(), 8)
+
+
+def test_a_stored_query_keeps_its_expiry(store: Store) -> None:
+    expires = datetime(2026, 3, 5, 5, 6, 7, tzinfo=timezone.utc)
+    store.put_query(
+        "f" * 64, service="Mast.Caom.Cone", kind="observations", params={}, scope="anonymous",
+        table=Table({"x": [1]}), fetched_at=FETCHED, expires_at=expires,
+    )  # fmt: skip
+    found = store.get_query("f" * 64)
+    assert found is not None and (found.fetched_at, found.expires_at) == (FETCHED, expires)
