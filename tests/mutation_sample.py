@@ -12,9 +12,13 @@ so its stats are collected once and reruns only test new tests and the sampled m
     python tests/mutation_sample.py --module archive --sample 80 --seed 1 --report
     python tests/mutation_sample.py --module archive --sample 80 --seed 1 --show  # survivors
     nice -n 10 python tests/mutation_sample.py --module archive --sample 80 --seed 1 --survivors
+    nice -n 10 python tests/mutation_sample.py --module store --sample 30 --report --confirm
 
 A mutant counts as killed when its tests failed or timed out; survived, "no tests" (no
-selected test calls its function) and suspicious count against the score.
+selected test calls its function) and suspicious count against the score. ``--confirm``
+reruns each kill alone against the mutant's own tests: under load, with two children, a test
+can fail for a reason of its own (seen with the team suites), and mutmut counts that as a
+kill; a kill not confirmed alone counts as survived.
 """
 
 from __future__ import annotations
@@ -230,6 +234,28 @@ def saved(name: str, sample: int, seed: int) -> Path:
     return folder(name) / f"sample-{sample}-seed-{seed}.json"
 
 
+def confirm(name: str, codes: dict[str, int | None]) -> None:
+    """Rerun each mutant killed by failing tests alone, against its own tests (``mutmut
+    tests-for-mutant``), one pytest at a time; a kill they do not confirm (every test passes)
+    was a test failing for another reason in the loaded parallel run: it counts as survived."""
+    mutmut = shutil.which("mutmut") or "mutmut"
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+    env.pop("PYTHONPATH", None)  # the mutants/ folder's own mastcache
+    for mutant, code in codes.items():
+        if code not in KILLED or code in TIMEOUTS:
+            continue
+        listed = subprocess.run([mutmut, "tests-for-mutant", mutant], cwd=folder(name),
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        command = [sys.executable, "-m", "pytest", "-x", "-p", "no:cacheprovider", *PYTEST_ARGS,
+                   *markers(TARGETS[name]), *listed.stdout.split()]  # fmt: skip
+        alone = subprocess.run(command, cwd=folder(name) / "mutants", check=False,
+                               env={**env, "MUTANT_UNDER_TEST": mutant},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        if alone.returncode == 0:
+            print(f"    kill not confirmed alone, counted as survived: {mutant}")
+            codes[mutant] = 0
+
+
 def show(name: str, mutants: list[str]) -> None:
     """Print mutmut's diff of each mutant."""
     for mutant in mutants:
@@ -251,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="score the last run, run nothing")
     parser.add_argument("--show", action="store_true", help="diffs of the sample's survivors")
     parser.add_argument(
+        "--confirm", action="store_true",
+        help="rerun each killed mutant alone against its own tests; unconfirmed kills survive",
+    )  # fmt: skip
+    parser.add_argument(
         "--survivors", action="store_true",
         help="rerun only the sampled mutants the last run did not kill (after adding tests)",
     )  # fmt: skip
@@ -270,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             run(name, todo, args.max_children)
             results = generate(name, args.baseline)
             codes.update({m: results.get(m) for m in todo})
+            record.write_text(json.dumps(codes, indent=1))
+        if args.confirm:
+            confirm(name, codes)
             record.write_text(json.dumps(codes, indent=1))
         alive = report(name, codes, len(results), args.seed)
         if args.show:
