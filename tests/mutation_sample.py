@@ -12,14 +12,19 @@ so its stats are collected once and reruns only test new tests and the sampled m
     python tests/mutation_sample.py --module archive --sample 80 --seed 1 --report
     python tests/mutation_sample.py --module archive --sample 80 --seed 1 --show  # survivors
     nice -n 10 python tests/mutation_sample.py --module archive --sample 80 --seed 1 --survivors
+    nice -n 10 python tests/mutation_sample.py --module store --sample 30 --report --confirm
 
 A mutant counts as killed when its tests failed or timed out; survived, "no tests" (no
-selected test calls its function) and suspicious count against the score.
+selected test calls its function) and suspicious count against the score. ``--confirm``
+reruns each kill alone against the mutant's own tests: under load, with two children, a test
+can fail for a reason of its own (seen with the team suites), and mutmut counts that as a
+kill; a kill not confirmed alone counts as survived.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import math
 import os
@@ -35,17 +40,37 @@ REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "mutants"
 #: copied into each module's folder (mutmut copies them again into its own mutants/)
 COPIED = ("mastcache", "migrations", "tests", "setup.py", "README.md")
-#: what mutmut adds to every pytest call: never the heavy or slow tests
-PYTEST_ARGS = ["-p", "no:randomly", "-q", "-m", "not heavy and not slow and not remote",
-               "--timeout", "120"]  # fmt: skip
+#: what mutmut adds to every pytest call: never the slow tests, heavy ones only when named
+PYTEST_ARGS = ["-p", "no:randomly", "-q", "--timeout", "120"]
 
 
 @dataclass(frozen=True)
 class Target:
-    """One module to mutate and the fast tests that guard it."""
+    """One module to mutate and the fast tests that guard it; ``heavy``: suites marked heavy
+    (tests/conftest.py) selected anyway, because the module's code is theirs alone (team mode)."""
 
     source: str
     tests: tuple[str, ...]
+    heavy: tuple[str, ...] = ()
+
+
+def markers(target: Target) -> list[str]:
+    """The pytest arguments that keep slow and heavy tests out of ``target``'s runs, except the
+    heavy suites it names; heavy tests of tests/conftest.py's HEAVY list stay out all the same."""
+    if not target.heavy:
+        return ["-m", "not heavy and not slow and not remote"]
+    return ["-m", "not slow and not remote", *(f"--deselect={node}" for node in heavy_nodes())]
+
+
+def heavy_nodes() -> list[str]:
+    """The test ids of tests/conftest.py's HEAVY (read, not imported: it imports mastcache)."""
+    tree = ast.parse((REPO / "tests" / "conftest.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(name, ast.Name) and name.id == "HEAVY" for name in node.targets
+        ):
+            return sorted(ast.literal_eval(node.value))
+    raise LookupError("tests/conftest.py has no HEAVY")
 
 
 STORE = ("tests/store/test_store.py", "tests/store/test_hitcounts.py")
@@ -54,14 +79,18 @@ PRODUCTS = (
     "tests/products/test_faults.py", "tests/products/test_records.py",
     "tests/products/test_paths.py", "tests/products/test_compat.py",
 )  # fmt: skip
+#: the team suites (PostgreSQL catalog + S3) that run the team paths of store.py and blobs.py
+TEAM = tuple(f"tests/team/test_team_{name}.py" for name in (
+    "products", "recovery", "outage", "scopes", "push_pull_files", "catalog",
+))  # fmt: skip
 TARGETS = {
     "archive": Target("mastcache/archive.py", ("tests/test_archive.py",)),
-    # team mode (half of store.py, most of blobs.py) is tested by tests/team: heavy, so never
-    # selected here; its mutants are "no tests" (docs/testing.md)
-    "store": Target("mastcache/store/store.py", STORE),
+    # team mode (half of store.py, most of blobs.py) is tested by tests/team only: heavy, but
+    # selected for these two (mutmut runs each mutant against the tests that call its function)
+    "store": Target("mastcache/store/store.py", STORE, TEAM),
     "repositories": Target("mastcache/store/repositories.py", STORE),
     "blobs": Target("mastcache/store/blobs.py", ("tests/products/test_records.py",
-                                                 "tests/products/test_downloads.py")),
+                                                 "tests/products/test_downloads.py"), TEAM),
     "files": Target("mastcache/store/files.py", ("tests/store/test_store.py",
                                                  "tests/store/test_parquet.py")),
     "parquet": Target("mastcache/store/parquet.py", ("tests/store/test_parquet.py",
@@ -75,18 +104,20 @@ TARGETS = {
                                                        "tests/cloud/test_host_limits.py")),
 }  # fmt: skip
 #: new test files that target a module's mutants join its selection (tests/**/*_mutants.py
-#: and tests/test_mutation_*.py name the module they guard)
-EXTRA_TESTS = ("tests/test_mutation_{name}.py", "tests/*/test_{name}_mutants.py")
+#: and tests/test_mutation_*.py name the module they guard; tests/team/test_team_*_mutants.py
+#: are team-mode ones, selected like the team suites of ``heavy``)
+EXTRA_TESTS = ("tests/test_mutation_{name}.py", "tests/*/test_{name}_mutants.py",
+               "tests/team/test_team_{name}_mutants.py")  # fmt: skip
 
 
 def selection(name: str, *, baseline: bool = False) -> list[str]:
     """The test files run against the mutants of module ``name``; ``baseline``: without the
     files written to kill its survivors (the score before them)."""
     if baseline:
-        return list(TARGETS[name].tests)
+        return [*TARGETS[name].tests, *TARGETS[name].heavy]
     extra = [str(p.relative_to(REPO)) for pattern in EXTRA_TESTS
              for p in sorted(REPO.glob(pattern.format(name=name)))]  # fmt: skip
-    return [*TARGETS[name].tests, *extra]
+    return [*TARGETS[name].tests, *TARGETS[name].heavy, *extra]
 
 
 def folder(name: str) -> Path:
@@ -99,7 +130,7 @@ def mutmut_section(name: str, baseline: bool) -> str:
         "source_paths": ["mastcache/"],
         "only_mutate": [TARGETS[name].source],
         "also_copy": ["migrations/", "setup.py", "README.md"],
-        "pytest_add_cli_args": PYTEST_ARGS,
+        "pytest_add_cli_args": [*PYTEST_ARGS, *markers(TARGETS[name])],
         "pytest_add_cli_args_test_selection": selection(name, baseline=baseline),
         # mutants fork from a server that never ran a test: no thread of a finished test
         # (hit-count flusher, emulator) holds a lock in the child (a fork deadlocked so)
@@ -203,6 +234,28 @@ def saved(name: str, sample: int, seed: int) -> Path:
     return folder(name) / f"sample-{sample}-seed-{seed}.json"
 
 
+def confirm(name: str, codes: dict[str, int | None]) -> None:
+    """Rerun each mutant killed by failing tests alone, against its own tests (``mutmut
+    tests-for-mutant``), one pytest at a time; a kill they do not confirm (every test passes)
+    was a test failing for another reason in the loaded parallel run: it counts as survived."""
+    mutmut = shutil.which("mutmut") or "mutmut"
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+    env.pop("PYTHONPATH", None)  # the mutants/ folder's own mastcache
+    for mutant, code in codes.items():
+        if code not in KILLED or code in TIMEOUTS:
+            continue
+        listed = subprocess.run([mutmut, "tests-for-mutant", mutant], cwd=folder(name),
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        command = [sys.executable, "-m", "pytest", "-x", "-p", "no:cacheprovider", *PYTEST_ARGS,
+                   *markers(TARGETS[name]), *listed.stdout.split()]  # fmt: skip
+        alone = subprocess.run(command, cwd=folder(name) / "mutants", check=False,
+                               env={**env, "MUTANT_UNDER_TEST": mutant},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        if alone.returncode == 0:
+            print(f"    kill not confirmed alone, counted as survived: {mutant}")
+            codes[mutant] = 0
+
+
 def show(name: str, mutants: list[str]) -> None:
     """Print mutmut's diff of each mutant."""
     for mutant in mutants:
@@ -224,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="score the last run, run nothing")
     parser.add_argument("--show", action="store_true", help="diffs of the sample's survivors")
     parser.add_argument(
+        "--confirm", action="store_true",
+        help="rerun each killed mutant alone against its own tests; unconfirmed kills survive",
+    )  # fmt: skip
+    parser.add_argument(
         "--survivors", action="store_true",
         help="rerun only the sampled mutants the last run did not kill (after adding tests)",
     )  # fmt: skip
@@ -243,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             run(name, todo, args.max_children)
             results = generate(name, args.baseline)
             codes.update({m: results.get(m) for m in todo})
+            record.write_text(json.dumps(codes, indent=1))
+        if args.confirm:
+            confirm(name, codes)
             record.write_text(json.dumps(codes, indent=1))
         alive = report(name, codes, len(results), args.seed)
         if args.show:
