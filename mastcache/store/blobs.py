@@ -86,7 +86,8 @@ def commit_blob(
         relative = scoped_path(scope, relative)
     _place_local(store, source, relative, nbytes)
     record = FileRecord(uri, sha256, nbytes, relative, "complete", utcnow(), scope=scope)
-    if store.local is None:
+    if store.local is None:  # a local catalog, maybe with a shared store: publish first
+        publish_blob(store, store.root / relative, relative, sha256, nbytes)
         return store.put_file(record)
     if not shared:
         return store.local.store().put_file(record)

@@ -105,12 +105,6 @@ def test_a_logins_file_in_a_local_cache_says_nothing_of_team_sharing(
     assert store.get_file("mast:JWST/product/y.fits") == record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="commit_blob publishes only with a team catalog (store.local): with a store_url "
-    "and no catalog_url, a downloaded file stays in the cache directory, and blob_problem "
-    "(cache verify) looks for it in the shared store and calls it missing",
-)
 def test_a_file_stored_with_a_shared_store_and_no_team_catalog_is_not_called_missing(
     shared: Store,
 ) -> None:
