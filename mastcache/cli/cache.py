@@ -48,11 +48,9 @@ def _age(text: str, parse: Callable[[str], float]) -> timedelta:
 
 
 def _human(nbytes: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if nbytes < 1000:
-            return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
-        nbytes /= 1000
-    return f"{nbytes:.1f} TB"
+    from mastcache.stats import human_bytes  # one spelling of sizes, imported when printing
+
+    return human_bytes(nbytes)
 
 
 def _settings() -> Settings:
