@@ -37,13 +37,12 @@ COMMANDS: dict[str, str] = {
 }
 
 # commands that read or write cached tables (pyarrow): see cli/lean.py
-# (`cache` decides per subcommand: `cache stats` prints without pyarrow, see cli/cache.py)
-TABLE_COMMANDS = frozenset(
-    {"demo", "download", "products", "query", "resolve", "snapshot", "sql"}
-)
+# (`cache` decides per subcommand: `cache stats` prints without pyarrow, see cli/cache.py;
+# `sql` reads through DuckDB alone and defers the probe itself when it needs pyarrow)
+TABLE_COMMANDS = frozenset({"demo", "download", "products", "query", "resolve", "snapshot"})
 
 # ... and those that open pyarrow datasets (DuckDB views), which probe for pandas again
-DATASET_COMMANDS = {"sql": ("pyarrow.dataset",), "snapshot": ("pyarrow.dataset",)}
+DATASET_COMMANDS = {"snapshot": ("pyarrow.dataset",)}
 
 # one-line help, so `mastcache --help` need not import every command module
 SUMMARIES: dict[str, str] = {

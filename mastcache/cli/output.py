@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FORMATS", "emit_table", "emit_text", "format_options"]
+__all__ = ["FORMATS", "emit_rows", "emit_table", "emit_text", "format_options"]
 
 FORMATS = ("table", "csv", "json", "parquet", "fits", "votable")
 #: Formats that are files, never standard output.
@@ -139,6 +139,40 @@ def emit_table(table: Any, fmt: str = "table", output: str | None = None) -> Non
         return
     render = {"table": _to_text, "csv": _to_csv, "json": _rows_as_json}[fmt]
     emit_text(render(table), output)
+
+
+def emit_rows(
+    names: list[str],
+    types: list[str],
+    rows: Callable[[], list[tuple[Any, ...]]],
+    arrow: Callable[[], Any],
+    fmt: str = "table",
+    output: str | None = None,
+) -> None:
+    """Write a SQL answer (column ``names``, DuckDB ``types``) in ``fmt``: as Python
+    ``rows()`` when every column is plain and the text is the one Arrow and astropy would
+    write (`mastcache sql` then imports neither), else through ``arrow()``."""
+    from mastcache.cli import texttable
+
+    native = fmt in ("csv", "json") or (fmt == "table" and not sys.stdout.isatty())
+    if native and all(texttable.is_plain_sql(type_) for type_ in types):
+        fetched = rows()
+        dumps = _json_cell
+        if fmt == "json":
+            records = [dict(zip(names, row, strict=True)) for row in fetched]
+            text: str | None = json.dumps(records, default=_json_default, indent=None) + "\n"
+        elif fmt == "csv":
+            text = texttable.render_csv(names, types, fetched, dumps)
+        else:
+            text = texttable.render_rows(names, types, fetched, dumps)
+        if text is not None:
+            emit_text(text, output)
+            return
+    emit_table(arrow(), fmt, output)
+
+
+def _json_cell(value: Any) -> str:
+    return json.dumps(value, default=_json_default)
 
 
 def emit_text(text: str, output: str | None = None) -> None:

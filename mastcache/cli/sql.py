@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from mastcache.cli.output import emit_table, format_options
+from mastcache.cli.output import emit_rows, format_options
 
 __all__ = ["sql"]
 
@@ -43,26 +43,43 @@ def sql(
     from mastcache.runtime import current_settings
     from mastcache.sqlview import connect
 
+    settings = current_settings()
+    if settings.store_url:  # a team store's results are read as pyarrow datasets
+        _defer_pandas_probe()
     if not list_views and not query:
         raise click.UsageError(
             "give a SELECT query (or '-' to read it from stdin), or --list-views"
         )
     text = sys.stdin.read() if query == "-" else query
-    with connect(current_settings(), timeout=timeout) as session:
+    with connect(settings, timeout=timeout) as session:
         if list_views:
-            emit_table(_views_table(session.views), fmt, output)
+            views = session.views
+            rows = [(name, column, type_) for name in sorted(views) for column, type_ in views[name]]
+            emit_rows(list(_LISTING), ["VARCHAR"] * 3, lambda: rows,
+                      lambda: _arrow(rows), fmt, output)  # fmt: skip
         else:
-            emit_table(session.arrow(text or ""), fmt, output)
+            answer = session.query(text or "")
+
+            def arrow() -> object:
+                _defer_pandas_probe()
+                return answer.arrow()
+
+            emit_rows(answer.names, answer.types, answer.rows, arrow, fmt, output)
 
 
-def _views_table(views: dict[str, list[tuple[str, str]]]) -> object:
+def _defer_pandas_probe() -> None:
+    """Before pyarrow is first imported (see cli/lean.py)."""
+    from mastcache.cli.lean import defer_pandas_probe
+
+    defer_pandas_probe("pyarrow.dataset")
+
+
+#: The columns of ``--list-views``.
+_LISTING = ("view", "column", "type")
+
+
+def _arrow(rows: list[tuple[str, str, str]]) -> object:
+    _defer_pandas_probe()
     import pyarrow as pa
 
-    rows = [(name, column, type_) for name in sorted(views) for column, type_ in views[name]]
-    return pa.table(
-        {
-            "view": [r[0] for r in rows],
-            "column": [r[1] for r in rows],
-            "type": [r[2] for r in rows],
-        }
-    )
+    return pa.table({name: [row[i] for row in rows] for i, name in enumerate(_LISTING)})

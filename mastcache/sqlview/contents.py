@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
-
-import pyarrow.fs as pafs
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mastcache.settings import Settings
 from mastcache.sqlview.naming import query_view_names
@@ -26,6 +24,9 @@ from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRe
 from mastcache.store.catalogindex import QUERY_COLUMNS, CatalogIndex
 from mastcache.store.engine import sqlite_catalog_path
 from mastcache.store.records import utcnow
+
+if TYPE_CHECKING:  # only a team store's results are read through pyarrow
+    import pyarrow.fs as pafs
 
 __all__ = ["CacheContents", "CachedResult", "QueryRows", "parse_utc", "read_contents"]
 
@@ -119,18 +120,21 @@ class CacheContents:
     files: tuple[FileRecord, ...]
     #: When the records were read; ``is_expired`` columns are computed against it.
     read_at: datetime
-    #: Filesystem and root of the result files when they live in a team object store.
+    #: Filesystem of the result files when they live in a team object store (None: local).
     filesystem: pafs.FileSystem | None = None
+    #: Root of the result files (the cache directory, another local directory, a bucket).
     store_base: str | None = None
 
     def table_file(self, result: CachedResult) -> Path:
-        """The Parquet file holding ``result`` (in local mode)."""
+        """This machine's copy of ``result``'s Parquet file (in the cache directory)."""
         return self.cache_dir / result.table_path
 
     def table_source(self, result: CachedResult) -> tuple[str, pafs.FileSystem | None]:
-        """Where a pyarrow dataset opens ``result``: a path and its filesystem."""
-        if self.filesystem is None or self.store_base is None:
-            return str(self.table_file(result)), None
+        """Where ``result`` is read: a local path and None, or a path of a team store's
+        filesystem (a pyarrow dataset opens it)."""
+        if self.filesystem is None:
+            base = self.cache_dir if self.store_base is None else Path(self.store_base)
+            return str(base / result.table_path), None
         copy = self.table_file(result)  # team mode: this machine's verified copy, if any
         if _has_size(copy, result.nbytes):
             return str(copy), None
@@ -149,7 +153,7 @@ def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
             products=_visible(products, scope),
             files=_visible(files, scope),
             read_at=utcnow(),
-            filesystem=store.objects.filesystem,
+            filesystem=None if store.objects.is_local else store.objects.filesystem,
             store_base=store.objects.base,
         )
 

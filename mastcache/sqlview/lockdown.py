@@ -1,10 +1,13 @@
 """A locked-down DuckDB connection, and the one kind of statement it accepts.
 
 What held in our measurements (DESIGN.md section 11): a private in-memory connection,
-extension autoload/autoinstall off, every table handed over as an Arrow object (no folder
-granted to DuckDB, so nothing on disk is reachable, let alone writable), external access
-off, configuration locked, and exactly one statement whose parsed type is SELECT
-(``EXPLAIN ANALYZE COPY`` executes the COPY, so EXPLAIN is refused too).
+extension autoload/autoinstall off, external access off, configuration locked, and exactly
+one statement whose parsed type is SELECT (``EXPLAIN ANALYZE COPY`` executes the COPY, so
+EXPLAIN is refused too). No folder is ever granted. The exact result files a session's
+views read are granted (``allowed_paths``) before it seals: DuckDB reads them with its own
+Parquet reader, so `mastcache sql` needs no pyarrow (issue 19). DuckDB would let ``COPY``
+or ``ATTACH`` write a granted file (checked on 2.0.1), which is why the one-SELECT rule is
+the gate, and tests/sqlview/test_sql_lockdown.py tries those writes on granted files.
 """
 
 from __future__ import annotations
@@ -16,10 +19,16 @@ import duckdb
 
 from mastcache.errors import SQLError
 
-__all__ = ["allowed_message", "open_connection", "parse_select", "seal", "summarize_views"]
+__all__ = [
+    "allowed_message",
+    "open_connection",
+    "parse_select",
+    "seal",
+    "summarize_views",
+]
 
 _CONFIG: dict[str, Any] = {
-    "enable_external_access": False,
+    # external access is turned off by seal(): allowed_paths can only be set before that
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
     "allow_community_extensions": False,
@@ -30,7 +39,8 @@ _CONFIG: dict[str, Any] = {
 
 
 def open_connection(timeout: float | None) -> Any:
-    """A private in-memory connection; ``timeout`` seconds bound each statement."""
+    """A private in-memory connection; ``timeout`` seconds bound each statement. No user
+    statement may run on it before :func:`seal`."""
     config = dict(_CONFIG)
     if timeout is not None:
         if timeout <= 0:
@@ -39,14 +49,18 @@ def open_connection(timeout: float | None) -> Any:
     return duckdb.connect(":memory:", config=config)
 
 
-def seal(connection: Any) -> None:
-    """Forbid external access for good once the views exist: no SET can undo it."""
+def seal(connection: Any, readable: Sequence[str] = ()) -> None:
+    """Forbid external access for good, but for reading the files ``readable``: no SET can
+    undo it."""
+    if readable:
+        connection.execute("SET allowed_paths = ?", [list(readable)])
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
 
 
-def parse_select(connection: Any, query: str, views: Sequence[str]) -> Any:
-    """The one SELECT statement in ``query``; anything else raises :class:`SQLError`."""
+def parse_select(connection: Any, query: str, views: Sequence[str]) -> tuple[Any, set[str]]:
+    """The one read-only SELECT statement in ``query``, and the names its FROM clauses use
+    (CTE names too); anything else raises :class:`SQLError`."""
     try:
         statements = connection.extract_statements(query)
     except duckdb.Error as exc:
@@ -60,7 +74,45 @@ def parse_select(connection: Any, query: str, views: Sequence[str]) -> Any:
     if statement.type != duckdb.StatementType.SELECT:
         kind = str(statement.type.name)
         raise SQLError(f"{kind} statements are not allowed. {allowed_message(views)}")
-    return statement
+    return statement, _read_only_names(connection, query, views)
+
+
+#: The query nodes a read-only SELECT is made of. DuckDB's parser types
+#: ``WITH x AS (COPY ... TO 'file') SELECT 1`` as a SELECT, and runs the COPY (checked on
+#: 2.0.1): it would write a granted file. Every node of the parse tree is checked.
+_READ_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
+
+
+def _read_only_names(connection: Any, query: str, views: Sequence[str]) -> set[str]:
+    """The FROM names of ``query``, after checking from DuckDB's own parse tree that every
+    query node in it only reads. ``get_table_names`` is not used: it binds the views it
+    meets, and a ``read_parquet`` view does not bind there (duckdb 2.0.1)."""
+    import json
+
+    ((tree,),) = connection.execute("SELECT json_serialize_sql(?)", [query]).fetchall()
+    document = json.loads(tree)
+    if document.get("error"):
+        raise SQLError(
+            f"cannot check the SQL: {document.get('error_message') or 'not a plain SELECT'}. "
+            f"{allowed_message(views)}"
+        )
+    names: set[str] = set()
+    pending: list[Any] = [document["statements"]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if isinstance(kind, str) and kind.endswith("_NODE") and kind not in _READ_NODES:
+                raise SQLError(
+                    f"the query was refused: it holds a {kind.removesuffix('_QUERY_NODE')} "
+                    f"inside the SELECT. {allowed_message(views)}"
+                )
+            if kind == "BASE_TABLE" and node.get("table_name"):
+                names.add(str(node["table_name"]))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return names
 
 
 def allowed_message(views: Sequence[str]) -> str:

@@ -1,20 +1,22 @@
-"""One read-only SQL session over the cache: lock, views, locked-down DuckDB.
+"""One read-only SQL session over the cache: lock, catalog, locked-down DuckDB.
 
-``CacheSQL.open`` does, in order: take the cache lock shared (so no prune removes a file
-under a view), read the catalog, register the catalog tables with a private DuckDB
-connection, then seal the connection. Each statement then has the result views it names
-made first (each cached Parquet file opened as a ``pyarrow.dataset``: footers only; see
-sqlview/resultviews.py). Queries run until :meth:`CacheSQL.close`.
+``CacheSQL.open`` takes the cache lock shared (so no prune removes a file under a view),
+reads the catalog and opens a private DuckDB connection. The first statement seals the
+connection, granting it exactly the result files that statement's views read (all of them,
+on a cache of up to :data:`GRANT_ALL_UP_TO` results); a later statement that needs a file
+not granted gets a new sealed connection. Each statement has the catalog tables
+(sqlview/catalog.py) and result views (sqlview/resultviews.py) it names made first. Queries
+run until :meth:`CacheSQL.close`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from mastcache.errors import SQLError
 from mastcache.settings import Settings
@@ -23,13 +25,45 @@ from mastcache.sqlview.contents import CacheContents, read_contents
 from mastcache.sqlview.lock import CacheLock
 from mastcache.sqlview.resultviews import ResultViews
 
-if TYPE_CHECKING:  # astropy is imported by execute(), not by `mastcache sql`
+if TYPE_CHECKING:  # neither pyarrow nor astropy is imported by `mastcache sql`
+    import pyarrow as pa
+
     from mastcache.sqlview.result import SQLResult
 
-__all__ = ["DEFAULT_TIMEOUT", "CacheSQL"]
+__all__ = ["DEFAULT_TIMEOUT", "GRANT_ALL_UP_TO", "Answer", "CacheSQL"]
 
 #: Seconds one statement may run when no timeout is given.
 DEFAULT_TIMEOUT = 300.0
+
+#: A cache with at most this many results has every result file granted at the first
+#: statement (~10 us a path), so later statements never need a new connection.
+GRANT_ALL_UP_TO = 500
+
+
+class Answer:
+    """One SELECT's answer, fetched as Python rows or as Arrow (failures as SQLError)."""
+
+    def __init__(self, relation: Any, views: list[str]) -> None:
+        self._relation = relation
+        self._views = views
+        #: Column names and DuckDB type names (``BIGINT``, ``VARCHAR[]``...).
+        self.names: list[str] = list(relation.columns)
+        self.types: list[str] = [str(type_) for type_ in relation.types]
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Every row as a tuple of Python values (None is NULL)."""
+        try:
+            rows: list[tuple[Any, ...]] = self._relation.fetchall()
+        except Exception as exc:  # duckdb.Error
+            raise _query_error(exc, self._views) from exc
+        return rows
+
+    def arrow(self) -> pa.Table:
+        """The answer as a ``pyarrow.Table``."""
+        try:
+            return _to_arrow(self._relation)
+        except Exception as exc:  # duckdb.Error and Arrow errors from team datasets
+            raise _query_error(exc, self._views) from exc
 
 
 class CacheSQL:
@@ -39,10 +73,14 @@ class CacheSQL:
     prunes wait, until the session ends.
     """
 
-    def __init__(self, connection: Any, results: ResultViews, exits: ExitStack):
-        self._connection = connection
-        self._results = results
+    def __init__(self, contents: CacheContents, timeout: float | None, exits: ExitStack):
+        self._contents = contents
+        self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self._exits = exits
+        #: The result files the sealed connection may read; None until it is sealed.
+        self._granted: frozenset[str] | None = None
+        self._connection, self._tables, self._results = self._build()
+        exits.callback(lambda: self._connection.close())
         self._views: dict[str, list[tuple[str, str]]] | None = None
 
     @classmethod
@@ -54,34 +92,59 @@ class CacheSQL:
         lock_wait: float | None = None,
         scope: str = "anonymous",
     ) -> CacheSQL:
-        """Read the catalog of the cache at ``settings.cache_dir`` and seal the connection
-        (result views are made when a statement names them: sqlview/resultviews.py);
+        """Read the catalog of the cache at ``settings.cache_dir`` into a new connection
+        (sealed by the first statement; result views are made when a statement names them);
         ``scope``'s proprietary rows are shown along with the public ones, no other's."""
         exits = ExitStack()
         try:
             exits.enter_context(CacheLock(settings.cache_dir).shared(lock_wait))
-            contents = read_contents(settings, scope)
-            connection = lockdown.open_connection(DEFAULT_TIMEOUT if timeout is None else timeout)
-            exits.callback(connection.close)
-            results = _register_catalog(connection, contents)
-            lockdown.seal(connection)
-            return cls(connection, results, exits)
+            return cls(read_contents(settings, scope), timeout, exits)
         except BaseException:
             exits.close()
             raise
+
+    def _build(self) -> tuple[Any, catalog.CatalogTables, ResultViews]:
+        """A new, unsealed connection, its catalog tables and result views (made when a
+        statement names them)."""
+        contents = self._contents
+        connection = lockdown.open_connection(self._timeout)
+        tables = catalog.CatalogTables(connection, contents)
+        names = contents.queries.view_names
+        results = ResultViews(connection, contents, names, tables.manifest_columns,
+                              len(contents.products), tables.make)  # fmt: skip
+        return connection, tables, results
+
+    def _grant(self, files: Sequence[str]) -> None:
+        """Seal the connection with ``files`` readable (and every result file, on a small
+        cache); if it is sealed without some of them, replace it with one that has them."""
+        wanted = frozenset(files)
+        if self._granted is not None and wanted <= self._granted:
+            return
+        if self._granted is None:
+            every = self._results.all_local_files()
+            grant = wanted | frozenset(every if len(every) <= GRANT_ALL_UP_TO else ())
+        else:  # views made so far are made again, on the new connection, when named
+            grant = self._granted | wanted
+            old = self._connection
+            self._connection, self._tables, self._results = self._build()
+            old.close()
+        lockdown.seal(self._connection, sorted(grant))
+        self._granted = grant
 
     @property
     def views(self) -> dict[str, list[tuple[str, str]]]:
         """Each view's name and its ``(column, SQL type)`` pairs, sorted by name (makes
         every view: on a large cache, naming the views you need in a query is cheaper)."""
         if self._views is None:
+            self._grant(self._results.all_local_files())
+            self._tables.prepare((), every=True)
             self._results.make_all()
             self._views = _describe(self._connection)
         return dict(self._views)
 
     def view_names(self) -> list[str]:
         """Every view's name, without making any."""
-        return sorted([*_CATALOG_TABLES, *self._results.names()])
+        return sorted([*catalog.TABLES, *self._results.names()])
 
     def execute(self, query: str) -> SQLResult:
         """Run one SELECT; the answer as an astropy Table with ``.arrow()`` and ``.df()``."""
@@ -91,14 +154,21 @@ class CacheSQL:
 
     def arrow(self, query: str) -> pa.Table:
         """Run one SELECT; the answer as a ``pyarrow.Table``."""
+        return self.query(query).arrow()
+
+    def query(self, query: str) -> Answer:
+        """Run one SELECT; the answer, to fetch as rows or as Arrow."""
         names = self.view_names()
-        statement = lockdown.parse_select(self._connection, query, names)
+        _, referenced = lockdown.parse_select(self._connection, query, names)  # before grants
         try:
-            self._results.prepare(query, self._connection.get_table_names(query))
-            return _to_arrow(self._connection.sql(statement))
+            self._grant(self._results.local_files(query, referenced))
+            statement, _ = lockdown.parse_select(self._connection, query, names)
+            self._tables.prepare(referenced, every=self._results.lists_views(query))
+            self._results.prepare(query, referenced)
+            return Answer(self._connection.sql(statement), names)
         except SQLError:
             raise
-        except Exception as exc:  # duckdb.Error and Arrow errors from the datasets
+        except Exception as exc:  # duckdb.Error
             raise _query_error(exc, names) from exc
 
     def interrupt(self) -> None:
@@ -121,25 +191,6 @@ class CacheSQL:
         self.close()
 
 
-#: Tables every session registers when it opens (small: one row per catalog record).
-_CATALOG_TABLES = ("files", "product_manifests", "queries", "resolutions")
-
-
-def _register_catalog(connection: Any, contents: CacheContents) -> ResultViews:
-    """Register the catalog tables; the session's (not yet made) result views."""
-    names = contents.queries.view_names
-    manifest = catalog.manifests_table(contents.products)
-    tables = {
-        "queries": catalog.queries_table(contents.queries, names, contents.read_at),
-        "resolutions": catalog.resolutions_table(contents.resolutions, contents.read_at),
-        "files": catalog.files_table(contents.files),
-        "product_manifests": manifest,
-    }
-    for name, table in tables.items():
-        connection.register(name, table)
-    return ResultViews(connection, contents, names, manifest)
-
-
 def _describe(connection: Any) -> dict[str, list[tuple[str, str]]]:
     """The views and their columns (not the ``__mc_*`` groups the union views read)."""
     rows = connection.execute(
@@ -154,10 +205,16 @@ def _describe(connection: Any) -> dict[str, list[tuple[str, str]]]:
 
 
 def _to_arrow(relation: Any) -> pa.Table:
+    import pyarrow  # noqa: F401  # duckdb hands Arrow out only with pyarrow imported
+
     # duckdb 2 names it to_arrow_table(); duckdb 1.x calls it arrow()
     fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
     table: pa.Table = fetch()
     return table
+
+
+#: What DuckDB and Arrow say when a file under a view went away.
+_FILE_GONE = ("Failed to open local file", "Cannot open file", "No files found that match")
 
 
 def _query_error(exc: Exception, views: list[str]) -> SQLError:
@@ -171,7 +228,7 @@ def _query_error(exc: Exception, views: list[str]) -> SQLError:
             f"the query was refused ({text}): SQL over the cache reads only the cache views, "
             f"never files, URLs or extensions. {lockdown.allowed_message(views)}"
         )
-    if "Failed to open local file" in str(exc):
+    if any(sign in str(exc) for sign in _FILE_GONE):
         return SQLError(
             f"the query failed: {text}. A cached result was replaced or removed while this "
             "session was open (a refresh, or a prune that ignored the cache lock); "

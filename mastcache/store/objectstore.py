@@ -15,10 +15,8 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
-
-import pyarrow.fs as pafs
 
 from mastcache.errors import (
     ConfigurationError,
@@ -28,6 +26,9 @@ from mastcache.errors import (
 )
 from mastcache.settings import Settings
 from mastcache.store.files import write_atomic
+
+if TYPE_CHECKING:  # pyarrow is imported when a file is read or listed, not to open a cache
+    import pyarrow.fs as pafs
 
 __all__ = [
     "ObjectInfo",
@@ -61,14 +62,22 @@ def table_folder(service: str | None) -> str:
 class ObjectStore:
     """Files under one root of a pyarrow filesystem (local directory or S3 bucket/prefix)."""
 
-    def __init__(self, filesystem: pafs.FileSystem, base: str, url: str) -> None:
-        self.filesystem = filesystem
+    def __init__(self, filesystem: pafs.FileSystem | None, base: str, url: str) -> None:
+        """``filesystem`` None: a local directory (its pyarrow filesystem made when first
+        used: `mastcache sql` and `cache stats` open a cache without importing pyarrow)."""
+        self._filesystem = filesystem
         self.base = base.rstrip("/")
         self.url = url
 
     @property
+    def filesystem(self) -> pafs.FileSystem:
+        if self._filesystem is None:
+            self._filesystem = _pafs().LocalFileSystem()
+        return self._filesystem
+
+    @property
     def is_local(self) -> bool:
-        return isinstance(self.filesystem, pafs.LocalFileSystem)
+        return self._filesystem is None or isinstance(self._filesystem, _pafs().LocalFileSystem)
 
     def location(self, relative: str) -> str:
         """``relative`` as a path of :attr:`filesystem` (what pyarrow datasets open)."""
@@ -127,7 +136,7 @@ class ObjectStore:
             info = self.filesystem.get_file_info(self.location(relative))
         except OSError as exc:
             raise self._error(relative, exc) from exc
-        return bool(info.type == pafs.FileType.File)
+        return bool(info.type == _pafs().FileType.File)
 
     def remove(self, relative: str) -> None:
         """Delete the object if present."""
@@ -141,7 +150,7 @@ class ObjectStore:
 
     def list_files(self, prefix: str) -> list[ObjectInfo]:
         """Every object under ``prefix`` (recursively), with its modification time."""
-        return [self._info(i) for i in self._listing(prefix) if i.type == pafs.FileType.File]
+        return [self._info(i) for i in self._listing(prefix) if i.type == _pafs().FileType.File]
 
     def empty_folders(self, prefix: str) -> list[ObjectInfo]:
         """Folders under ``prefix`` that hold no object, deepest first: on S3 the zero-byte
@@ -150,18 +159,18 @@ class ObjectStore:
         holding = {  # every folder with an object somewhere below it
             parent
             for info in infos
-            if info.type == pafs.FileType.File
+            if info.type == _pafs().FileType.File
             for parent in _parents(info.path)
         }
         empty = [
             self._info(i)
             for i in infos
-            if i.type == pafs.FileType.Directory and i.path not in holding
+            if i.type == _pafs().FileType.Directory and i.path not in holding
         ]
         return sorted(empty, key=lambda found: found.path.count("/"), reverse=True)
 
     def _listing(self, prefix: str) -> list[pafs.FileInfo]:
-        selector = pafs.FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
+        selector = _pafs().FileSelector(self.location(prefix), recursive=True, allow_not_found=True)
         try:
             return list(self.filesystem.get_file_info(selector))
         except OSError as exc:
@@ -182,9 +191,9 @@ class ObjectStore:
         location = self.location(relative)
         try:
             inside = self.filesystem.get_file_info(
-                pafs.FileSelector(location, recursive=True, allow_not_found=True)
+                _pafs().FileSelector(location, recursive=True, allow_not_found=True)
             )
-            if any(i.type == pafs.FileType.File for i in inside):
+            if any(i.type == _pafs().FileType.File for i in inside):
                 return False
             self.filesystem.delete_dir(location)
         except FileNotFoundError:
@@ -315,10 +324,17 @@ def open_object_store(settings: Settings, url: str | None = None) -> ObjectStore
 
 def _local(root: Path) -> ObjectStore:
     root = root.resolve()
-    return ObjectStore(pafs.LocalFileSystem(), str(root), str(root))
+    return ObjectStore(None, str(root), str(root))
+
+
+def _pafs() -> Any:
+    import pyarrow.fs
+
+    return pyarrow.fs
 
 
 def _s3(bucket: str, prefix: str, endpoint: str | None) -> ObjectStore:
+    pafs = _pafs()
     if not bucket:
         raise ConfigurationError("an s3:// store URL needs a bucket: s3://bucket/prefix")
     options: dict[str, object] = {

@@ -34,9 +34,14 @@ ESCAPES = [
     "SELECT * FROM read_text('/etc/passwd')",
     "SELECT * FROM read_blob('{cache}/catalog.sqlite')",
     "SELECT * FROM read_json_auto('{cache}/catalog.sqlite')",
-    "SELECT * FROM read_parquet('{parquet}')",
-    "SELECT * FROM '{parquet}'",
-    "SELECT * FROM parquet_metadata('{parquet}')",
+    # the cached file itself is granted (read by DuckDB's Parquet reader): never writable
+    "COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet, USE_TMP_FILE false)",
+    "WITH x AS (COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet, USE_TMP_FILE false)) "
+    "SELECT 1",
+    "WITH x AS (COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet)) SELECT * FROM x",
+    "ATTACH '{parquet}' AS granted",
+    "SELECT * FROM read_parquet('{cache}/tables/*/*.parquet')",
+    "SELECT * FROM read_parquet('{cache}/catalog.sqlite')",
     "SELECT * FROM sniff_csv('/etc/passwd')",
     "SELECT * FROM glob('{cache}/*')",
     "SELECT * FROM read_csv('https://example.com/data.csv')",
@@ -110,6 +115,8 @@ def test_escape_fails_clearly_and_select_still_works(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     query = attempt.format(tmp=scratch, cache=cache.cache_dir, parquet=cached_parquet(cache))
+    # a first SELECT seals the session, granting it the cached file; then the attempt
+    assert session.arrow("SELECT count(*) AS n FROM observations").to_pylist() == [{"n": 3}]
     before = fingerprint(tmp_path)
     with pytest.raises(SQLError) as caught:
         session.arrow(query)
@@ -125,6 +132,7 @@ def test_all_escapes_in_one_session_leave_every_file_unchanged(
     cache: Settings, session: CacheSQL, tmp_path: Path
 ) -> None:
     before = fingerprint(cache.cache_dir)
+    assert session.arrow("SELECT count(*) AS n FROM observations").to_pylist() == [{"n": 3}]
     for attempt in ESCAPES:
         query = attempt.format(tmp=tmp_path, cache=cache.cache_dir, parquet=cached_parquet(cache))
         with pytest.raises(SQLError):
@@ -135,6 +143,26 @@ def test_all_escapes_in_one_session_leave_every_file_unchanged(
         "current_setting('lock_configuration') AS locked"
     )
     assert settings.to_pylist() == [{"external": False, "locked": True}]
+
+
+def test_a_granted_file_reads_only_what_its_view_shows(
+    cache: Settings, session: CacheSQL
+) -> None:
+    """The one path a session may name: the cached file under its own ``q_`` view (its
+    rows, nothing else); the file stays byte for byte what the store wrote."""
+    parquet = cached_parquet(cache)
+    before = fingerprint(cache.cache_dir)
+    by_view = session.arrow(f"SELECT * FROM q_{KEY[:8]} ORDER BY obsid")
+    by_path = session.arrow(
+        f"SELECT * FROM read_parquet('{parquet}', hive_partitioning = false) ORDER BY obsid"
+    )
+    assert by_path.to_pylist() == by_view.to_pylist()
+    other = parquet.with_name("not-granted.parquet")
+    other.write_bytes(parquet.read_bytes())
+    with pytest.raises(SQLError, match="reads only the cache views"):
+        session.arrow(f"SELECT * FROM read_parquet('{other}')")
+    other.unlink()
+    assert fingerprint(cache.cache_dir) == before
 
 
 def test_python_variables_are_not_scanned(session: CacheSQL) -> None:
