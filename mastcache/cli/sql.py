@@ -54,7 +54,9 @@ def sql(
     with connect(settings, timeout=timeout) as session:
         if list_views:
             views = session.views
-            rows = [(name, column, type_) for name in sorted(views) for column, type_ in views[name]]
+            rows = [
+                (view, column, type_) for view in sorted(views) for column, type_ in views[view]
+            ]
             emit_rows(list(_LISTING), ["VARCHAR"] * 3, lambda: rows,
                       lambda: _arrow(rows), fmt, output)  # fmt: skip
         else:

@@ -13,7 +13,6 @@ kinds (times, decimals, float32, units...) keep astropy's and pyarrow's own writ
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -85,14 +84,14 @@ def render_csv(
     doubled), numbers and ``true``/``false`` bare, nothing for a missing value."""
     columns = _columns(types, rows, dumps)
     lines = [",".join(_quoted(name) for name in names)]
-    lines.extend(",".join(_csv_cell(value) for value in row) for row in zip(*columns))
+    lines.extend(",".join(_csv_cell(value) for value in row) for row in zip(*columns, strict=True))
     return "".join(line + "\n" for line in lines) if names else ""
 
 
 def _columns(
     types: Sequence[str], rows: Sequence[Sequence[Any]], dumps: Callable[[Any], str]
 ) -> list[list[Any]]:
-    columns = [list(values) for values in zip(*rows)] if rows else [[] for _ in types]
+    columns = [list(values) for values in zip(*rows, strict=True)] if rows else [[] for _ in types]
     for index, type_ in enumerate(types):
         if type_.endswith("[]"):
             columns[index] = [None if v is None else dumps(v) for v in columns[index]]

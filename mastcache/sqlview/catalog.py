@@ -73,9 +73,7 @@ class CatalogTables:
         self._made.add(name)
 
 
-def create_table(
-    connection: Any, name: str, columns: Mapping[str, _Column], *extra: str
-) -> None:
+def create_table(connection: Any, name: str, columns: Mapping[str, _Column], *extra: str) -> None:
     """``CREATE TABLE name`` from columns of text (``{column: (SQL type, values)}``), each
     cast to its type, then the ``extra`` columns (SQL expressions over the loaded ones)."""
     casts = ", ".join(
@@ -110,10 +108,10 @@ def create_table(
 
 def _queries_columns(rows: QueryRows, view_names: Mapping[str, str]) -> dict[str, _Column]:
     """One row per cached query, with the name of its ``q_`` view."""
-    keys = list(rows.keys)
+    keys: list[str | None] = list(rows.keys)
     return {
         "key": ("VARCHAR", keys),
-        "view": ("VARCHAR", [view_names.get(key) for key in keys]),
+        "view": ("VARCHAR", [view_names.get(key or "") for key in keys]),
         "service": ("VARCHAR", list(rows.column("service"))),
         "kind": ("VARCHAR", list(rows.column("kind"))),
         "params": ("VARCHAR", list(rows.column("params_json"))),
@@ -204,9 +202,9 @@ def _loose_column(values: list[Any]) -> _Column:
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present):
         return "BOOLEAN", _texts(values)
-    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        if all(-(2**63) <= v < 2**63 for v in present):
-            return "BIGINT", _texts(values)
+    integers = all(isinstance(v, int) and not isinstance(v, bool) for v in present)
+    if present and integers and all(-(2**63) <= v < 2**63 for v in present):
+        return "BIGINT", _texts(values)
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return "DOUBLE", _floats(values)
     return "VARCHAR", [

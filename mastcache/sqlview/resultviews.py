@@ -31,7 +31,6 @@ from mastcache.sqlview.views import MANIFEST_SOURCE, Member, ident, literal, uni
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
-    import pyarrow.dataset as ds
     import pyarrow.fs as pafs
 
 __all__ = ["ResultViews"]
@@ -270,9 +269,8 @@ class ResultViews:
         made = False
         if path is not None:
             try:
-                self._connection.execute(
-                    f"CREATE VIEW {ident(view)} AS SELECT * FROM read_parquet({literal(path)}, {_PLAIN})"
-                )
+                source = f"read_parquet({literal(path)}, {_PLAIN})"
+                self._connection.execute(f"CREATE VIEW {ident(view)} AS SELECT * FROM {source}")
                 made = True
             except duckdb.Error as exc:
                 self._unreadable(result, path, exc)

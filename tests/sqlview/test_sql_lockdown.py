@@ -36,8 +36,7 @@ ESCAPES = [
     "SELECT * FROM read_json_auto('{cache}/catalog.sqlite')",
     # the cached file itself is granted (read by DuckDB's Parquet reader): never writable
     "COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet, USE_TMP_FILE false)",
-    "WITH x AS (COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet, USE_TMP_FILE false)) "
-    "SELECT 1",
+    "WITH x AS (COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet, USE_TMP_FILE false)) SELECT 1",
     "WITH x AS (COPY (SELECT 1 AS x) TO '{parquet}' (FORMAT parquet)) SELECT * FROM x",
     "ATTACH '{parquet}' AS granted",
     "SELECT * FROM read_parquet('{cache}/tables/*/*.parquet')",
@@ -145,9 +144,7 @@ def test_all_escapes_in_one_session_leave_every_file_unchanged(
     assert settings.to_pylist() == [{"external": False, "locked": True}]
 
 
-def test_a_granted_file_reads_only_what_its_view_shows(
-    cache: Settings, session: CacheSQL
-) -> None:
+def test_a_granted_file_reads_only_what_its_view_shows(cache: Settings, session: CacheSQL) -> None:
     """The one path a session may name: the cached file under its own ``q_`` view (its
     rows, nothing else); the file stays byte for byte what the store wrote."""
     parquet = cached_parquet(cache)
