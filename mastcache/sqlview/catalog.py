@@ -24,6 +24,10 @@ _TIME = "TIMESTAMP WITH TIME ZONE"
 #: One column to load: its SQL type and its values as text (None is NULL).
 _Column = tuple[str, list[str | None]]
 
+#: The "type" of a catalog time column: UTC text with or without an offset (the store
+#: writes "YYYY-MM-DD HH:MM:SS.ffffff"), read as UTC whatever DuckDB's time zone.
+_CATALOG_TIME = "catalog time"
+
 #: The catalog tables, in the order listings show them.
 TABLES = ("files", "product_manifests", "queries", "resolutions")
 
@@ -61,8 +65,12 @@ class CatalogTables:
                 f"coalesce(CAST(expires_at AS {_TIME}) <= CAST({now} AS {_TIME}), false) "
                 "AS is_expired"
             )
-            columns = _queries_columns(contents.queries, contents.queries.view_names)
-            create_table(self._connection, name, columns, expired)
+            rows = contents.queries
+            # the same catalog read (sqlview/contents.py memoises it) loads the same columns
+            loaded = rows.remember(
+                "catalog columns", lambda: _Loaded(_queries_columns(rows, rows.view_names))
+            )
+            loaded.create(self._connection, name, expired)
         elif name == "resolutions":
             columns = _resolutions_columns(contents.resolutions, contents.read_at)
             create_table(self._connection, name, columns)
@@ -76,34 +84,49 @@ class CatalogTables:
 def create_table(connection: Any, name: str, columns: Mapping[str, _Column], *extra: str) -> None:
     """``CREATE TABLE name`` from columns of text (``{column: (SQL type, values)}``), each
     cast to its type, then the ``extra`` columns (SQL expressions over the loaded ones)."""
-    casts = ", ".join(
-        [
-            *(f"CAST({_ident(column)} AS {type_}) AS {_ident(column)}"
-              for column, (type_, _) in columns.items()),
-            *extra,
-        ]
-    )  # fmt: skip
-    values = [column for _, column in columns.values()]
-    if not values or len(values[0]) <= _LIST_ROWS:
-        unnested = ", ".join(
-            f"unnest(${index}::VARCHAR[]) AS {_ident(column)}"
-            for index, column in enumerate(columns, start=1)
-        )
-        connection.execute(
-            f"CREATE TABLE {_ident(name)} AS SELECT {casts} FROM (SELECT {unnested})", values
-        )
-        return
-    import numpy as np
+    _Loaded(columns).create(connection, name, *extra)
 
-    loading = f"__mc_load_{name}"
-    connection.register(
-        loading, {column: np.array(values, dtype=object) for column, (_, values) in
-                  columns.items()}
-    )  # fmt: skip
-    try:
-        connection.execute(f"CREATE TABLE {_ident(name)} AS SELECT {casts} FROM {loading}")
-    finally:
-        connection.unregister(loading)
+
+class _Loaded:
+    """Columns of text ready for DuckDB: list parameters copied into a table, or (above
+    :data:`_LIST_ROWS` rows) NumPy object arrays that a view reads where they are."""
+
+    def __init__(self, columns: Mapping[str, _Column]) -> None:
+        self.types = {column: type_ for column, (type_, _) in columns.items()}
+        values = [column for _, column in columns.values()]
+        self.as_lists = not values or len(values[0]) <= _LIST_ROWS
+        if self.as_lists:
+            self.values: list[Any] = values
+        else:
+            import numpy as np
+
+            self.values = [np.array(column, dtype=object) for column in values]
+
+    def create(self, connection: Any, name: str, *extra: str) -> None:
+        casts = ", ".join(
+            [*(f"{_cast(_ident(column), type_)} AS {_ident(column)}"
+               for column, type_ in self.types.items()), *extra]
+        )  # fmt: skip
+        if self.as_lists:
+            unnested = ", ".join(
+                f"unnest(${index}::VARCHAR[]) AS {_ident(column)}"
+                for index, column in enumerate(self.types, start=1)
+            )
+            connection.execute(
+                f"CREATE TABLE {_ident(name)} AS SELECT {casts} FROM (SELECT {unnested})",
+                self.values,
+            )
+            return
+        # registered, not copied: a view casts only the columns and rows a query reads
+        loaded = f"__mc_loaded_{name}"
+        connection.register(loaded, dict(zip(self.types, self.values, strict=True)))
+        connection.execute(f"CREATE VIEW {_ident(name)} AS SELECT {casts} FROM {loaded}")
+
+
+def _cast(column: str, type_: str) -> str:
+    if type_ == _CATALOG_TIME:
+        return f"coalesce(try_cast({column} || '+00:00' AS {_TIME}), CAST({column} AS {_TIME}))"
+    return f"CAST({column} AS {type_})"
 
 
 def _queries_columns(rows: QueryRows, view_names: Mapping[str, str]) -> dict[str, _Column]:
@@ -120,8 +143,8 @@ def _queries_columns(rows: QueryRows, view_names: Mapping[str, str]) -> dict[str
         "nbytes": ("BIGINT", _texts(rows.column("nbytes"))),
         "table_path": ("VARCHAR", list(rows.column("table_path"))),
         "sha256": ("VARCHAR", list(rows.column("sha256"))),
-        "fetched_at": (_TIME, [_catalog_time(t) for t in rows.column("fetched_at")]),
-        "expires_at": (_TIME, [_catalog_time(t) for t in rows.column("expires_at")]),
+        "fetched_at": (_CATALOG_TIME, list(rows.column("fetched_at"))),
+        "expires_at": (_CATALOG_TIME, list(rows.column("expires_at"))),
     }
 
 
@@ -237,16 +260,6 @@ def _floats(values: Iterable[Any]) -> list[str | None]:
             number = None
         out.append(None if number is None else repr(number))
     return out
-
-
-def _catalog_time(text: str | None) -> str | None:
-    """A catalog time (UTC text, with or without an offset) with an explicit UTC offset, so
-    DuckDB never reads it in the machine's time zone."""
-    if text is None:
-        return None
-    if not any(mark in text[19:] for mark in "+-Z"):  # the store's "YYYY-MM-DD HH:MM:SS.ffffff"
-        return f"{text}+00:00"
-    return _utc_text(datetime.fromisoformat(text))
 
 
 def _utc_text(value: datetime | None) -> str | None:

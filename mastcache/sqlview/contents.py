@@ -11,7 +11,7 @@ import itertools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
@@ -32,6 +32,7 @@ __all__ = ["CacheContents", "CachedResult", "QueryRows", "parse_utc", "read_cont
 
 ANONYMOUS = "anonymous"
 _KEY, _SERVICE, _KIND = 0, 1, 2
+_V = TypeVar("_V")
 _PATH, _NBYTES, _FETCHED = 5, 7, 9
 
 
@@ -57,6 +58,17 @@ class QueryRows:
 
     def __init__(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.rows = rows
+        self._remembered: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, name: str, build: Callable[[], _V]) -> _V:
+        """``build()``, once per catalog read: a process's later SQL sessions over the
+        same read (see :class:`_Memo`) reuse what their first one derived from it."""
+        with self._lock:
+            if name not in self._remembered:
+                self._remembered[name] = build()
+            found: _V = self._remembered[name]
+            return found
 
     @classmethod
     def from_records(cls, records: Iterable[QueryRecord]) -> QueryRows:

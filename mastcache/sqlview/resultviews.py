@@ -67,7 +67,9 @@ class ResultViews:
         self._connection = connection
         self._contents = contents
         self._names = names
-        self._keys = {name.lower(): key for key, name in names.items()}
+        self._keys = contents.queries.remember(
+            "view keys", lambda: {name.lower(): key for key, name in names.items()}
+        )
         self._unions = _union_names(contents)
         self._opened = _folder_times(contents)
         self._members: dict[str, bool] = {}
@@ -92,6 +94,10 @@ class ResultViews:
             for result in self._needed(query, referenced)
             if (path := self._local_path(result)) is not None
         ]
+
+    def count(self) -> int:
+        """How many cached results the session sees."""
+        return len(self._contents.queries)
 
     def all_local_files(self) -> list[str]:
         """Every local result file of the session."""
@@ -122,15 +128,17 @@ class ResultViews:
             self._make_union(name)
 
     def _needed(self, query: str, referenced: Iterable[str]) -> list[CachedResult]:
-        results = self._contents.queries.results
+        """The results under the views ``query`` names that are not made yet (the results'
+        records are built only then: a statement over the catalog tables needs none)."""
         if _LISTS_VIEWS.search(query):
-            return list(results.values())
+            return list(self._contents.queries.results.values())
         needed: list[CachedResult] = []
         for name in {n.lower() for n in referenced}:
             if name in self._unions and name not in self._made:
-                needed.extend(r for r in results.values() if _union_of(r) == name)
+                results = self._contents.queries.results.values()
+                needed.extend(r for r in results if _union_of(r) == name)
             elif name in self._keys and self._keys[name] not in self._members:
-                needed.append(results[self._keys[name]])
+                needed.append(self._contents.queries.results[self._keys[name]])
         return needed
 
     def _local_path(self, result: CachedResult) -> str | None:

@@ -121,8 +121,8 @@ class CacheSQL:
         if self._granted is not None and wanted <= self._granted:
             return
         if self._granted is None:
-            every = self._results.all_local_files()
-            grant = wanted | frozenset(every if len(every) <= GRANT_ALL_UP_TO else ())
+            small = self._results.count() <= GRANT_ALL_UP_TO
+            grant = wanted | frozenset(self._results.all_local_files() if small else ())
         else:  # views made so far are made again, on the new connection, when named
             grant = self._granted | wanted
             old = self._connection

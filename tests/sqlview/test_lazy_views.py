@@ -11,13 +11,16 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from astropy.table import Table
 
 from mastcache.errors import SQLError
 from mastcache.settings import Settings
+from mastcache.sqlview import catalog as catalog_module
 from mastcache.sqlview import connect
+from mastcache.sqlview import session as session_module
 from mastcache.sqlview.naming import query_view_names
 from mastcache.store import Store
 
@@ -159,3 +162,34 @@ def test_sessions_over_many_caches_keep_few_catalogs_open(tmp_path: Path) -> Non
         store.delete_query(key(0))
     with connect(caches[0]) as session:
         assert session.arrow("SELECT count(*) AS n FROM queries").to_pylist() == [{"n": 0}]
+
+
+def _statements(session: Any) -> list[Any]:
+    name = query_view_names([key(i) for i in range(COUNT)] + ["ff" * 32])[key(7)]
+    return [
+        session.arrow(f"SELECT * FROM {name} ORDER BY obsid").to_pylist(),
+        session.arrow("SELECT obsid, source_queries FROM observations ORDER BY obsid").to_pylist(),
+        session.arrow("SELECT * EXCLUDE (fetched_at) FROM queries ORDER BY key").to_pylist(),
+        session.arrow("SELECT * FROM catalog_tic ORDER BY ID").to_pylist(),
+        sorted(session.views),
+    ]
+
+
+def test_a_large_cache_grants_files_as_statements_need_them(
+    many: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above GRANT_ALL_UP_TO results the first statement is granted only its own files, and
+    a later one that needs others gets a new sealed connection; above _LIST_ROWS rows the
+    catalog tables are views over NumPy arrays. The answers stay those of a small cache."""
+    with connect(many) as session:
+        expected = _statements(session)
+    monkeypatch.setattr(session_module, "GRANT_ALL_UP_TO", 3)
+    monkeypatch.setattr(catalog_module, "_LIST_ROWS", 3)
+    with connect(many) as session:
+        assert _statements(session) == expected
+        granted = session._granted
+        assert granted is not None and len(granted) == COUNT + 1
+        assert session.arrow(
+            "SELECT current_setting('enable_external_access') AS e, "
+            "current_setting('lock_configuration') AS l"
+        ).to_pylist() == [{"e": False, "l": True}]
