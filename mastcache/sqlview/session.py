@@ -108,10 +108,14 @@ class CacheSQL:
         statement names them)."""
         contents = self._contents
         connection = lockdown.open_connection(self._timeout)
-        tables = catalog.CatalogTables(connection, contents)
-        names = contents.queries.view_names
-        results = ResultViews(connection, contents, names, tables.manifest_columns,
-                              len(contents.products), tables.make)  # fmt: skip
+        try:
+            tables = catalog.CatalogTables(connection, contents)
+            names = contents.queries.view_names
+            results = ResultViews(connection, contents, names, tables.manifest_columns,
+                                  len(contents.products), tables.make)  # fmt: skip
+        except BaseException:
+            connection.close()
+            raise
         return connection, tables, results
 
     def _grant(self, files: Sequence[str]) -> None:
