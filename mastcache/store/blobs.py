@@ -59,6 +59,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
 def blob_relpath(sha256: str) -> str:
     """A verified file's path in the store, relative to the cache dir (POSIX separators)."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):

@@ -24,6 +24,7 @@ from mastcache.transparent.services import TransparentServices
 
 __all__ = ["UntabularAnswer", "answer_invoke"]
 
+
 #: Services whose results astroquery types with another service's column configuration
 #: (its ``fetch_name``), as in observations.py and collections.py.
 class UntabularAnswer(Exception):

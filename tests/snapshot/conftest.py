@@ -90,7 +90,6 @@ def member_data_offset_fixture() -> Callable[[Path, str], tuple[int, int]]:
     return member_data_offset
 
 
-
 Entry = tuple[zipfile.ZipInfo, bytes]
 
 
