@@ -81,6 +81,7 @@ class ResultViews:
         )
         self._provenance = False
         self._make_table = make_table
+        self._paths: dict[str, str | None] = {}
 
     def names(self) -> list[str]:
         """Every result view of the session, made or not."""
@@ -142,8 +143,11 @@ class ResultViews:
         return needed
 
     def _local_path(self, result: CachedResult) -> str | None:
-        path, filesystem = self._contents.table_source(result)
-        return path if filesystem is None else None
+        """``result``'s file on this machine, or None if only a team store holds it."""
+        if result.key not in self._paths:
+            path, filesystem = self._contents.table_source(result)
+            self._paths[result.key] = path if filesystem is None else None
+        return self._paths[result.key]
 
     def _make_union(self, name: str) -> None:
         if name in self._made:
