@@ -11,14 +11,15 @@ import hashlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
-
-import requests
 
 from mastcache.auth.tokens import TOKEN_PAGE, SecretToken
 from mastcache.errors import AuthenticationError, MastCacheError
 from mastcache.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
 
 __all__ = [
     "ANONYMOUS",
@@ -130,6 +131,8 @@ def check_token(settings: Settings, token: SecretToken) -> MastSession:
 
 def whoami(settings: Settings, token: SecretToken | None) -> dict[str, Any]:
     """The whoami answer for ``token`` (anonymous when None), fetched fresh, never cached."""
+    import requests  # here: a call served from the cache never needs HTTP (~35 ms)
+
     from mastcache.net.transport import Transport
 
     session = requests.Session()

@@ -195,6 +195,7 @@ def _prompted(prompt: Prompt | None) -> SecretToken:
 
 
 def _keyring() -> Any:
+    """The keyring module, with its backend chosen (:func:`_choose_backend`)."""
     try:
         import keyring
         import keyring.errors
@@ -202,7 +203,43 @@ def _keyring() -> Any:
         raise AuthenticationError(
             f"the keyring package is not installed: pip install keyring, or set {ENV_VAR}"
         ) from exc
+    _choose_backend(keyring)
     return keyring
+
+
+#: keyring's macOS backend imports this module to bind the Security framework with ctypes;
+#: on other systems ``ctypes.util.find_library`` looks for it in vain (~50 ms of subprocesses).
+_MACOS_API: Final = "keyring.backends.macOS.api"
+
+
+class _MacOSAPIRefused:
+    """A ``sys.meta_path`` finder refusing :data:`_MACOS_API` (cli/lean.py defers pandas so)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == _MACOS_API:
+            raise ImportError(f"{_MACOS_API} binds macOS frameworks: not imported on this system")
+
+
+def _choose_backend(keyring: Any) -> None:
+    """Let keyring choose its backend as it always does ($PYTHON_KEYRING_BACKEND, else
+    keyringrc.cfg, else the viable backend of highest priority), only faster off macOS.
+
+    Off macOS, keyring's macOS backend is never viable: its ``priority`` raises "macOS
+    required" before it asks whether the Security API loaded, and its module already passes
+    over a failed import of that API. Refusing the import there changes no choice and spares
+    the search. A backend already chosen (or set by ``keyring.set_keyring``) is kept as is.
+    """
+    import platform
+
+    if platform.system() == "Darwin":  # keyring's own test (keyring/backends/macOS)
+        keyring.get_keyring()
+        return
+    refused = _MacOSAPIRefused()
+    sys.meta_path.insert(0, refused)
+    try:
+        keyring.get_keyring()
+    finally:
+        sys.meta_path.remove(refused)
 
 
 def _is_unusable(backend: object) -> bool:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import astropy.units as u
 import numpy as np
-from astropy.coordinates import Angle, BaseCoordinateFrame, SkyCoord
 
 from mastcache.errors import InputWarning, InvalidQueryError, ResolverError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from astropy.coordinates import Angle, SkyCoord
 
 __all__ = [
     "cone_degrees",
@@ -31,7 +33,7 @@ __all__ = [
     "shown",
 ]
 
-NameResolver = Callable[[str], SkyCoord]
+NameResolver = Callable[[str], "SkyCoord"]
 
 _EXAMPLES = "e.g. '10.684 41.269' (degrees), '00h42m44.3s +41d16m09s' or a SkyCoord"
 
@@ -41,6 +43,10 @@ def parse_coordinates(coordinates: Any, resolve: NameResolver) -> SkyCoord:
 
     A string that is not a position is taken as an object name and resolved with ``resolve``.
     """
+    # astropy.coordinates is imported by the calls that read a position (~0.1 s): a query by
+    # object name with a resolved, plain position needs none of it
+    from astropy.coordinates import BaseCoordinateFrame, SkyCoord
+
     if isinstance(coordinates, str):
         coord = _parse_string(coordinates, resolve)
     elif isinstance(coordinates, SkyCoord):
@@ -60,6 +66,8 @@ def parse_coordinates(coordinates: Any, resolve: NameResolver) -> SkyCoord:
 
 
 def _parse_string(text: str, resolve: NameResolver) -> SkyCoord:
+    from astropy.coordinates import SkyCoord
+
     try:
         coord = SkyCoord(text, frame="icrs")
     except u.UnitsError as exc:
@@ -78,6 +86,8 @@ def _parse_string(text: str, resolve: NameResolver) -> SkyCoord:
 
 
 def _parse_degrees(text: str, resolve: NameResolver) -> SkyCoord:
+    from astropy.coordinates import SkyCoord
+
     try:
         coord = SkyCoord(text, unit="deg", frame="icrs")
     except ValueError:
@@ -113,6 +123,8 @@ def _to_icrs(coord: SkyCoord) -> SkyCoord:
 
 def parse_radius(radius: Any) -> Angle:
     """An Angle from a number (degrees), a string or a Quantity; never negative or NaN."""
+    from astropy.coordinates import Angle
+
     try:
         angle = Angle(radius, u.deg)
     except (u.UnitsError, ValueError, TypeError) as exc:
@@ -136,7 +148,20 @@ def radius_degrees(radius: Any) -> float:
         return radius  # what Angle(radius, u.deg).deg holds
     if type(radius) is int and 0 <= radius < 2**53:
         return float(radius)
+    if type(radius) is u.Quantity and radius.isscalar:  # e.g. the default 0.2 * u.deg
+        degrees = _quantity_degrees(radius)
+        if 0.0 <= degrees < math.inf:
+            return degrees
     return float(parse_radius(radius).deg)
+
+
+def _quantity_degrees(radius: u.Quantity) -> float:
+    """``Angle(radius, u.deg).deg`` of a plain scalar Quantity (NaN if not an angle), without
+    astropy.coordinates: Angle converts a Quantity with ``radius.to(u.deg)``, as here."""
+    try:
+        return float(radius.to(u.deg).value)
+    except u.UnitsError:
+        return math.nan
 
 
 def plain_degrees(entries: Sequence[Mapping[str, Any]]) -> tuple[float, float] | None:

@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from astropy.coordinates import SkyCoord
 from astropy.table import Table
 from astropy.utils.exceptions import AstropyDeprecationWarning
 
@@ -42,6 +41,8 @@ from mastcache.keys import canonical_json, canonical_value
 from mastcache.mast.resolver import skycoords
 
 if TYPE_CHECKING:  # pragma: no cover
+    from astropy.coordinates import SkyCoord
+
     from mastcache.archive import QuerySpec
 
 __all__ = ["ANONYMOUS", "ClientContext", "MastClient"]
@@ -311,7 +312,7 @@ class MastClient:
         options = wire_options(names, resolver, resolve_all)
         services = self.context()
         return resolve_names(
-            names, options, services.archive, services.gateway, mode=mode, scope=services.scope
+            names, options, services.archive, services, mode=mode, scope=services.scope
         )
 
     def _position_degrees(
@@ -323,12 +324,16 @@ class MastClient:
         plain = None if resolver else plain_degrees(entries.get(name, []))
         if plain is not None:
             return plain
+        from astropy.coordinates import SkyCoord  # here: a plain position needs none (~0.1 s)
+
         coord = skycoords([name], entries, resolver=resolver, resolve_all=False)
         assert isinstance(coord, SkyCoord)
         return degrees_of(coord)
 
     def _resolve_position(self, name: str, resolver: str | None, mode: str | None) -> SkyCoord:
         """The position of one object name (a ResolverError if it has none)."""
+        from astropy.coordinates import SkyCoord
+
         coord = self._resolve([name], resolver, False, mode)
         assert isinstance(coord, SkyCoord)
         return coord

@@ -25,18 +25,15 @@ from mastcache.errors import (
     RemoteServiceError,
 )
 from mastcache.policy import Decision, decide_uncached, offline_miss
-from mastcache.products import cloud
-from mastcache.products.clouddownload import run_preferring_cloud
-from mastcache.products.cloudpaths import CloudLocator
-from mastcache.products.engine import DownloadEngine, ProductRequest
-from mastcache.products.fetch import FileWanted
-from mastcache.products.manifests import product_checksum, product_size, record_manifest, row_dict
-from mastcache.products.outcome import DownloadOutcome, manifest_table
-from mastcache.products.paths import LAYOUT_ROOT, UnsafePathError, layout_path
-from mastcache.products.placement import check_link_kind
 
+# mastcache.products (the download engine, its HTTP and cloud stack: ~30 ms) is imported by
+# the methods that download: Observations is imported for queries far more often
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.client.context import ClientContext
+    from mastcache.products.cloudpaths import CloudLocator
+    from mastcache.products.engine import DownloadEngine, ProductRequest
+    from mastcache.products.fetch import FileWanted
+    from mastcache.products.outcome import DownloadOutcome
 
 __all__ = ["DownloadsMixin"]
 
@@ -94,6 +91,11 @@ class DownloadsMixin:
         them (anonymous, verified, stored as the same blob), else from MAST; with
         ``cloud_only=True`` those not in the bucket are SKIPPED (astroquery's rule).
         """
+        from mastcache.products.manifests import record_manifest
+        from mastcache.products.outcome import manifest_table
+        from mastcache.products.paths import LAYOUT_ROOT
+        from mastcache.products.placement import check_link_kind
+
         mode = runtime.effective_mode(mode)
         check_link_kind(link)
         table = self._products_table(products, mode)
@@ -126,6 +128,9 @@ class DownloadsMixin:
         mode: str | None = None,
     ) -> tuple[str, str | None, str | None]:
         """Download one file by its dataURI; returns astroquery's ``(status, msg, url)``."""
+        from mastcache.products.engine import ProductRequest
+        from mastcache.products.paths import UnsafePathError
+
         mode = runtime.effective_mode(mode)
         context = self.context()
         base = base_url or context.endpoints.download_file
@@ -151,6 +156,8 @@ class DownloadsMixin:
         """The engine's outcomes; from MAST's public bucket first when cloud is enabled."""
         if not self.cloud_dataset_enabled:
             return engine.run(requests, cache=cache)
+        from mastcache.products.clouddownload import run_preferring_cloud
+
         context = self.context()
         return run_preferring_cloud(
             engine, requests, self._locator(mode), context.endpoints,
@@ -158,12 +165,16 @@ class DownloadsMixin:
         )  # fmt: skip
 
     def _locator(self, mode: str) -> CloudLocator:
+        from mastcache.products.cloudpaths import CloudLocator
+
         context = self.context()
         return CloudLocator(context.store, context.files, mode)
 
     def _wanted_by_uri(self, uri: str, url: str) -> FileWanted:
         """The file to fetch, with MAST's size and checksum when a stored product list names
         ``uri`` (so a wrong body is refused even when HEAD and GET agree on it)."""
+        from mastcache.products.fetch import FileWanted
+
         store = self.context().store
         with store.unit_of_work(read_only=True) as uow:
             known = uow.products.for_uri(uri, self.scope)
@@ -308,6 +319,8 @@ class DownloadsMixin:
         self, uris: Sequence[str], include_bucket: bool, full_url: bool, verbose: bool, mode: str
     ) -> list[str | None]:
         """astroquery's cloud URI per URI (None, with its warnings, when not in the bucket)."""
+        from mastcache.products import cloud
+
         records = self._locator(mode).locate(uris)
         found: list[str | None] = []
         for uri in uris:
@@ -331,6 +344,11 @@ def _row_request(
     row: Row, context: ClientContext, base_dir: str, flat: bool, root: str
 ) -> ProductRequest:
     """The request for one product row; an unsafe name makes a refused request."""
+    from mastcache.products.engine import ProductRequest
+    from mastcache.products.fetch import FileWanted
+    from mastcache.products.manifests import product_checksum, product_size, row_dict
+    from mastcache.products.paths import UnsafePathError, layout_path
+
     values = row_dict(row)
     uri = str(values.get("dataURI") or "")
     endpoints = context.endpoints

@@ -9,11 +9,10 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import astropy.units as u
 import numpy as np
-from astropy.coordinates import SkyCoord
 from astropy.table import Table
 from astropy.utils.exceptions import AstropyDeprecationWarning
 
@@ -31,6 +30,9 @@ from mastcache.client.core import MastClient
 from mastcache.client.downloads import DownloadsMixin
 from mastcache.client.rules import OBSERVATIONS_LOCATION
 from mastcache.errors import InvalidQueryError, ProtocolError, RemoteServiceError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from astropy.coordinates import SkyCoord
 
 __all__ = ["ObservationsClass"]
 

@@ -11,17 +11,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mastcache.mast import resolver as santa
 
 if TYPE_CHECKING:  # pragma: no cover
     from mastcache.archive import Archive
-    from mastcache.gateways.portal import MastGateway
 
-__all__ = ["WireOptions", "resolve_names", "wire_options"]
+__all__ = ["NameResolving", "WireOptions", "resolve_names", "wire_options"]
 
 Entries = list[dict[str, Any]]
+
+
+class NameResolving(Protocol):
+    """What fetches names: a :class:`~mastcache.gateways.portal.MastGateway`, or a client
+    context, which builds its gateway only when a name is not in the cache."""
+
+    def resolve(
+        self,
+        names: Sequence[str],
+        resolver_name: str | None = None,
+        resolve_all: bool = False,
+        *,
+        force_refresh: bool = False,
+    ) -> dict[str, Entries]: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ def wire_options(names: Sequence[str], resolver: str | None, resolve_all: bool) 
 class _LazyBatch:
     """Fetches every not-yet-fetched name in one batched call, the first time one is needed."""
 
-    gateway: MastGateway
+    gateway: NameResolving
     names: list[str]
     options: WireOptions
     force_refresh: bool
@@ -73,7 +86,7 @@ def resolve_names(
     names: Sequence[str],
     options: WireOptions,
     archive: Archive,
-    gateway: MastGateway,
+    gateway: NameResolving,
     *,
     mode: str,
     scope: str,

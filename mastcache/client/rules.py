@@ -24,8 +24,6 @@ import numpy as np
 from astropy.table import Table
 
 from mastcache.errors import InputWarning, InvalidQueryError
-from mastcache.products.paths import UnsafePathError, safe_filename
-from mastcache.store.files import bytes_writer, write_atomic
 
 __all__ = [
     "CUTOUT_LOCATION",
@@ -119,6 +117,9 @@ def file_target(
     - ``missions``: ``Path(local_path or name)``, plus ``/name`` when it has no suffix (the
       parent folder created).
     """
+    # here: the products package (the download engine, ~30 ms) is for calls that download
+    from mastcache.products.paths import UnsafePathError, safe_filename
+
     if "\x00" in uri:
         raise UnsafePathError(f"refused the URI {uri!r}: it contains a NUL byte")
     name = Path(uri).name if style == "missions" else os.path.basename(uri)
@@ -139,6 +140,8 @@ def file_target(
 
 def write_file(path: str | os.PathLike[str], data: bytes) -> str:
     """Save ``data`` at ``path`` atomically (its folder created); returns the path."""
+    from mastcache.store.files import bytes_writer, write_atomic
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, bytes_writer(data))

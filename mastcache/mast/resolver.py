@@ -10,12 +10,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import astropy.units as u
-from astropy.coordinates import SkyCoord
 
 from mastcache.errors import InputWarning, ProtocolError, ResolverError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from astropy.coordinates import SkyCoord
 
 __all__ = [
     "BATCH_SIZE",
@@ -193,6 +195,8 @@ def _by_resolver(
 
 
 def _coord(entry: Mapping[str, Any]) -> SkyCoord:
+    from astropy.coordinates import SkyCoord  # here: ~0.1 s, and names may need none
+
     try:
         ra, dec = entry["ra"], entry["decl"]
         if type(ra) is float and type(dec) is float:
@@ -208,6 +212,8 @@ def _coord(entry: Mapping[str, Any]) -> SkyCoord:
 @lru_cache(maxsize=1024)
 def _position(ra: float, dec: float) -> SkyCoord:
     """The SkyCoord of a resolved position, kept to be copied (never handed out itself)."""
+    from astropy.coordinates import SkyCoord
+
     return SkyCoord(ra, dec, unit="deg")
 
 

@@ -1,14 +1,18 @@
 """Importing mastcache loads only what is used: a client name imports its own module, and a
-first cached call loads neither pandas, SQLAlchemy nor the HTTP cache (each in a fresh
-process, since this one has imported everything already)."""
+first cached call loads neither pandas, SQLAlchemy nor the HTTP cache, nor the HTTP stack,
+the download engine or (offline, in the CLI) keyring's macOS backend (each in a fresh process,
+since this one has imported everything already)."""
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from mastcache import runtime
 from mastcache.client import ObservationsClass
@@ -16,13 +20,24 @@ from mastcache.emulator import EmulatorServer
 
 HEAVY = ("pandas", "sqlalchemy", "alembic", "requests_cache", "duckdb")
 OTHER_CLIENTS = ("mastcache.client.catalogs", "mastcache.client.cutouts")
+#: what only a fetch or a download needs: the HTTP client, the gateways, the download engine
+FETCHING = (
+    "requests",
+    "urllib3",
+    "mastcache.net.transport",
+    "mastcache.gateways.portal",
+    "mastcache.products",
+)
+OFFLINE_COUNT = ["--mode", "offline", "query", "--object", "M101", "--count"]
 
 
-def loaded_after(code: str, cache_dir: Path, watched: tuple[str, ...]) -> list[str]:
+def loaded_after(code: str, cache_dir: Path, watched: tuple[str, ...], **environ: str) -> list[str]:
     """Which of ``watched`` modules a fresh process has imported after running ``code``."""
     report = f"print(json.dumps([m for m in {watched!r} if m in sys.modules]))"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASTCACHE_")}
-    env.update(MASTCACHE_DIR=str(cache_dir), MASTCACHE_MODE="offline")
+    env.pop("MAST_API_TOKEN", None)
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    env.update(MASTCACHE_DIR=str(cache_dir), MASTCACHE_MODE="offline", **environ)
     done = subprocess.run(
         [sys.executable, "-c", f"import json, sys\n{code}\n{report}"],
         capture_output=True,
@@ -63,3 +78,58 @@ def test_star_import_and_dir_still_list_every_public_name(cache_dir: Path) -> No
         "assert mastcache.client.ZcutClass is type(Zcut)\n"
     )
     assert loaded_after(code, cache_dir, OTHER_CLIENTS) == list(OTHER_CLIENTS)
+
+
+def filled(cache_dir: Path) -> Path:
+    """``cache_dir`` holding M101's resolution and its count in a 0.2 degree cone."""
+    assert ObservationsClass().query_object_count("M101") > 0
+    runtime.reset()
+    return cache_dir
+
+
+def test_a_cached_hit_loads_no_http_stack_and_no_download_engine(
+    cache_dir: Path, live: EmulatorServer
+) -> None:
+    code = "from mastcache import Observations\nassert Observations.query_object_count('M101')\n"
+    assert loaded_after(code, filled(cache_dir), FETCHING) == []
+
+
+def test_an_offline_cli_hit_loads_no_http_stack_and_no_download_engine(
+    cache_dir: Path, live: EmulatorServer, tmp_path: Path
+) -> None:
+    """The CLI also looks for a token in the keyring (the null backend here: never a real
+    keyring), and refuses keyring's macOS Security API off macOS (tests/auth)."""
+    code = f"from mastcache.cli import main\nassert main({OFFLINE_COUNT!r}) == 0\n"
+    watched = (*FETCHING, "keyring.backends.macOS.api")
+    null = "keyring.backends.null.Keyring"
+    assert loaded_after(code, filled(cache_dir), watched, PYTHON_KEYRING_BACKEND=null) == []
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="keyring's discovery on Linux")
+def test_an_offline_cli_hit_discovering_the_keyring_skips_the_macos_api(
+    cache_dir: Path, live: EmulatorServer, tmp_path: Path
+) -> None:
+    """keyring's own discovery (no backend configured), kept off any real keyring: no
+    session bus (Secret Service), empty config and data folders."""
+    code = f"from mastcache.cli import main\nassert main({OFFLINE_COUNT!r}) == 0\n"
+    isolated = {
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path / 'no-bus'}",
+    }
+    watched = ("keyring", "keyring.backends.macOS.api")
+    assert loaded_after(code, filled(cache_dir), watched, **isolated) == ["keyring"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mastcache/provenance.py imports astropy.io.misc.yaml at import, which imports "
+    "astropy.coordinates (~0.1 s); its fix is proposed in the lean-query report",
+)
+def test_a_cached_hit_by_name_loads_no_astropy_coordinates(
+    cache_dir: Path, live: EmulatorServer
+) -> None:
+    """A name whose stored position is plain degrees, and a Quantity radius, need no SkyCoord
+    and no Angle (client/coordinates.py); the table is read without it too."""
+    code = "from mastcache import Observations\nassert Observations.query_object_count('M101')\n"
+    assert loaded_after(code, filled(cache_dir), ("astropy.coordinates",)) == []
