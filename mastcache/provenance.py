@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import sys
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, ClassVar
 
@@ -132,14 +133,21 @@ def _extreme(parts: list[dict[str, Any]], name: str) -> Any:
 
 
 def _register_yaml() -> None:
-    """Write the provenance as a plain mapping wherever astropy or PyYAML dumps meta."""
+    """Write the provenance as a plain mapping wherever astropy or PyYAML dumps meta.
+
+    astropy's ``AstropyDumper`` (ECSV's subclasses it) is a ``SafeDumper``: made later, it
+    copies SafeDumper's representers, this one included, so it is registered here only when
+    already imported (importing it imports astropy.coordinates, ~0.1 s)."""
     yaml: Any = importlib.import_module("yaml")  # PyYAML, an astropy dependency
-    from astropy.io.misc.yaml import AstropyDumper
 
     def represent(dumper: Any, data: TableProvenance) -> Any:
         return dumper.represent_dict(dict(data))
 
-    for dumper in (yaml.SafeDumper, yaml.Dumper, AstropyDumper):  # ECSV's subclasses it
+    dumpers = [yaml.SafeDumper, yaml.Dumper]
+    astropy_yaml = sys.modules.get("astropy.io.misc.yaml")
+    if astropy_yaml is not None:
+        dumpers.append(astropy_yaml.AstropyDumper)
+    for dumper in dumpers:
         dumper.add_representer(TableProvenance, represent)
 
 

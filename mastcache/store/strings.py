@@ -81,15 +81,39 @@ def _as_large_binary(leaf: pa.Array) -> pa.Array:
     return leaf.cast(pa.large_binary())
 
 
+#: Up to this many values, ASCII text is padded by numpy rather than by an Arrow kernel: a
+#: small result (a count, a resolution) then never imports pyarrow.compute (~30-90 ms).
+_SMALL = 4096
+
+
 def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
     """ASCII: NUL-pad to one width (one Arrow kernel), then widen each byte to a UTF-32
     code unit, which *is* the ``U`` array (numpy's S->U cast is ~10x slower)."""
+    if len(binary) <= _SMALL:
+        return _small_ascii_to_fixed(binary, dtype)
     lengths = _pc().binary_length(binary)
     chars = _width(lengths, 0 if dtype is None else dtype.itemsize // 4)
     padded = _pad(binary, lengths, chars, ascii_text=True)
     units = np.empty((len(padded), chars), np.uint32)
     units[...] = _padded_bytes(padded, chars).reshape(len(padded), chars)
     values = units.view(f"U{chars}").reshape(len(padded))
+    return values if dtype is None else values.astype(dtype, copy=False)
+
+
+def _small_ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
+    """:func:`_ascii_to_fixed` in numpy: each value's bytes land, as UTF-32 code units, at the
+    start of its NUL-filled row (the offsets give the lengths)."""
+    count = len(binary)
+    offsets = np.frombuffer(binary.buffers()[1], np.int64, count + 1, binary.offset * 8)
+    lengths = np.diff(offsets)
+    longest = int(lengths.max()) if count else 0
+    chars = max(1, longest, 0 if dtype is None else dtype.itemsize // 4)
+    units = np.zeros((count, chars), np.uint32)
+    data = binary.buffers()[2]
+    if data is not None and longest:
+        used = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+        units[np.arange(chars) < lengths[:, np.newaxis]] = used
+    values = units.view(f"U{chars}").reshape(count)
     return values if dtype is None else values.astype(dtype, copy=False)
 
 

@@ -121,11 +121,6 @@ def test_an_offline_cli_hit_discovering_the_keyring_skips_the_macos_api(
     assert loaded_after(code, filled(cache_dir), watched, **isolated) == ["keyring"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mastcache/provenance.py imports astropy.io.misc.yaml at import, which imports "
-    "astropy.coordinates (~0.1 s); its fix is proposed in the lean-query report",
-)
 def test_a_cached_hit_by_name_loads_no_astropy_coordinates(
     cache_dir: Path, live: EmulatorServer
 ) -> None:
