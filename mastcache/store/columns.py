@@ -191,7 +191,7 @@ def _leaf_to_arrow(name: str, flat: np.ndarray[Any, Any], mask: Any) -> pa.Array
     native = flat.astype(flat.dtype.newbyteorder("="), copy=False)
     kind = native.dtype.kind
     if kind in "biuf":
-        return pa.array(native, mask=mask)
+        return numbers_to_arrow(native, mask)
     if kind in "Mm":
         return _datetime_to_arrow(native, mask)
     if kind in "US":
@@ -204,10 +204,36 @@ def _leaf_to_arrow(name: str, flat: np.ndarray[Any, Any], mask: Any) -> pa.Array
     )
 
 
+def numbers_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
+    """``pa.array(native, mask=mask)`` for a 1-d native-order bool/int/uint/float array, made
+    from numpy's buffers: ``pa.array`` runs pyarrow's pandas probe, which imports pandas
+    (~0.35 s of CPU) in a process that may never use pandas (a cold fetch, issue 19)."""
+    count = len(native)
+    data = np.packbits(native, bitorder="little") if native.dtype.kind == "b" else native
+    buffers: list[pa.Buffer | None] = [None, pa.py_buffer(np.ascontiguousarray(data))]
+    nulls = 0
+    if mask is not None:
+        valid = ~np.asarray(mask, dtype=bool)
+        buffers[0] = pa.py_buffer(np.packbits(valid, bitorder="little"))
+        nulls = count - int(np.count_nonzero(valid))
+    return pa.Array.from_buffers(pa.from_numpy_dtype(native.dtype), count, buffers, nulls)
+
+
+def null_mask(array: pa.Array) -> np.ndarray[Any, Any]:
+    """Where ``array`` is null, as booleans, read from its validity bitmap
+    (``is_null().to_numpy()`` runs pyarrow's pandas probe: see :func:`numbers_to_arrow`)."""
+    count = len(array)
+    validity = array.buffers()[0]
+    if not array.null_count or validity is None:
+        return np.full(count, bool(array.null_count), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
+    return ~bits[array.offset : array.offset + count].astype(bool)
+
+
 def _datetime_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
     """datetime64/timedelta64 through their int64 view, so an unmasked NaT stays NaT."""
     unit, count = np.datetime_data(native.dtype)
-    ints = pa.array(native.view(np.int64), mask=mask)
+    ints = numbers_to_arrow(native.view(np.int64), mask)
     if count != 1 or unit not in _TIME_UNITS:
         return ints  # other units (s, D, h, M, 10s...) keep the integer view; dtype restores
     target = pa.timestamp(unit) if native.dtype.kind == "M" else pa.duration(unit)
@@ -259,7 +285,7 @@ def _leaf_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> tuple[Any, An
     type_ = leaf.type
     if pa.types.is_dictionary(type_):
         return _dictionary_to_numpy(leaf, dtype)
-    mask = leaf.is_null().to_numpy(zero_copy_only=False) if leaf.null_count else None
+    mask = null_mask(leaf) if leaf.null_count else None
     if dtype is not None and dtype.kind == "O":
         values = np.asarray(leaf.to_numpy(zero_copy_only=False), dtype=object)
     elif pa.types.is_string(type_) or pa.types.is_large_string(type_):
@@ -282,18 +308,47 @@ def _dictionary_to_numpy(leaf: pa.DictionaryArray, dtype: np.dtype[Any] | None) 
     distinct, _ = _leaf_to_numpy(leaf.dictionary, dtype)
     values = np.zeros(len(distinct) + 1, distinct.dtype)  # concatenate would drop byte order
     values[:-1] = distinct
-    indices = leaf.indices
+    positions = _numbers_to_numpy(leaf.indices).astype(np.int64, copy=False)
     if not leaf.null_count:
-        return values.take(indices.to_numpy(zero_copy_only=False)), None
-    mask = leaf.is_null().to_numpy(zero_copy_only=False)
-    positions = indices.cast(pa.int64()).fill_null(len(distinct))
-    return values.take(positions.to_numpy(zero_copy_only=False)), mask
+        return values.take(positions), None
+    mask = null_mask(leaf)
+    positions[mask] = len(distinct)
+    return values.take(positions), mask
+
+
+#: Arrow number types read straight from their value buffer (see :func:`numbers_to_arrow`).
+_NUMPY_OF = {
+    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64, pa.float16(): np.float16, pa.float32(): np.float32,
+    pa.float64(): np.float64,
+}  # fmt: skip
 
 
 def _numbers_to_numpy(leaf: pa.Array) -> Any:
+    """A writable numpy copy of a number or boolean leaf, zero (False) under its nulls,
+    read from Arrow's buffers (``to_numpy`` runs pyarrow's pandas probe)."""
+    count = len(leaf)
+    data = leaf.buffers()[1] if count and len(leaf.buffers()) > 1 else None
+    values: np.ndarray[Any, Any]
+    if pa.types.is_boolean(leaf.type):
+        values = np.zeros(count, dtype=bool)
+        if data is not None:
+            bits = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
+            values[:] = bits[leaf.offset : leaf.offset + count]
+    elif leaf.type in _NUMPY_OF:
+        dtype = np.dtype(_NUMPY_OF[leaf.type])
+        values = np.zeros(count, dtype=dtype)
+        if data is not None:
+            values[:] = np.frombuffer(data, dtype, count, leaf.offset * dtype.itemsize)
+    else:  # decimals, nulls, ...: pyarrow's own conversion
+        if leaf.null_count:
+            zero = False if pa.types.is_boolean(leaf.type) else 0
+            leaf = leaf.fill_null(pa.scalar(zero, leaf.type))
+        return leaf.to_numpy(zero_copy_only=False, writable=True)
     if leaf.null_count:
-        leaf = leaf.fill_null(pa.scalar(False if pa.types.is_boolean(leaf.type) else 0, leaf.type))
-    return leaf.to_numpy(zero_copy_only=False, writable=True)
+        values[null_mask(leaf)] = 0
+    return values
 
 
 def _temporal_to_numpy(leaf: pa.Array, dtype: np.dtype[Any] | None) -> Any:

@@ -213,9 +213,9 @@ def _column_parts(
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(values, mask) of one stacked column. Numbers are read straight from the Arrow value
     buffers, so a masked cell keeps the null marker astroquery leaves there (-999)."""
-    mask = np.concatenate(
-        [chunk.is_null().to_numpy(zero_copy_only=False) for chunk in chunks.chunks]
-    )
+    from mastcache.store.columns import null_mask
+
+    mask = np.concatenate([null_mask(chunk) for chunk in chunks.chunks])
     if dtypes[0].kind in "iuf" and pa.types.is_primitive(field.type):
         values = [
             _buffer_values(chunk, dtype) for chunk, dtype in zip(chunks.chunks, dtypes, strict=True)

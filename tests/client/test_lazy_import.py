@@ -37,7 +37,8 @@ def loaded_after(code: str, cache_dir: Path, watched: tuple[str, ...], **environ
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASTCACHE_")}
     env.pop("MAST_API_TOKEN", None)
     env.pop("PYTHON_KEYRING_BACKEND", None)
-    env.update(MASTCACHE_DIR=str(cache_dir), MASTCACHE_MODE="offline", **environ)
+    env.update({"MASTCACHE_DIR": str(cache_dir), "MASTCACHE_MODE": "offline"})
+    env.update(environ)
     done = subprocess.run(
         [sys.executable, "-c", f"import json, sys\n{code}\n{report}"],
         capture_output=True,
@@ -128,3 +129,21 @@ def test_a_cached_hit_by_name_loads_no_astropy_coordinates(
     and no Angle (client/coordinates.py); the table is read without it too."""
     code = "from mastcache import Observations\nassert Observations.query_object_count('M101')\n"
     assert loaded_after(code, filled(cache_dir), ("astropy.coordinates",)) == []
+
+
+def test_a_cold_fetch_and_its_hit_never_import_pandas(
+    cache_dir: Path, live: EmulatorServer
+) -> None:
+    """pyarrow imports pandas (~0.35 s of CPU) the first time it is asked to convert numpy
+    data, unless it is handed buffers: storing a fetched table with masked text, numbers and
+    booleans, and reading it back, go through buffers only (store/columns.py, strings.py)."""
+    code = (
+        "from mastcache import Observations\n"
+        "table = Observations.query_region('210.80227 54.34895', radius='0.2 deg')\n"
+        "masked = [c.name for c in table.itercols() if getattr(c, 'mask', None) is not None\n"
+        "          and c.mask.any()]\n"
+        "assert len(table) > 0 and {'sequence_number', 'proposal_id'} <= set(masked), masked\n"
+    )
+    online = {"MASTCACHE_MODE": "cache-first", "MASTCACHE_MAST_URL": live.url}
+    assert loaded_after(code, cache_dir, ("pandas",), **online) == []  # fetch and store
+    assert loaded_after(code, cache_dir, ("pandas",)) == []  # offline: read back
