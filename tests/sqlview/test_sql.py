@@ -244,6 +244,39 @@ def test_a_live_session_holds_off_a_prune(filled: Settings) -> None:
         pass
 
 
+def test_sessions_share_the_lock_and_a_reader_elsewhere_holds_off_a_prune(
+    filled: Settings,
+) -> None:
+    """A shared hold is SQLite's shared lock on the lock file (sqlview/lock.py), which
+    filelock's exclusive holds wait for, from this process or another."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from mastcache.sqlview import CacheLock
+        with CacheLock(Path({str(filled.cache_dir)!r})).shared():
+            print("reading", flush=True)
+            sys.stdin.readline()
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    lock = CacheLock(filled.cache_dir)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "reading"
+        with connect(filled) as first, connect(filled, lock_wait=0.2) as second:
+            assert rows(first, "SELECT count(*) AS n FROM queries") == rows(
+                second, "SELECT count(*) AS n FROM queries"
+            )
+        with pytest.raises(StoreError, match="SQL session"), lock.exclusive(wait=0.2):
+            pass
+    finally:
+        child.communicate("\n", timeout=30)
+    with lock.exclusive(wait=5):
+        pass
+
+
 def test_a_running_prune_in_another_process_holds_off_sql(filled: Settings) -> None:
     script = textwrap.dedent(
         f"""
