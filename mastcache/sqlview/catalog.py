@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mastcache.sqlview.contents import CacheContents, QueryRows
+from mastcache.sqlview.views import ident, literal
 from mastcache.store.records import FileRecord, ProductRecord, ResolutionRecord
 
 __all__ = ["TABLES", "CatalogTables", "create_table"]
@@ -60,7 +61,7 @@ class CatalogTables:
             return
         contents = self._contents
         if name == "queries":
-            now = _sql_text(_utc_text(contents.read_at))
+            now = literal(contents.read_at.astimezone(timezone.utc).isoformat(sep=" "))
             expired = (
                 f"coalesce(CAST(expires_at AS {_TIME}) <= CAST({now} AS {_TIME}), false) "
                 "AS is_expired"
@@ -104,23 +105,23 @@ class _Loaded:
 
     def create(self, connection: Any, name: str, *extra: str) -> None:
         casts = ", ".join(
-            [*(f"{_cast(_ident(column), type_)} AS {_ident(column)}"
+            [*(f"{_cast(ident(column), type_)} AS {ident(column)}"
                for column, type_ in self.types.items()), *extra]
         )  # fmt: skip
         if self.as_lists:
             unnested = ", ".join(
-                f"unnest(${index}::VARCHAR[]) AS {_ident(column)}"
+                f"unnest(${index}::VARCHAR[]) AS {ident(column)}"
                 for index, column in enumerate(self.types, start=1)
             )
             connection.execute(
-                f"CREATE TABLE {_ident(name)} AS SELECT {casts} FROM (SELECT {unnested})",
+                f"CREATE TABLE {ident(name)} AS SELECT {casts} FROM (SELECT {unnested})",
                 self.values,
             )
             return
         # registered, not copied: a view casts only the columns and rows a query reads
         loaded = f"__mc_loaded_{name}"
         connection.register(loaded, dict(zip(self.types, self.values, strict=True)))
-        connection.execute(f"CREATE VIEW {_ident(name)} AS SELECT {casts} FROM {loaded}")
+        connection.execute(f"CREATE VIEW {ident(name)} AS SELECT {casts} FROM {loaded}")
 
 
 def _cast(column: str, type_: str) -> str:
@@ -272,11 +273,3 @@ def _utc_text(value: datetime | None) -> str | None:
 
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_text(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
