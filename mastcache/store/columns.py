@@ -19,7 +19,7 @@ from astropy.time import Time
 
 from mastcache.errors import StoreError
 from mastcache.store.metadata import dump_meta, load_meta
-from mastcache.store.strings import arrow_to_fixed, fixed_to_arrow
+from mastcache.store.strings import arrow_to_fixed, fixed_to_arrow, validity_bitmap
 
 __all__ = [
     "FIELD_KEY",
@@ -210,24 +210,36 @@ def numbers_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
     (~0.35 s of CPU) in a process that may never use pandas (a cold fetch, issue 19)."""
     count = len(native)
     data = np.packbits(native, bitorder="little") if native.dtype.kind == "b" else native
-    buffers: list[pa.Buffer | None] = [None, pa.py_buffer(np.ascontiguousarray(data))]
-    nulls = 0
-    if mask is not None:
-        valid = ~np.asarray(mask, dtype=bool)
-        buffers[0] = pa.py_buffer(np.packbits(valid, bitorder="little"))
-        nulls = count - int(np.count_nonzero(valid))
+    nulls = 0 if mask is None else int(np.count_nonzero(mask))
+    buffers = [validity_bitmap(mask), pa.py_buffer(np.ascontiguousarray(data))]
     return pa.Array.from_buffers(pa.from_numpy_dtype(native.dtype), count, buffers, nulls)
+
+
+def buffer_values(array: pa.Array, dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
+    """A read-only view of a primitive ``array``'s values (as ``dtype``, native order) in
+    its value buffer, whatever lies under its nulls."""
+    native = dtype.newbyteorder("=")
+    buffer = array.buffers()[1]
+    if buffer is None or not len(array):
+        return np.zeros(len(array), native)
+    return np.frombuffer(buffer, native, count=len(array), offset=array.offset * native.itemsize)
 
 
 def null_mask(array: pa.Array) -> np.ndarray[Any, Any]:
     """Where ``array`` is null, as booleans, read from its validity bitmap
     (``is_null().to_numpy()`` runs pyarrow's pandas probe: see :func:`numbers_to_arrow`)."""
-    count = len(array)
-    validity = array.buffers()[0]
-    if not array.null_count or validity is None:
-        return np.full(count, bool(array.null_count), dtype=bool)
-    bits = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
-    return ~bits[array.offset : array.offset + count].astype(bool)
+    if not array.null_count or array.buffers()[0] is None:
+        return np.full(len(array), bool(array.null_count), dtype=bool)
+    return ~_bits(array, 0)
+
+
+def _bits(array: pa.Array, index: int) -> np.ndarray[Any, Any]:
+    """Buffer ``index`` of ``array`` read as a little-endian bitmap: one bool per value."""
+    count, buffer = len(array), array.buffers()[index]
+    if buffer is None or not count:
+        return np.zeros(count, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(buffer, np.uint8), bitorder="little")
+    return bits[array.offset : array.offset + count].astype(bool)
 
 
 def _datetime_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
@@ -328,23 +340,14 @@ _NUMPY_OF = {
 def _numbers_to_numpy(leaf: pa.Array) -> Any:
     """A writable numpy copy of a number or boolean leaf, zero (False) under its nulls,
     read from Arrow's buffers (``to_numpy`` runs pyarrow's pandas probe)."""
-    count = len(leaf)
-    data = leaf.buffers()[1] if count and len(leaf.buffers()) > 1 else None
     values: np.ndarray[Any, Any]
     if pa.types.is_boolean(leaf.type):
-        values = np.zeros(count, dtype=bool)
-        if data is not None:
-            bits = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")
-            values[:] = bits[leaf.offset : leaf.offset + count]
+        values = _bits(leaf, 1)
     elif leaf.type in _NUMPY_OF:
-        dtype = np.dtype(_NUMPY_OF[leaf.type])
-        values = np.zeros(count, dtype=dtype)
-        if data is not None:
-            values[:] = np.frombuffer(data, dtype, count, leaf.offset * dtype.itemsize)
+        values = np.array(buffer_values(leaf, np.dtype(_NUMPY_OF[leaf.type])))
     else:  # decimals, nulls, ...: pyarrow's own conversion
         if leaf.null_count:
-            zero = False if pa.types.is_boolean(leaf.type) else 0
-            leaf = leaf.fill_null(pa.scalar(zero, leaf.type))
+            leaf = leaf.fill_null(pa.scalar(0, leaf.type))
         return leaf.to_numpy(zero_copy_only=False, writable=True)
     if leaf.null_count:
         values[null_mask(leaf)] = 0

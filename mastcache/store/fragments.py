@@ -213,26 +213,18 @@ def _column_parts(
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(values, mask) of one stacked column. Numbers are read straight from the Arrow value
     buffers, so a masked cell keeps the null marker astroquery leaves there (-999)."""
-    from mastcache.store.columns import null_mask
+    from mastcache.store.columns import buffer_values, null_mask
 
     mask = np.concatenate([null_mask(chunk) for chunk in chunks.chunks])
     if dtypes[0].kind in "iuf" and pa.types.is_primitive(field.type):
         values = [
-            _buffer_values(chunk, dtype) for chunk, dtype in zip(chunks.chunks, dtypes, strict=True)
+            buffer_values(chunk, dtype) for chunk, dtype in zip(chunks.chunks, dtypes, strict=True)
         ]
         return np.concatenate(values).astype(np.dtype(_info(field)["dtype"]), copy=False), mask
     from mastcache.store.columns import decode_column
 
     decoded = decode_column(field, chunks)
     return decoded.data, mask
-
-
-def _buffer_values(chunk: pa.Array, dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
-    native = dtype.newbyteorder("=")
-    buffer = chunk.buffers()[1]
-    if buffer is None or not len(chunk):
-        return np.empty(0, native)
-    return np.frombuffer(buffer, native, count=len(chunk), offset=chunk.offset * native.itemsize)
 
 
 def _same_plain_layout(pages: Sequence[pa.Table]) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["arrow_to_fixed", "fixed_to_arrow"]
+__all__ = ["arrow_to_fixed", "fixed_to_arrow", "validity_bitmap"]
 
 
 def _pc() -> Any:
@@ -32,6 +32,13 @@ def _binary(value: bytes) -> pa.Scalar:
     offsets = pa.py_buffer(np.array([0, len(value)], np.int64))
     array = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(value)])
     return array[0]
+
+
+def validity_bitmap(mask: Any) -> pa.Buffer | None:
+    """Arrow's validity bitmap (1: a value) of a boolean ``mask`` (True: null), or None."""
+    if mask is None:
+        return None
+    return pa.py_buffer(np.packbits(~np.asarray(mask, dtype=bool), bitorder="little"))
 
 
 def fixed_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
@@ -60,7 +67,7 @@ def _text_to_arrow(native: np.ndarray[Any, Any], mask: Any) -> pa.Array:
         per_unit = 1 + (units >= 0x80) + (units >= 0x800) + (units >= 0x10000)
         widths = per_unit.sum(axis=1, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(widths)])
-    validity = None if mask is None else pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    validity = validity_bitmap(mask)
     buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
     padded = pa.Array.from_buffers(pa.large_string(), count, buffers)
     return _pc().utf8_rtrim(padded, characters="\x00")
@@ -183,6 +190,6 @@ def _padded_bytes_to_arrow(native: np.ndarray[Any, Any], mask: Any = None) -> pa
     lengths = np.where(nonzero.any(axis=1), width - np.argmax(nonzero[:, ::-1], axis=1), 0)
     offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
     values = np.ascontiguousarray(matrix[np.arange(width) < lengths[:, np.newaxis]])
-    validity = None if mask is None else pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    validity = validity_bitmap(mask)
     buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(values)]
     return pa.Array.from_buffers(pa.large_binary(), len(native), buffers)
