@@ -163,10 +163,9 @@ class CacheSQL:
     def query(self, query: str) -> Answer:
         """Run one SELECT; the answer, to fetch as rows or as Arrow."""
         names = self.view_names()
-        _, referenced = lockdown.parse_select(self._connection, query, names)  # before grants
-        try:
+        statement, referenced = lockdown.parse_select(self._connection, query, names)
+        try:  # a parsed statement is a parse tree: it runs on a connection rebuilt by _grant
             self._grant(self._results.local_files(query, referenced))
-            statement, _ = lockdown.parse_select(self._connection, query, names)
             self._tables.prepare(referenced, every=self._results.lists_views(query))
             self._results.prepare(query, referenced)
             return Answer(self._connection.sql(statement), names)
