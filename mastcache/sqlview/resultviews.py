@@ -90,11 +90,7 @@ class ResultViews:
     def local_files(self, query: str, referenced: Iterable[str]) -> list[str]:
         """The local result files the views ``query`` names read (every one for a listing):
         the paths the session grants DuckDB before it seals the connection."""
-        return [
-            path
-            for result in self._needed(query, referenced)
-            if (path := self._local_path(result)) is not None
-        ]
+        return list(self._on_this_machine(self._needed(query, referenced)))
 
     def count(self) -> int:
         """How many cached results the session sees."""
@@ -102,8 +98,7 @@ class ResultViews:
 
     def all_local_files(self) -> list[str]:
         """Every local result file of the session."""
-        results = self._contents.queries.results.values()
-        return [path for r in results if (path := self._local_path(r)) is not None]
+        return list(self._on_this_machine(self._contents.queries.results.values()))
 
     @staticmethod
     def lists_views(query: str) -> bool:
@@ -141,6 +136,10 @@ class ResultViews:
             elif name in self._keys and self._keys[name] not in self._members:
                 needed.append(self._contents.queries.results[self._keys[name]])
         return needed
+
+    def _on_this_machine(self, results: Iterable[CachedResult]) -> dict[str, CachedResult]:
+        """The local file of each of ``results`` that has one (not only in a team store)."""
+        return {path: r for r in results if (path := self._local_path(r)) is not None}
 
     def _local_path(self, result: CachedResult) -> str | None:
         """``result``'s file on this machine, or None if only a team store holds it."""
@@ -188,7 +187,7 @@ class ResultViews:
         """Each readable file's Parquet schema (footers only, read in one call); a file that
         cannot be read is left out with a warning, or fails the query if it changed under
         the session (:meth:`_unreadable`)."""
-        by_path = {path: r for r in results if (path := self._local_path(r)) is not None}
+        by_path = self._on_this_machine(results)
         if not by_path:
             return {}
         try:
@@ -223,15 +222,11 @@ class ResultViews:
             return
         from mastcache.sqlview.catalog import create_table
 
-        rows = [
-            (path, r.key, str(r.rank))
-            for r in self._contents.queries.results.values()
-            if (path := self._local_path(r)) is not None
-        ]
+        files = self._on_this_machine(self._contents.queries.results.values())
         create_table(self._connection, _PROVENANCE, {
-            "file": ("VARCHAR", [row[0] for row in rows]),
-            "source": ("VARCHAR", [row[1] for row in rows]),
-            "rank": ("BIGINT", [row[2] for row in rows]),
+            "file": ("VARCHAR", list(files)),
+            "source": ("VARCHAR", [r.key for r in files.values()]),
+            "rank": ("BIGINT", [str(r.rank) for r in files.values()]),
         })  # fmt: skip
         self._provenance = True
 
