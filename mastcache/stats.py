@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from mastcache.settings import Settings
 from mastcache.store.engine import (
     BUSY_TIMEOUT_S,
-    CATALOG_FILENAME,
     read_only_uri,
     sqlite_catalog_path,
     sqlite_read_only,
@@ -116,21 +115,15 @@ def cache_stats(settings: Settings) -> CacheStats:
 
 
 def _current_local_catalog(settings: Settings) -> Path | None:
-    """The SQLite catalog of a local cache when it can be read as it is: it exists, is at
-    the newest revision, and this process has no unwritten hit counts (those need the
-    Store). Anything else takes :func:`_store_counts` (which creates, checks or says why)."""
-    if settings.catalog_url or settings.store_url or "mastcache.store.hitcounts" in sys.modules:
+    """The SQLite catalog of a local cache when it can be read as it is
+    (:func:`~mastcache.store.schemacheck.current_sqlite_catalog`) and this process has no
+    unwritten hit counts (those need the Store). Anything else takes :func:`_store_counts`
+    (which creates, checks or says why)."""
+    if "mastcache.store.hitcounts" in sys.modules:
         return None
-    path = Path(settings.cache_dir) / CATALOG_FILENAME
-    if not path.is_file():
-        return None
-    from mastcache.store.schemacheck import known_head, sqlite_revision
+    from mastcache.store.schemacheck import current_sqlite_catalog
 
-    try:
-        revision = sqlite_revision(path)
-    except (sqlite3.Error, OSError):
-        return None
-    return path if revision is not None and revision == known_head() else None
+    return current_sqlite_catalog(settings)
 
 
 def _store_counts(settings: Settings) -> _Counts:

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mastcache.sqlview.api import connect, sql
     from mastcache.sqlview.lock import CacheLock
+    from mastcache.sqlview.lockdown import DEFAULT_TIMEOUT
     from mastcache.sqlview.result import SQLResult
-    from mastcache.sqlview.session import DEFAULT_TIMEOUT, CacheSQL
+    from mastcache.sqlview.session import CacheSQL
 
 __all__ = ["DEFAULT_TIMEOUT", "CacheLock", "CacheSQL", "SQLResult", "connect", "sql"]
 
 _HOMES = {
-    "DEFAULT_TIMEOUT": "session",
+    "DEFAULT_TIMEOUT": "lockdown",
     "CacheLock": "lock",
     "CacheSQL": "session",
     "SQLResult": "result",

@@ -14,6 +14,7 @@ from mastcache.settings import Settings
 from mastcache.sqlview.session import CacheSQL
 
 if TYPE_CHECKING:  # astropy is imported when a result is made, not by `mastcache sql`
+    from mastcache.sqlview.lockdown import Opening
     from mastcache.sqlview.result import SQLResult
 
 __all__ = ["connect", "sql"]
@@ -25,13 +26,17 @@ def connect(
     timeout: float | None = None,
     lock_wait: float | None = None,
     scope: str | None = None,
+    opening: Opening | None = None,
 ) -> CacheSQL:
     """A session for several queries over one consistent view of the cache; close it after.
 
-    ``timeout`` bounds each statement (seconds, default :data:`DEFAULT_TIMEOUT`);
-    ``lock_wait`` is how long to wait for a running prune to finish. Views hold public
-    results plus those of identity ``scope`` (default: the account logged in last in this
-    process, see :func:`mastcache.auth.account.active_scope`).
+    ``timeout`` bounds each statement (seconds, default
+    :data:`~mastcache.sqlview.lockdown.DEFAULT_TIMEOUT`); ``lock_wait`` is how long to wait
+    for a running prune to finish. Views hold public results plus those of identity
+    ``scope`` (default: the account logged in last in this process, see
+    :func:`mastcache.auth.account.active_scope`). ``opening``: the session's connection,
+    already being opened (:class:`~mastcache.sqlview.lockdown.Opening`, with its own
+    timeout).
     """
     if settings is None:
         from mastcache.runtime import current_settings
@@ -39,7 +44,9 @@ def connect(
         settings = current_settings()
     if scope is None:
         scope = _active_scope()
-    return CacheSQL.open(settings, timeout=timeout, lock_wait=lock_wait, scope=scope)
+    return CacheSQL.open(
+        settings, timeout=timeout, lock_wait=lock_wait, scope=scope, opening=opening
+    )
 
 
 def _active_scope() -> str:

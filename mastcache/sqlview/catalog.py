@@ -10,13 +10,13 @@ in about as long as Arrow arrays took (issue 19).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from mastcache.sqlview.contents import CacheContents, QueryRows
 from mastcache.sqlview.views import ident, literal
-from mastcache.store.records import FileRecord, ProductRecord, ResolutionRecord
+from mastcache.store.catalogrows import Row
 
 __all__ = ["TABLES", "CatalogTables", "create_table"]
 
@@ -46,7 +46,7 @@ class CatalogTables:
         self._contents = contents
         self._made: set[str] = set()
         #: The ``product_manifests`` columns (the union view ``products`` needs them).
-        self.manifest_columns = _manifest_names(contents.products)
+        self.manifest_columns = _manifest_names(contents.manifest_rows)
 
     def prepare(self, referenced: Iterable[str], every: bool = False) -> None:
         """Create the tables among ``referenced`` (all of them if ``every``)."""
@@ -61,25 +61,27 @@ class CatalogTables:
             return
         contents = self._contents
         if name == "queries":
-            now = literal(contents.read_at.astimezone(timezone.utc).isoformat(sep=" "))
-            expired = (
-                f"coalesce(CAST(expires_at AS {_TIME}) <= CAST({now} AS {_TIME}), false) "
-                "AS is_expired"
-            )
             rows = contents.queries
             # the same catalog read (sqlview/contents.py memoises it) loads the same columns
             loaded = rows.remember(
                 "catalog columns", lambda: _Loaded(_queries_columns(rows, rows.view_names))
             )
-            loaded.create(self._connection, name, expired)
+            loaded.create(self._connection, name, _expired(contents.read_at))
         elif name == "resolutions":
-            columns = _resolutions_columns(contents.resolutions, contents.read_at)
-            create_table(self._connection, name, columns)
+            columns = _resolutions_columns(contents.resolutions)
+            create_table(self._connection, name, columns, _expired(contents.read_at))
         elif name == "files":
             create_table(self._connection, name, _files_columns(contents.files))
         else:
-            create_table(self._connection, name, _manifests_columns(contents.products))
+            columns = _manifests_columns(contents.products, contents.manifest_rows)
+            create_table(self._connection, name, columns)
         self._made.add(name)
+
+
+def _expired(now: datetime) -> str:
+    """The ``is_expired`` column: ``expires_at`` has passed at ``now`` (never, if NULL)."""
+    at = literal(now.astimezone(timezone.utc).isoformat(sep=" "))
+    return f"coalesce(CAST(expires_at AS {_TIME}) <= CAST({at} AS {_TIME}), false) AS is_expired"
 
 
 def create_table(connection: Any, name: str, columns: Mapping[str, _Column], *extra: str) -> None:
@@ -149,74 +151,79 @@ def _queries_columns(rows: QueryRows, view_names: Mapping[str, str]) -> dict[str
     }
 
 
-def _resolutions_columns(records: Sequence[ResolutionRecord], now: datetime) -> dict[str, _Column]:
+def _resolutions_columns(rows: Sequence[Row]) -> dict[str, _Column]:
     """One row per resolver entry (a name can resolve to several), flattened from SANTA."""
-    rows = [(r, entry) for r in records for entry in (r.entries or [{}])]
+    # name, resolver, resolve_all, scope, entries_json, fetched_at, expires_at
+    flat = [(row, entry) for row in rows for entry in (json.loads(row[4]) or [{}])]
 
     def pick(field: str) -> list[Any]:
-        return [entry.get(field) for _, entry in rows]
+        return [entry.get(field) for _, entry in flat]
 
     return {
-        "name": ("VARCHAR", [r.name for r, _ in rows]),
-        "resolver_option": ("VARCHAR", [r.resolver for r, _ in rows]),
-        "resolve_all": ("BOOLEAN", _texts(r.resolve_all for r, _ in rows)),
-        "scope": ("VARCHAR", [r.scope for r, _ in rows]),
+        "name": ("VARCHAR", [row[0] for row, _ in flat]),
+        "resolver_option": ("VARCHAR", [row[1] or None for row, _ in flat]),
+        "resolve_all": ("BOOLEAN", _texts(bool(row[2]) for row, _ in flat)),
+        "scope": ("VARCHAR", [row[3] for row, _ in flat]),
         "canonical_name": ("VARCHAR", _texts(pick("canonicalName"))),
         "ra": ("DOUBLE", _floats(pick("ra"))),
         "dec": ("DOUBLE", _floats(pick("decl"))),
         "resolver": ("VARCHAR", _texts(pick("resolver"))),
         "object_type": ("VARCHAR", _texts(pick("objectType"))),
         "search_radius": ("DOUBLE", _floats(pick("searchRadius"))),
-        "entry": ("VARCHAR", [_json(e) if e else None for _, e in rows]),
-        "fetched_at": (_TIME, [_utc_text(r.fetched_at) for r, _ in rows]),
-        "expires_at": (_TIME, [_utc_text(r.expires_at) for r, _ in rows]),
-        "is_expired": ("BOOLEAN", _texts(r.is_expired(now) for r, _ in rows)),
+        "entry": ("VARCHAR", [_json(e) if e else None for _, e in flat]),
+        "fetched_at": (_CATALOG_TIME, [row[5] for row, _ in flat]),
+        "expires_at": (_CATALOG_TIME, [row[6] for row, _ in flat]),
     }
 
 
-def _files_columns(records: Sequence[FileRecord]) -> dict[str, _Column]:
+def _files_columns(rows: Sequence[Row]) -> dict[str, _Column]:
     """One row per downloaded product file."""
+    # uri, sha256, size, local_path, status, downloaded_at, verified_at, scope
     return {
-        "uri": ("VARCHAR", [r.uri for r in records]),
-        "sha256": ("VARCHAR", [r.sha256 for r in records]),
-        "size": ("BIGINT", _texts(r.size for r in records)),
-        "local_path": ("VARCHAR", [r.local_path for r in records]),
-        "status": ("VARCHAR", [r.status for r in records]),
-        "downloaded_at": (_TIME, [_utc_text(r.downloaded_at) for r in records]),
-        "verified_at": (_TIME, [_utc_text(r.verified_at) for r in records]),
+        "uri": ("VARCHAR", [row[0] for row in rows]),
+        "sha256": ("VARCHAR", [row[1] for row in rows]),
+        "size": ("BIGINT", _texts(row[2] for row in rows)),
+        "local_path": ("VARCHAR", [row[3] for row in rows]),
+        "status": ("VARCHAR", [row[4] for row in rows]),
+        "downloaded_at": (_CATALOG_TIME, [row[5] for row in rows]),
+        "verified_at": (_CATALOG_TIME, [row[6] for row in rows]),
     }
 
 
-#: Manifest fields under the names MAST's product lists use, so both union by name.
-_MANIFEST_FIELDS: dict[str, tuple[str, Callable[[ProductRecord], Any]]] = {
-    "obsID": ("VARCHAR", lambda r: r.obsid),
-    "dataURI": ("VARCHAR", lambda r: r.uri),
-    "productFilename": ("VARCHAR", lambda r: r.filename),
-    "size": ("BIGINT", lambda r: r.size),
-    "checksum": ("VARCHAR", lambda r: r.checksum),
-    "productGroupDescription": ("VARCHAR", lambda r: r.product_group),
-    "productType": ("VARCHAR", lambda r: r.product_type),
-    "scope": ("VARCHAR", lambda r: r.scope),
-    "fetched_at": (_TIME, lambda r: _utc_text(r.fetched_at)),
+#: Manifest fields under the names MAST's product lists use, so both union by name: their
+#: SQL type and where a product row holds them (store/catalogrows.py's PRODUCT_COLUMNS).
+_MANIFEST_FIELDS: dict[str, tuple[str, int]] = {
+    "obsID": ("VARCHAR", 0),
+    "dataURI": ("VARCHAR", 1),
+    "productFilename": ("VARCHAR", 2),
+    "size": ("BIGINT", 4),
+    "checksum": ("VARCHAR", 5),
+    "productGroupDescription": ("VARCHAR", 6),
+    "productType": ("VARCHAR", 7),
+    "scope": ("VARCHAR", 3),
+    "fetched_at": (_CATALOG_TIME, 8),
 }
 
 
-def _manifests_columns(records: Sequence[ProductRecord]) -> dict[str, _Column]:
-    """Product manifest rows: the record's fields, then the other fields of MAST's row."""
+def _manifests_columns(
+    rows: Sequence[Row], manifests: Sequence[dict[str, Any]]
+) -> dict[str, _Column]:
+    """Product manifest rows: the catalog's fields, then the other fields of MAST's row
+    (``manifests``: each row's decoded manifest row)."""
     columns: dict[str, _Column] = {
-        name: (type_, _texts(get(r) for r in records))
-        for name, (type_, get) in _MANIFEST_FIELDS.items()
+        name: (type_, _texts(row[at] for row in rows))
+        for name, (type_, at) in _MANIFEST_FIELDS.items()
     }
-    for name in _manifest_names(records)[len(columns) :]:
-        columns[name] = _loose_column([r.row.get(name) for r in records])
+    for name in _manifest_names(manifests)[len(columns) :]:
+        columns[name] = _loose_column([manifest.get(name) for manifest in manifests])
     return columns
 
 
-def _manifest_names(records: Sequence[ProductRecord]) -> tuple[str, ...]:
-    """The ``product_manifests`` columns: the record's fields, then the other fields of
+def _manifest_names(manifests: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """The ``product_manifests`` columns: the catalog's fields, then the other fields of
     MAST's rows, sorted."""
     taken = {name.lower() for name in _MANIFEST_FIELDS}
-    extra = sorted({k for r in records for k in r.row if k.lower() not in taken})
+    extra = sorted({k for manifest in manifests for k in manifest if k.lower() not in taken})
     return (*_MANIFEST_FIELDS, *extra)
 
 
@@ -261,14 +268,6 @@ def _floats(values: Iterable[Any]) -> list[str | None]:
             number = None
         out.append(None if number is None else repr(number))
     return out
-
-
-def _utc_text(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(sep=" ")
 
 
 def _json(value: Any) -> str:

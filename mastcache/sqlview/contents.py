@@ -1,8 +1,9 @@
 """What the cache holds, read from the store in one transaction for one SQL session.
 
-Cached queries are kept as the catalog's raw rows (:class:`QueryRows`): a session over
-10,000 of them reads them in milliseconds and makes Python objects only for the results a
-statement actually names (sqlview/views.py builds views lazily).
+The catalog is kept as its raw rows (store/catalogrows.py; cached queries as
+:class:`QueryRows`): a session over 10,000 cached queries reads them in milliseconds and
+makes Python objects only for the results a statement actually names (sqlview/views.py
+builds views lazily); resolutions, manifest rows and files are never made records.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mastcache.settings import Settings
 from mastcache.sqlview.naming import query_view_names
-from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
-from mastcache.store.catalogindex import QUERY_COLUMNS, CatalogIndex
-from mastcache.store.engine import sqlite_catalog_path
-from mastcache.store.records import utcnow
+from mastcache.store import catalogrows
+from mastcache.store.catalogrows import QUERY_COLUMNS, CatalogRows, Row
+from mastcache.store.engine import sqlite_catalog_path, sqlite_read_only
+from mastcache.store.schemacheck import current_sqlite_catalog
 
 if TYPE_CHECKING:  # only a team store's results are read through pyarrow
     import pyarrow.fs as pafs
+
+    from mastcache.store import FileRecord, ProductRecord, QueryRecord, ResolutionRecord, Store
 
 __all__ = ["CacheContents", "CachedResult", "QueryRows", "parse_utc", "read_contents"]
 
@@ -52,7 +55,7 @@ class CachedResult:
 class QueryRows:
     """The visible ``queries`` rows, in catalog order (fetched_at, key).
 
-    Each row holds :data:`~mastcache.store.catalogindex.QUERY_COLUMNS`, times as the
+    Each row holds :data:`~mastcache.store.catalogrows.QUERY_COLUMNS`, times as the
     catalog's UTC text (``YYYY-MM-DD HH:MM:SS.ffffff``), params as canonical JSON text.
     """
 
@@ -123,19 +126,32 @@ class QueryRows:
 
 @dataclass(frozen=True)
 class CacheContents:
-    """The catalog records a SQL session builds its views from."""
+    """The catalog rows a SQL session builds its views from (rows of
+    :mod:`~mastcache.store.catalogrows`: times as the catalog's UTC text, JSON as text)."""
 
     cache_dir: Path
     queries: QueryRows
-    resolutions: tuple[ResolutionRecord, ...]
-    products: tuple[ProductRecord, ...]
-    files: tuple[FileRecord, ...]
-    #: When the records were read; ``is_expired`` columns are computed against it.
+    #: :data:`~mastcache.store.catalogrows.RESOLUTION_COLUMNS` rows.
+    resolutions: tuple[Row, ...]
+    #: :data:`~mastcache.store.catalogrows.PRODUCT_COLUMNS` rows (product manifests).
+    products: tuple[Row, ...]
+    #: :data:`~mastcache.store.catalogrows.FILE_COLUMNS` rows.
+    files: tuple[Row, ...]
+    #: When the rows were read; ``is_expired`` columns are computed against it.
     read_at: datetime
     #: Filesystem of the result files when they live in a team object store (None: local).
     filesystem: pafs.FileSystem | None = None
     #: Root of the result files (the cache directory, another local directory, a bucket).
     store_base: str | None = None
+
+    @property
+    def manifest_rows(self) -> list[dict[str, Any]]:
+        """Each of :attr:`products`' whole manifest row as MAST sent it, decoded once per
+        catalog read (later sessions over the same read reuse it, see :class:`_Memo`)."""
+        products = self.products
+        return self.queries.remember(
+            "manifest rows", lambda: [json.loads(row[_PRODUCT_ROW]) for row in products]
+        )
 
     def table_file(self, result: CachedResult) -> Path:
         """This machine's copy of ``result``'s Parquet file (in the cache directory)."""
@@ -156,41 +172,93 @@ class CacheContents:
 def read_contents(settings: Settings, scope: str = ANONYMOUS) -> CacheContents:
     """Every query, resolution, manifest row and file record in the cache at ``settings``
     that ``scope`` may see: public (anonymous) ones plus that identity's own (issue 10)."""
+    scopes = (ANONYMOUS, scope)
+    catalog = current_sqlite_catalog(settings)
+    if catalog is not None:  # most caches: plain sqlite3, no Store (nor its imports)
+        root = Path(settings.cache_dir)
+        everything = _sqlite_everything(catalog, sqlite_read_only(settings), scopes)
+        return _contents(root, everything, scope, None, str(root.resolve()))
+    from mastcache.store import Store
+
     with Store.open(settings, serve_local=True, sweep=False) as store:
-        queries, resolutions, products, files = _everything(store, (ANONYMOUS, scope))
-        return CacheContents(
-            cache_dir=store.root,
-            queries=queries,
-            resolutions=_visible(resolutions, scope),
-            products=_visible(products, scope),
-            files=_visible(files, scope),
-            read_at=utcnow(),
-            filesystem=None if store.objects.is_local else store.objects.filesystem,
-            store_base=store.objects.base,
-        )
+        filesystem = None if store.objects.is_local else store.objects.filesystem
+        everything = _everything(store, scopes)
+        return _contents(store.root, everything, scope, filesystem, store.objects.base)
 
 
-_Everything = tuple[QueryRows, list[ResolutionRecord], list[ProductRecord], list[FileRecord]]
+_Everything = tuple[QueryRows, list[Row], list[Row], list[Row]]
+#: Where each kind of row holds its scope.
+_RESOLUTION_SCOPE = catalogrows.RESOLUTION_COLUMNS.index("scope")
+_PRODUCT_SCOPE = catalogrows.PRODUCT_COLUMNS.index("scope")
+_FILE_SCOPE = catalogrows.FILE_COLUMNS.index("scope")
+_PRODUCT_ROW = catalogrows.PRODUCT_COLUMNS.index("row_json")
+
+
+def _contents(
+    root: Path,
+    everything: _Everything,
+    scope: str,
+    filesystem: pafs.FileSystem | None,
+    store_base: str,
+) -> CacheContents:
+    queries, resolutions, products, files = everything
+    return CacheContents(
+        cache_dir=root,
+        queries=queries,
+        resolutions=_visible(resolutions, _RESOLUTION_SCOPE, scope),
+        products=_visible(products, _PRODUCT_SCOPE, scope),
+        files=_visible(files, _FILE_SCOPE, scope),
+        read_at=datetime.now(timezone.utc),
+        filesystem=filesystem,
+        store_base=store_base,
+    )
 
 
 def _everything(store: Store, scopes: tuple[str, ...]) -> _Everything:
-    """The catalog in one read transaction: plain ``sqlite3`` for an SQLite catalog, and
-    the same read again while nobody has committed to it since (see :class:`_Memo`)."""
+    """The catalog in one read transaction: :func:`_sqlite_everything` for an SQLite
+    catalog, the repositories' records as rows for another (PostgreSQL in team mode)."""
     path = sqlite_catalog_path(store.settings)
-    if path is None:  # PostgreSQL (team mode): the repositories
-        queries, resolutions, products, files = store.everything()
-        visible = (r for r in queries if r.scope in scopes)
-        return QueryRows.from_records(visible), resolutions, products, files
-    stamp = None if store.read_only else _MEMO.stamp(path)
+    if path is not None:
+        return _sqlite_everything(path, store.read_only, scopes)
+    queries, resolutions, products, files = store.everything()
+    visible = (r for r in queries if r.scope in scopes)
+    return (
+        QueryRows.from_records(visible),
+        [_resolution_row(r) for r in resolutions],
+        [_product_row(r) for r in products],
+        [_file_row(r) for r in files],
+    )
+
+
+def _resolution_row(r: ResolutionRecord) -> Row:
+    return (r.name, r.resolver, r.resolve_all, r.scope, _canonical(r.entries),
+            _text_time(r.fetched_at), _text_time(r.expires_at))  # fmt: skip
+
+
+def _product_row(r: ProductRecord) -> Row:
+    return (r.obsid, r.uri, r.filename, r.scope, r.size, r.checksum, r.product_group,
+            r.product_type, _text_time(r.fetched_at), _canonical(r.row))  # fmt: skip
+
+
+def _file_row(r: FileRecord) -> Row:
+    return (r.uri, r.sha256, r.size, r.local_path, r.status, _text_time(r.downloaded_at),
+            _text_time(r.verified_at), r.scope)  # fmt: skip
+
+
+def _sqlite_everything(path: Path, read_only: bool, scopes: tuple[str, ...]) -> _Everything:
+    """The SQLite catalog at ``path`` in one read transaction with plain ``sqlite3``, and
+    the same read again while nobody has committed to it since (see :class:`_Memo`)."""
+    stamp = None if read_only else _MEMO.stamp(path)
     remembered = _MEMO.get(path, scopes, stamp)
     if remembered is not None:
         return remembered
-    index = CatalogIndex(path, read_only=store.read_only)
+    connection = catalogrows.connect(path, read_only=read_only)
     try:
-        rows, resolutions, products, files = index.everything_rows(scopes)
+        rows: CatalogRows = catalogrows.read_rows(connection, scopes)
     finally:
-        index.close()
-    found = (QueryRows(rows), resolutions, products, files)
+        connection.close()
+    queries, resolutions, products, files = rows
+    found = (QueryRows(queries), resolutions, products, files)
     _MEMO.put(path, scopes, stamp, found)
     return found
 
@@ -285,13 +353,5 @@ def _has_size(path: Path, size: int) -> bool:
         return False
 
 
-class _Scoped(Protocol):
-    @property
-    def scope(self) -> str: ...
-
-
-_R = TypeVar("_R", bound=_Scoped)
-
-
-def _visible(records: Iterable[_R], scope: str) -> tuple[_R, ...]:
-    return tuple(r for r in records if r.scope in (ANONYMOUS, scope))
+def _visible(rows: Iterable[Row], scope_at: int, scope: str) -> tuple[Row, ...]:
+    return tuple(row for row in rows if row[scope_at] in (ANONYMOUS, scope))

@@ -12,6 +12,7 @@ the gate, and tests/sqlview/test_sql_lockdown.py tries those writes on granted f
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,12 +21,17 @@ import duckdb
 from mastcache.errors import SQLError
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
+    "Opening",
     "allowed_message",
     "open_connection",
     "parse_select",
     "seal",
     "summarize_views",
 ]
+
+#: Seconds one statement may run when no timeout is given.
+DEFAULT_TIMEOUT = 300.0
 
 _CONFIG: dict[str, Any] = {
     # external access is turned off by seal(): allowed_paths can only be set before that
@@ -41,16 +47,74 @@ _CONFIG: dict[str, Any] = {
 def open_connection(timeout: float | None) -> Any:
     """A private in-memory connection; ``timeout`` seconds bound each statement. No user
     statement may run on it before :func:`seal`."""
+    return _connect(_config(timeout))
+
+
+class Opening:
+    """A connection as :func:`open_connection` makes it, opened in a background thread.
+
+    ``duckdb.connect`` spends ~35 ms building DuckDB's catalog of functions with the GIL
+    released, as long as the rest of a `mastcache sql` set-up: a session starts it before
+    reading the cache catalog, and `mastcache sql` before importing the rest of the SQL
+    layer (issue 19). ``timeout`` bounds each statement (None: :data:`DEFAULT_TIMEOUT`); a
+    bad one raises here, in the caller's thread.
+    """
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        config = _config(self.timeout)
+        self._outcome: list[Any] = []
+        # not a daemon: an interpreter that exits mid-connect waits for it (~35 ms) rather
+        # than abort inside DuckDB
+        self._thread = threading.Thread(
+            target=self._open, args=(config,), name="mastcache-sql-connect"
+        )
+        self._thread.start()
+
+    def _open(self, config: dict[str, Any]) -> None:
+        try:
+            self._outcome.append(_connect(config))
+        except BaseException as exc:  # handed to the caller by connection()
+            self._outcome.append(exc)
+
+    def connection(self) -> Any:
+        """The connection, once opened (it is the caller's to close from then on)."""
+        self._thread.join()
+        if not self._outcome:
+            raise SQLError("the SQL connection was already handed out or closed")
+        found = self._outcome.pop()
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
+    def close(self) -> None:
+        """Close the connection if nobody took it (a set-up that failed after starting)."""
+        self._thread.join()
+        while self._outcome:
+            found = self._outcome.pop()
+            if not isinstance(found, BaseException):
+                found.close()
+
+
+def _config(timeout: float | None) -> dict[str, Any]:
     config = dict(_CONFIG)
     if timeout is not None:
         if timeout <= 0:
             raise SQLError(f"the SQL timeout must be a positive number of seconds, got {timeout}")
         config["max_execution_time"] = max(1, round(timeout * 1000))
+    return config
+
+
+def _connect(config: dict[str, Any]) -> Any:
     connection = duckdb.connect(":memory:", config=config)
-    # A union view reads each file's footer to group it, then again to scan: read it once
-    # (-30% for a count over 1,000 cached cones). An option of the Parquet extension,
-    # which a connect-time config does not know yet.
-    connection.execute("SET parquet_metadata_cache = true")
+    try:
+        # A union view reads each file's footer to group it, then again to scan: read it
+        # once (-30% for a count over 1,000 cached cones). An option of the Parquet
+        # extension, which a connect-time config does not know yet.
+        connection.execute("SET parquet_metadata_cache = true")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 

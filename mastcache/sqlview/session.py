@@ -1,10 +1,10 @@
 """One read-only SQL session over the cache: lock, catalog, locked-down DuckDB.
 
-``CacheSQL.open`` takes the cache lock shared (so no prune removes a file under a view),
-reads the catalog and opens a private DuckDB connection. The first statement seals the
-connection, granting it exactly the result files that statement's views read (all of them,
-on a cache of up to :data:`GRANT_ALL_UP_TO` results); a later statement that needs a file
-not granted gets a new sealed connection. Each statement has the catalog tables
+``CacheSQL.open`` takes the cache lock shared (so no prune removes a file under a view) and
+reads the catalog while a private DuckDB connection opens in another thread. The first
+statement seals the connection, granting it exactly the result files that statement's views
+read (all of them, on a cache of up to :data:`GRANT_ALL_UP_TO` results); a later statement
+that needs a file not granted gets a new sealed connection. Each statement has the catalog tables
 (sqlview/catalog.py) and result views (sqlview/resultviews.py) it names made first. Queries
 run until :meth:`CacheSQL.close`.
 """
@@ -30,10 +30,7 @@ if TYPE_CHECKING:  # neither pyarrow nor astropy is imported by `mastcache sql`
 
     from mastcache.sqlview.result import SQLResult
 
-__all__ = ["DEFAULT_TIMEOUT", "GRANT_ALL_UP_TO", "Answer", "CacheSQL"]
-
-#: Seconds one statement may run when no timeout is given.
-DEFAULT_TIMEOUT = 300.0
+__all__ = ["GRANT_ALL_UP_TO", "Answer", "CacheSQL"]
 
 #: A cache with at most this many results has every result file granted at the first
 #: statement (~10 us a path), so later statements never need a new connection.
@@ -73,13 +70,13 @@ class CacheSQL:
     prunes wait, until the session ends.
     """
 
-    def __init__(self, contents: CacheContents, timeout: float | None, exits: ExitStack):
+    def __init__(self, contents: CacheContents, opening: lockdown.Opening, exits: ExitStack):
         self._contents = contents
-        self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self._timeout = opening.timeout
         self._exits = exits
         #: The result files the sealed connection may read; None until it is sealed.
         self._granted: frozenset[str] | None = None
-        self._connection, self._tables, self._results = self._build()
+        self._connection, self._tables, self._results = self._build(opening.connection())
         exits.callback(lambda: self._connection.close())
         self._views: dict[str, list[tuple[str, str]]] | None = None
 
@@ -91,23 +88,32 @@ class CacheSQL:
         timeout: float | None = None,
         lock_wait: float | None = None,
         scope: str = "anonymous",
+        opening: lockdown.Opening | None = None,
     ) -> CacheSQL:
         """Read the catalog of the cache at ``settings.cache_dir`` into a new connection
         (sealed by the first statement; result views are made when a statement names them);
-        ``scope``'s proprietary rows are shown along with the public ones, no other's."""
+        ``scope``'s proprietary rows are shown along with the public ones, no other's.
+
+        ``opening``: the connection, already being opened with its own timeout (`mastcache
+        sql` starts it before importing this module); else one for ``timeout`` is opened
+        here, while the catalog is read."""
+        if opening is None:
+            opening = lockdown.Opening(timeout)
         exits = ExitStack()
+        exits.callback(opening.close)  # a no-op once the session has taken the connection
         try:
             exits.enter_context(CacheLock(settings.cache_dir).shared(lock_wait))
-            return cls(read_contents(settings, scope), timeout, exits)
+            return cls(read_contents(settings, scope), opening, exits)
         except BaseException:
             exits.close()
             raise
 
-    def _build(self) -> tuple[Any, catalog.CatalogTables, ResultViews]:
-        """A new, unsealed connection, its catalog tables and result views (made when a
-        statement names them)."""
+    def _build(self, connection: Any = None) -> tuple[Any, catalog.CatalogTables, ResultViews]:
+        """A new, unsealed connection (or ``connection``), its catalog tables and result
+        views (made when a statement names them)."""
         contents = self._contents
-        connection = lockdown.open_connection(self._timeout)
+        if connection is None:
+            connection = lockdown.open_connection(self._timeout)
         try:
             tables = catalog.CatalogTables(connection, contents)
             names = contents.queries.view_names

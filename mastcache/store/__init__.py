@@ -5,18 +5,18 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from mastcache.store.records import (
-    FileRecord,
-    ProductRecord,
-    QueryRecord,
-    QueryStats,
-    ResolutionRecord,
-    SnapshotRecord,
-)
-
 if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.store.records import (
+        FileRecord,
+        ProductRecord,
+        QueryRecord,
+        QueryStats,
+        ResolutionRecord,
+        SnapshotRecord,
+    )
     from mastcache.store.store import Store
 
 __all__ = [
@@ -31,10 +31,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``Store`` on first use: ``cache stats`` reads ``store.engine``/``store.schemacheck``
-    without the object store's pyarrow (see mastcache/stats.py)."""
-    if name != "Store":
+    """The names above on first use: ``cache stats`` and `mastcache sql` read
+    ``store.engine``/``store.schemacheck``/``store.catalogrows`` without the object store's
+    pyarrow or the records' dataclasses (see mastcache/stats.py, sqlview/contents.py)."""
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from mastcache.store.store import Store
-
-    return Store
+    value = getattr(import_module("mastcache.store.store" if name == "Store"
+                                  else "mastcache.store.records"), name)  # fmt: skip
+    globals()[name] = value
+    return value

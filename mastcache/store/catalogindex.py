@@ -24,39 +24,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mastcache.store.engine import BUSY_TIMEOUT_S, read_only_uri
+from mastcache.store import catalogrows
+from mastcache.store.catalogrows import QUERY_ALL, RESOLUTION_ALL, CatalogRows
 from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
 
-__all__ = ["MAX_REMEMBERED", "QUERY_COLUMNS", "CatalogIndex"]
+__all__ = ["MAX_REMEMBERED", "CatalogIndex"]
 
 #: Records remembered per thread before the index starts afresh.
 MAX_REMEMBERED = 4096
 
-#: The columns of :meth:`CatalogIndex.everything_rows`'s query rows, in order.
-QUERY_COLUMNS = (
-    "key", "service", "kind", "params_json", "scope", "table_path", "sha256", "nbytes",
-    "nrows", "fetched_at", "expires_at",
-)  # fmt: skip
 _Row = tuple[Any, ...]
-_QUERY_ALL = (
-    "SELECT key, service, kind, params_json, scope, table_path, sha256, nbytes, nrows, "
-    "fetched_at, expires_at FROM queries"
-)
-_QUERY_SQL = f"{_QUERY_ALL} WHERE key = ?"
+_QUERY_SQL = f"{QUERY_ALL} WHERE key = ?"
 _RESOLUTION_ALL = (
     "SELECT name, resolver, resolve_all, scope, entries_json, fetched_at, expires_at "
     "FROM resolutions"
 )
 _RESOLUTION_SQL = (
-    f"{_RESOLUTION_ALL} WHERE name = ? AND resolver = ? AND resolve_all = ? AND scope = ?"
-)
-_PRODUCTS_ALL = (
-    "SELECT obsid, uri, filename, scope, size, checksum, product_group, product_type, "
-    "fetched_at, row_json FROM products ORDER BY obsid, id"
-)
-_FILES_ALL = (
-    "SELECT uri, sha256, size, local_path, status, downloaded_at, verified_at, scope "
-    "FROM files ORDER BY uri"
+    f"{RESOLUTION_ALL} WHERE name = ? AND resolver = ? AND resolve_all = ? AND scope = ?"
 )
 
 
@@ -126,30 +110,18 @@ class CatalogIndex:
     ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
         """Every query, resolution, product and file record, read in one transaction and
         ordered as the repositories' ``list()``."""
-        rows, resolutions, products, files = self.everything_rows()
-        return [_query_record(row) for row in rows], resolutions, products, files
+        queries, resolutions, products, files = self.everything_rows()
+        return (
+            [_query_record(row) for row in queries],
+            [_resolution_record(row) for row in resolutions],
+            [_product_record(row) for row in products],
+            [_file_record(row) for row in files],
+        )
 
-    def everything_rows(
-        self, scopes: tuple[str, ...] | None = None
-    ) -> tuple[list[_Row], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
-        """As :meth:`everything`, but the queries as raw rows (:data:`QUERY_COLUMNS`, times as
-        stored text), only those of ``scopes`` if given: a SQL session over 10,000 cached
-        queries reads them in milliseconds (sqlview/contents.py)."""
-        where = "" if scopes is None else f" WHERE scope IN ({', '.join('?' * len(scopes))})"
-        connection = self._current().connection
-        connection.execute("BEGIN")
-        try:
-            ordered = f"{_QUERY_ALL}{where} ORDER BY fetched_at, key"
-            queries = connection.execute(ordered, scopes or ()).fetchall()
-            resolutions = [
-                _resolution_record(row)
-                for row in connection.execute(f"{_RESOLUTION_ALL} ORDER BY name, id")
-            ]
-            products = [_product_record(row) for row in connection.execute(_PRODUCTS_ALL)]
-            files = [_file_record(row) for row in connection.execute(_FILES_ALL)]
-        finally:
-            connection.execute("COMMIT")
-        return queries, resolutions, products, files
+    def everything_rows(self, scopes: tuple[str, ...] | None = None) -> CatalogRows:
+        """As :meth:`everything`, but raw rows (:func:`.catalogrows.read_rows`), only the
+        queries of ``scopes`` if given."""
+        return catalogrows.read_rows(self._current().connection, scopes)
 
     def close(self) -> None:
         """Close every thread's connection."""
@@ -170,15 +142,7 @@ class CatalogIndex:
         return state
 
     def _connect(self) -> sqlite3.Connection:
-        target = read_only_uri(self._path) if self._read_only else str(self._path)
-        connection = sqlite3.connect(
-            target,
-            timeout=BUSY_TIMEOUT_S,
-            isolation_level=None,
-            check_same_thread=False,
-            uri=self._read_only,
-        )
-        connection.execute("PRAGMA query_only = ON")
+        connection = catalogrows.connect(self._path, read_only=self._read_only)
         with self._lock:
             self._connections.append(connection)
         return connection

@@ -17,9 +17,16 @@ from pathlib import Path
 
 from mastcache.access import is_read_only_dir
 from mastcache.errors import StoreError
-from mastcache.store.engine import read_only_uri
+from mastcache.settings import Settings
+from mastcache.store.engine import CATALOG_FILENAME, read_only_uri
 
-__all__ = ["is_current", "known_head", "migrations_dir", "sqlite_revision"]
+__all__ = [
+    "current_sqlite_catalog",
+    "is_current",
+    "known_head",
+    "migrations_dir",
+    "sqlite_revision",
+]
 
 _ASSIGNMENT = re.compile(
     r"^(revision|down_revision|dialects)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE
@@ -121,3 +128,19 @@ def sqlite_revision(path: Path) -> str | None:
     finally:
         connection.close()
     return None if row is None else str(row[0])
+
+
+def current_sqlite_catalog(settings: Settings) -> Path | None:
+    """The SQLite catalog of a cache on this machine when it can be read as it is, with
+    :mod:`sqlite3` alone: no team catalog or store is configured, and the file exists at the
+    newest schema for SQLite. Anything else (no file yet, an older schema, a damaged file,
+    team mode) is for :meth:`~mastcache.store.Store.open` to create, check or explain.
+    ``cache stats`` and `mastcache sql` read a current catalog without the Store (issue 19)."""
+    if settings.catalog_url or settings.store_url:
+        return None
+    path = Path(settings.cache_dir) / CATALOG_FILENAME
+    try:
+        found = sqlite_revision(path)
+    except (sqlite3.Error, OSError):
+        return None
+    return path if is_current(found, "sqlite") else None
