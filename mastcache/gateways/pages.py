@@ -148,13 +148,13 @@ def page_typer(
         config = column_config()
         if total <= 1:
             return lambda number, response: portal_page_columns(_plain(response), config)
-        from mastcache.store.fragments import page_arrow
+        from mastcache.gateways.arrowpage import portal_page_arrow
 
         if fragments is not None:
             fragments.plan(total)
 
         def each(number: int, response: Mapping[str, Any]) -> pa.Table:
-            arrow = page_arrow(portal_page_columns(_plain(response), config))
+            arrow = portal_page_arrow(_plain(response), config)
             if fragments is not None:
                 fragments.keep(number, arrow)
             return arrow

@@ -17,13 +17,18 @@ from astropy.table import MaskedColumn, Table, vstack
 from mastcache.errors import ProtocolError
 
 __all__ = [
+    "column_config_ignore_value",
+    "column_values",
     "parse_type",
+    "portal_column",
     "portal_page_columns",
     "portal_pages_table",
     "portal_table",
     "remove_null_columns",
+    "require_keys",
     "search_table",
     "stack_pages",
+    "wanted_fields",
 ]
 
 Row = Mapping[str, Any]
@@ -71,7 +76,7 @@ def portal_page_columns(
 ) -> list[MaskedColumn]:
     """The typed columns of one Portal page envelope (``fields`` + ``data``), the columns
     :func:`portal_table` puts in its table."""
-    _require_keys(response, ("fields", "data"), "Portal page")
+    require_keys(response, ("fields", "data"), "Portal page")
     return _portal_columns(response["fields"], response["data"], column_config)
 
 
@@ -131,15 +136,15 @@ def _portal_columns(
     rows: Sequence[Row],
     column_config: Mapping[str, Any] | None,
 ) -> list[MaskedColumn]:
-    wanted = _wanted_fields(fields)
-    values = _column_values(rows, [name for name, _ in wanted])
+    wanted = wanted_fields(fields)
+    values = column_values(rows, [name for name, _ in wanted])
     return [
-        _portal_column(name, mast_type, cells, _config_ignore_value(column_config, name))
+        portal_column(name, mast_type, cells, column_config_ignore_value(column_config, name))
         for (name, mast_type), cells in zip(wanted, values, strict=True)
     ]
 
 
-def _wanted_fields(fields: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+def wanted_fields(fields: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """(name, type) in ``fields`` order, without ``_selected_`` and repeated names."""
     wanted: dict[str, str] = {}
     for field in fields:
@@ -148,7 +153,7 @@ def _wanted_fields(fields: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]
     return list(wanted.items())
 
 
-def _column_values(rows: Sequence[Row], names: list[str]) -> list[Sequence[Any]]:
+def column_values(rows: Sequence[Row], names: list[str]) -> list[Sequence[Any]]:
     """The cells of each named column (None where a row lacks the key), one pass over rows."""
     if not names or not rows:
         return [() for _ in names]
@@ -161,14 +166,14 @@ def _column_values(rows: Sequence[Row], names: list[str]) -> list[Sequence[Any]]
     return [picked] if len(names) == 1 else list(zip(*picked, strict=True))
 
 
-def _config_ignore_value(column_config: Mapping[str, Any] | None, name: str) -> Any:
+def column_config_ignore_value(column_config: Mapping[str, Any] | None, name: str) -> Any:
     if not column_config:
         return None
     props = column_config.get(name, {})
     return props.get("ignoreValue") if isinstance(props, Mapping) else None
 
 
-def _portal_column(name: str, mast_type: str, values: Sequence[Any], ignore: Any) -> MaskedColumn:
+def portal_column(name: str, mast_type: str, values: Sequence[Any], ignore: Any) -> MaskedColumn:
     """One typed column; a missing cell is a null, as astroquery's ``row.get(col, null)``."""
     _, atype, default_null = parse_type(mast_type)
     null = default_null if ignore is None else ignore
@@ -186,6 +191,8 @@ def _float_column(name: str, values: Sequence[Any]) -> MaskedColumn:
     try:
         data = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
+        data = None
+    if data is None or data.ndim != 1:  # cells that are lists: not numbers
         data = _cast(_object_array(values), np.float64, name)
     return MaskedColumn(data, name=name, mask=np.zeros(len(data), dtype=bool))
 
@@ -199,7 +206,7 @@ def search_table(obj: Mapping[str, Any], data_key: str = "results") -> Table:
     Rows may be positional arrays or objects; columns missing from object rows are skipped
     and keys not in ``info`` are dropped. Numeric nulls become -999 and are masked.
     """
-    _require_keys(obj, ("info", data_key), "Search API answer")
+    require_keys(obj, ("info", data_key), "Search API answer")
     info, rows = obj["info"], obj[data_key]
     if not info:
         raise ProtocolError(
@@ -274,7 +281,7 @@ def _is_all_null(column: Any) -> bool:
 # -- shared ---------------------------------------------------------------------------------
 
 
-def _require_keys(obj: Mapping[str, Any], keys: tuple[str, ...], what: str) -> None:
+def require_keys(obj: Mapping[str, Any], keys: tuple[str, ...], what: str) -> None:
     if not isinstance(obj, Mapping) or not all(key in obj for key in keys):
         present = sorted(obj) if isinstance(obj, Mapping) else type(obj).__name__
         raise ProtocolError(

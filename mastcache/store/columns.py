@@ -28,6 +28,7 @@ __all__ = [
     "column_field",
     "column_to_arrow",
     "decode_column",
+    "plain_field",
 ]
 
 FIELD_KEY = b"mastcache"
@@ -56,6 +57,12 @@ def column_field(name: str, col: Column, type_: pa.DataType) -> pa.Field:
     ``type_`` (its metadata only: no data is converted)."""
     data = col.view(np.ndarray)
     return _field(name, type_, _column_info(col, data.dtype, isinstance(col, MaskedColumn)))
+
+
+def plain_field(name: str, type_: pa.DataType, dtype: np.dtype[Any]) -> pa.Field:
+    """The field :func:`column_to_arrow` gives a plain MaskedColumn of ``dtype`` whose array
+    has ``type_`` (default fill value; no unit, format, description or meta)."""
+    return _field(name, type_, {"dtype": dtype.str, "masked": True})
 
 
 @dataclass(frozen=True)
