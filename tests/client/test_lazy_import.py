@@ -131,13 +131,16 @@ def test_a_cached_hit_by_name_loads_no_astropy_coordinates(
     assert loaded_after(code, filled(cache_dir), ("astropy.coordinates",)) == []
 
 
+@pytest.mark.parametrize("pages", ["one page", "pages of 5 rows"])
 def test_a_cold_fetch_and_its_hit_never_import_pandas(
-    cache_dir: Path, live: EmulatorServer
+    cache_dir: Path, live: EmulatorServer, pages: str
 ) -> None:
     """pyarrow imports pandas (~0.35 s of CPU) the first time it is asked to convert numpy
     data, unless it is handed buffers: storing a fetched table with masked text, numbers and
-    booleans, and reading it back, go through buffers only (store/columns.py, strings.py)."""
-    code = (
+    booleans, and reading it back, go through buffers only (store/columns.py, strings.py),
+    and so does typing the pages of a longer query (gateways/arrowpage.py)."""
+    paging = "import mastcache\nmastcache.configure(pagesize=5)\n" if pages != "one page" else ""
+    code = paging + (
         "from mastcache import Observations\n"
         "table = Observations.query_region('210.80227 54.34895', radius='0.2 deg')\n"
         "masked = [c.name for c in table.itercols() if getattr(c, 'mask', None) is not None\n"
