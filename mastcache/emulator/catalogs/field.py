@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from mastcache.emulator.catalogs.schema import CatalogSchema
 from mastcache.emulator.catalogs.values import Column, FloatArray, generate, make_batch
-from mastcache.emulator.sky.geometry import separation_deg
+from mastcache.emulator.sky.geometry import arcsin, arctan, arctan2, cos, separation_deg, sin
 
 Index = npt.NDArray[np.intp]
 CLUSTER_RADIUS_DEG: Final = 0.3
@@ -136,7 +136,7 @@ def points_in_cone(
     centre_dec = dec if count is None else np.broadcast_to(dec, (size,))
     r = np.radians(radius * np.sqrt(rng.random(size)) * 0.999)
     theta = rng.random(size) * 2.0 * np.pi
-    return _inverse_gnomonic(centre_ra, centre_dec, r * np.cos(theta), r * np.sin(theta))
+    return _inverse_gnomonic(centre_ra, centre_dec, r * cos(theta), r * sin(theta))
 
 
 def _inverse_gnomonic(
@@ -144,17 +144,17 @@ def _inverse_gnomonic(
 ) -> tuple[FloatArray, FloatArray]:
     a0, d0 = np.radians(ra), np.radians(dec)
     rho = np.hypot(x, y)
-    c = np.arctan(rho)
+    c = arctan(rho)
     safe = np.where(rho > 0, rho, 1.0)
-    new_dec = np.arcsin(np.cos(c) * np.sin(d0) + y * np.sin(c) * np.cos(d0) / safe)
-    den = rho * np.cos(d0) * np.cos(c) - y * np.sin(d0) * np.sin(c)
-    new_ra = a0 + np.arctan2(x * np.sin(c), den)
+    new_dec = arcsin(cos(c) * sin(d0) + y * sin(c) * cos(d0) / safe)
+    den = rho * cos(d0) * cos(c) - y * sin(d0) * sin(c)
+    new_ra = a0 + arctan2(x * sin(c), den)
     return np.degrees(new_ra) % 360.0, np.degrees(new_dec)
 
 
 def _sphere(rng: np.random.Generator, count: int) -> tuple[FloatArray, FloatArray]:
     ra = rng.random(count) * 360.0
-    dec = np.degrees(np.arcsin(2.0 * rng.random(count) - 1.0))
+    dec = np.degrees(arcsin(2.0 * rng.random(count) - 1.0))
     return ra, dec
 
 

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from mastcache.emulator.catalogs.schema import CatalogSchema
 from mastcache.emulator.catalogs.text import STRING_RULES, iau_designation
+from mastcache.emulator.sky.geometry import arcsin, arctan2, cos, sin
 
 FloatArray = npt.NDArray[np.float64]
 Column = npt.NDArray[Any]
@@ -221,17 +222,17 @@ def galactic(ra: FloatArray, dec: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def ecliptic(ra: FloatArray, dec: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Ecliptic longitude and latitude (degrees, J2000 obliquity)."""
-    c, s = np.cos(_OBLIQUITY), np.sin(_OBLIQUITY)
+    c, s = cos(_OBLIQUITY), sin(_OBLIQUITY)
     matrix = np.array([[1.0, 0.0, 0.0], [0.0, c, s], [0.0, -s, c]])
     return _rotate(matrix, ra, dec)
 
 
 def _rotate(matrix: FloatArray, ra: FloatArray, dec: FloatArray) -> tuple[FloatArray, FloatArray]:
     a, d = np.radians(ra), np.radians(dec)
-    xyz = np.stack([np.cos(d) * np.cos(a), np.cos(d) * np.sin(a), np.sin(d)])
+    xyz = np.stack([cos(d) * cos(a), cos(d) * sin(a), sin(d)])
     x, y, z = matrix @ xyz
-    lon = np.degrees(np.arctan2(y, x)) % 360.0
-    lat = np.degrees(np.arcsin(np.clip(z, -1.0, 1.0)))
+    lon: FloatArray = np.degrees(arctan2(y, x)) % 360.0
+    lat: FloatArray = np.degrees(arcsin(np.clip(z, -1.0, 1.0)))
     return np.round(lon, 6), np.round(lat, 6)
 
 

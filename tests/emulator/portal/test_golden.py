@@ -6,6 +6,11 @@ moved from per-row `random.Random` streams to vectorised counter-based draws (`s
 Both were re-recorded once more when Kepler, K2 and TESS rows took real cadences as
 `t_exptime` (1800 s, 120 s), Kepler's obs_id its quarter map, K2 its EPIC numbers, and
 Filtered.Position queries restricted to TESS its full-frame-image observations (#17).
+The four scaled cone and position digests were re-recorded on a machine without AVX-512:
+numpy had computed their trigonometry with SVML on the machine that recorded them, whose
+last bits differ from the C library's. The sky now takes its sines, cosines and arcs from
+the C library on every machine (`emulator/sky/geometry.py`), whose results do not depend
+on AVX-512, so these digests should hold on both kinds of machine.
 Any change to a single byte of a reply (value, float spelling, key order, chunk joins) fails.
 """
 
@@ -86,11 +91,11 @@ GOLDEN: dict[str, str] = {
     "position": "5dbe231df6de1465257963e218bf8b0ae9f4571ef17d4b40b77c234b7cb7d0be",
     "products": "1502e6763f91c861302500c00559562a7c274e287daff5a48372b15f83ec8281",
     "all": "c8d070531363cea047da49248da212202043322df6a9ecb5fa0badabad03cba3",
-    "scale_cone_page_1": "fd45cc36c310b3441d76d36a9458d19e1319c5da8dea8b3868c5850b1c20dd6b",
-    "scale_cone_page_7": "4250896c2c93028e63d4302c7ab9f9287435ab00a22d45619a2ef86aeb146d3e",
-    "scale_cone_extjs": "8627fc65e2447087f5cfd3d2d81a9bc71fc1b60064c237ede2a95f71237f56cf",
+    "scale_cone_page_1": "43796d3facd1139b7d28df91b1a3f1ab18a438badf7793545de9f1b494be1f31",
+    "scale_cone_page_7": "6f5d9df32f5ce1842a4c07bb08db18be0ede2798beb05cc77ccdbb78abbc2355",
+    "scale_cone_extjs": "92cf3b2ef4c2630a5684934d0337693e27d5c0518cdcaaf73ede608f69d11e3c",
     "scale_filtered": "7360806485f04e88c6b565fc3c31729d6b2c1baa79690b35246fb63ee9b1a256",
-    "scale_position": "bda2dbdb083ce1d12d5c0d489b1a439daa399c7c4e68d4d0dc5f5f14f332c025",
+    "scale_position": "665fdfbdfc6088eaa67b43294ecb69fbdb3627bd1174954c9e4de47b33120e97",
     "scale_products": "489253e18c2113b7fe4c1b60c144194c153a5d33354ccadba54401aae9f36e12",
 }
 
