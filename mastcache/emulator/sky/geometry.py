@@ -36,9 +36,22 @@ def _libm(function: Callable[..., float], arity: int = 1) -> Callable[..., Float
     return apply
 
 
-sin = _libm(math.sin)
-cos = _libm(math.cos)
-arcsin = _libm(math.asin)
+def _finite(function: Callable[[float], float]) -> Callable[[float], float]:
+    """``function``, NaN outside its domain (infinities, |x| > 1 for asin) as numpy gives,
+    where the math module raises ValueError."""
+
+    def guarded(value: float) -> float:
+        try:
+            return function(value)
+        except ValueError:
+            return math.nan
+
+    return guarded
+
+
+sin = _libm(_finite(math.sin))
+cos = _libm(_finite(math.cos))
+arcsin = _libm(_finite(math.asin))
 arctan = _libm(math.atan)
 arctan2 = _libm(math.atan2, 2)
 
