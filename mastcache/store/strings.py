@@ -99,15 +99,25 @@ _SMALL = 4096
 def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
     """ASCII: NUL-pad to one width (one Arrow kernel), then widen each byte to a UTF-32
     code unit, which *is* the ``U`` array (numpy's S->U cast is ~10x slower)."""
-    if len(binary) <= _SMALL:
+    count = len(binary)
+    if count <= _SMALL:
         return _small_ascii_to_fixed(binary, dtype)
     lengths = _pc().binary_length(binary)
     chars = _width(lengths, 0 if dtype is None else dtype.itemsize // 4)
-    padded = _pad(binary, lengths, chars, ascii_text=True)
-    units = np.empty((len(padded), chars), np.uint32)
-    units[...] = _padded_bytes(padded, chars).reshape(len(padded), chars)
-    values = units.view(f"U{chars}").reshape(len(padded))
+    units = np.empty((count, chars), np.uint32)
+    step = max(1, _SLICE_BYTES // chars)  # padded a slice of rows at a time (see below)
+    for start in range(0, count, step):
+        part = binary.slice(start, step)
+        padded = _pad(part, lengths.slice(start, step), chars, ascii_text=True)
+        units[start : start + len(part)] = _padded_bytes(padded, chars).reshape(-1, chars)
+    values = units.view(f"U{chars}").reshape(count)
     return values if dtype is None else values.astype(dtype, copy=False)
+
+
+#: Padded bytes :func:`_ascii_to_fixed` holds at once: a whole padded column of 1,000,000
+#: rows 200 characters wide would be 200 MB on top of the result (twice, when two columns
+#: are decoded at once: store/fragments.py), which is what a large fetch's peak is made of.
+_SLICE_BYTES = 16 * 1024 * 1024
 
 
 def _small_ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
