@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mastcache.store import catalogrows
-from mastcache.store.catalogrows import QUERY_ALL, RESOLUTION_ALL, CatalogRows
+from mastcache.store.catalogrows import QUERY_ALL, RESOLUTION_ALL
 from mastcache.store.records import FileRecord, ProductRecord, QueryRecord, ResolutionRecord
 
 __all__ = ["MAX_REMEMBERED", "CatalogIndex"]
@@ -33,12 +33,7 @@ __all__ = ["MAX_REMEMBERED", "CatalogIndex"]
 #: Records remembered per thread before the index starts afresh.
 MAX_REMEMBERED = 4096
 
-_Row = tuple[Any, ...]
 _QUERY_SQL = f"{QUERY_ALL} WHERE key = ?"
-_RESOLUTION_ALL = (
-    "SELECT name, resolver, resolve_all, scope, entries_json, fetched_at, expires_at "
-    "FROM resolutions"
-)
 _RESOLUTION_SQL = (
     f"{RESOLUTION_ALL} WHERE name = ? AND resolver = ? AND resolve_all = ? AND scope = ?"
 )
@@ -110,18 +105,14 @@ class CatalogIndex:
     ) -> tuple[list[QueryRecord], list[ResolutionRecord], list[ProductRecord], list[FileRecord]]:
         """Every query, resolution, product and file record, read in one transaction and
         ordered as the repositories' ``list()``."""
-        queries, resolutions, products, files = self.everything_rows()
+        connection = self._current().connection
+        queries, resolutions, products, files = catalogrows.read_rows(connection)
         return (
             [_query_record(row) for row in queries],
             [_resolution_record(row) for row in resolutions],
             [_product_record(row) for row in products],
             [_file_record(row) for row in files],
         )
-
-    def everything_rows(self, scopes: tuple[str, ...] | None = None) -> CatalogRows:
-        """As :meth:`everything`, but raw rows (:func:`.catalogrows.read_rows`), only the
-        queries of ``scopes`` if given."""
-        return catalogrows.read_rows(self._current().connection, scopes)
 
     def close(self) -> None:
         """Close every thread's connection."""
