@@ -34,8 +34,6 @@ from mastcache.store.strings import validity_bitmap
 
 __all__ = ["portal_page_arrow"]
 
-#: astroquery's null marker of integer columns (mast.tables.parse_type).
-_INTEGER_NULL = -999
 _TEXT_CELLS = {str, type(None)}
 _INTEGER_CELLS = {int, type(None)}
 
@@ -61,13 +59,13 @@ def portal_page_arrow(
 
 def _direct(name: str, mast_type: str, cells: Sequence[Any]) -> tuple[pa.Field, pa.Array] | None:
     """The column without astropy, or None when its cells need the numpy way."""
-    atype = parse_type(mast_type)[1]
+    _, atype, null = parse_type(mast_type)
     if atype is np.float64:
         return _floats(name, cells)
     if atype is str and set(map(type, cells)) <= _TEXT_CELLS:
         return _text(name, cells)
     if atype is np.int64 and set(map(type, cells)) <= _INTEGER_CELLS:
-        return _integers(name, cells)
+        return _integers(name, cells, null)
     return None
 
 
@@ -102,14 +100,16 @@ def _floats(name: str, cells: Sequence[Any]) -> tuple[pa.Field, pa.Array] | None
     return plain_field(name, pa.float64(), values.dtype), numbers_to_arrow(values, None)
 
 
-def _integers(name: str, cells: Sequence[int | None]) -> tuple[pa.Field, pa.Array] | None:
-    """astroquery: a null becomes -999, and every -999 is masked."""
+def _integers(
+    name: str, cells: Sequence[int | None], null: int
+) -> tuple[pa.Field, pa.Array] | None:
+    """astroquery: a null becomes the marker (-999, ``mast.tables.parse_type``), and every
+    cell equal to the marker is masked."""
     try:
-        values = np.fromiter(
-            (_INTEGER_NULL if cell is None else cell for cell in cells), np.int64, len(cells)
-        )
+        values = np.fromiter((null if cell is None else cell for cell in cells), np.int64,
+                             len(cells))  # fmt: skip
     except OverflowError:
         return None
-    mask = values == _INTEGER_NULL
+    mask = values == null
     arrow = numbers_to_arrow(values, mask if mask.any() else None)
     return plain_field(name, arrow.type, values.dtype), arrow
