@@ -97,8 +97,9 @@ _SMALL = 4096
 
 
 def _ascii_to_fixed(binary: pa.Array, dtype: np.dtype[Any] | None) -> Any:
-    """ASCII: NUL-pad to one width (one Arrow kernel), then widen each byte to a UTF-32
-    code unit, which *is* the ``U`` array (numpy's S->U cast is ~10x slower)."""
+    """ASCII: NUL-pad to one width (one Arrow kernel per :data:`_SLICE_BYTES` of rows), then
+    widen each byte to a UTF-32 code unit, which *is* the ``U`` array (numpy's S->U cast is
+    ~10x slower)."""
     count = len(binary)
     if count <= _SMALL:
         return _small_ascii_to_fixed(binary, dtype)
