@@ -239,14 +239,15 @@ class MastClient:
         mode = runtime.effective_mode(mode)
 
         def fetch() -> Table:
-            gateway = self.context().gateway
+            services = self.context()
             return _quietly(
-                lambda: gateway.portal_table(
+                lambda: services.gateway.portal_table(
                     service,
                     dict(params),
                     pagesize=pagesize,
                     page=page,
                     force_refresh=bypasses_http_cache(mode),
+                    resume_within=resume_age(mode, services.archive.policy.ttl(kind)),
                     **extra,
                 )
             )
@@ -342,6 +343,15 @@ class MastClient:
 def bypasses_http_cache(mode: str) -> bool:
     """Whether a fetch in ``mode`` must reach MAST itself, not the HTTP-level cache."""
     return mode in ("online", "refresh")
+
+
+def resume_age(mode: str, ttl: float) -> float:
+    """How old (seconds) a page kept by an interrupted fetch (store/fragments.py) may be for
+    a fetch in ``mode`` of a kind cached for ``ttl`` to use it: never older than the result
+    itself may be served, and only minutes old when the answer must come from MAST now."""
+    from mastcache.store.fragments import FRESH_AGE, MAX_AGE  # pyarrow: only when fetching
+
+    return min(ttl, FRESH_AGE if bypasses_http_cache(mode) else MAX_AGE)
 
 
 def _spec(

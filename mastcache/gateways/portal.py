@@ -117,6 +117,7 @@ class MastGateway:
         format: str = "json",
         fetch_name: str | None = None,
         force_refresh: bool = False,
+        resume_within: float | None = None,
         **extra: Any,
     ) -> Table:
         """Run a Portal query and return its typed table, exactly as astroquery builds it.
@@ -129,15 +130,20 @@ class MastGateway:
 
         Pages pass the HTTP cache by: each is typed as it arrives and, for a query of several
         pages, kept as a decoded fragment (:mod:`mastcache.store.fragments`) until the table
-        is built, so a fetch cut short resumes with the pages it has (``force_refresh``
-        starts afresh).
+        is built, so a fetch cut short resumes with the pages it has. ``resume_within``: how
+        old (seconds) a kept page may be to be used; by default
+        :data:`~mastcache.store.fragments.MAX_AGE`, or none with ``force_refresh``.
         """
+        if resume_within is None:
+            resume_within = 0.0 if force_refresh else float("inf")
         with self._paged(service, params, pagesize, page, format, force_refresh, extra) as paged:
             request, plan = paged
             fragments = self._fragments(request, fetch_name) if plan.all_pages else None
-            if fragments is not None and force_refresh:
+            if fragments is not None and resume_within <= 0:
                 fragments.clear()
-            resumed = portal.Resumed(*fragments.load()) if fragments is not None else None
+            resumed = None
+            if fragments is not None:
+                resumed = portal.Resumed(*fragments.load(max_age=resume_within))
             with ThreadPoolExecutor(1, thread_name_prefix="mast-config") as pool:
                 config = pool.submit(self.column_config, service, fetch_name=fetch_name)
                 typer = page_typer(config.result, fragments)

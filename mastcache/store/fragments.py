@@ -40,6 +40,7 @@ from mastcache.store.files import TEMP_PREFIX, sweep_temp_files
 FIELD_KEY = b"mastcache"  # store.columns.FIELD_KEY: a field's column description
 
 __all__ = [
+    "FRESH_AGE",
     "MAX_AGE",
     "PARTIAL_DIR",
     "PageFragments",
@@ -54,6 +55,9 @@ logger = logging.getLogger(__name__)
 PARTIAL_DIR = "partial"
 #: Fragments older than this (seconds) are not resumed from: MAST's data may have moved on.
 MAX_AGE = 24 * 3600.0
+#: How old a kept page may be for a fetch that must come from MAST now (``online``,
+#: ``refresh``): a re-run after a Ctrl-C resumes, an attempt from an hour ago does not.
+FRESH_AGE = 15 * 60.0
 _PLAN = "pages.json"
 _PLAIN_INFO = {"dtype", "masked"}
 
@@ -69,8 +73,9 @@ class PageFragments:
         self.directory = cache_dir / PARTIAL_DIR / key
         self.is_on = not is_read_only_dir(cache_dir)
 
-    def load(self) -> tuple[int | None, dict[int, pa.Table]]:
-        """(pages the query has, or None; {page number: Arrow page}) kept so far.
+    def load(self, max_age: float = MAX_AGE) -> tuple[int | None, dict[int, pa.Table]]:
+        """(pages the query has, or None; {page number: Arrow page}) kept so far, leaving
+        out pages kept more than ``max_age`` seconds ago (they are fetched again).
         Kept pages of any query older than :data:`MAX_AGE`, and temp files a killed
         writer left, are swept first."""
         if self.is_on:
@@ -78,9 +83,10 @@ class PageFragments:
         total = self._total()
         if total is None:
             return None, {}
+        oldest = time.time() - min(max_age, MAX_AGE)
         pages: dict[int, pa.Table] = {}
         for number in range(1, total + 1):
-            page = self._read(self.directory / f"{number}.arrow")
+            page = self._read(self.directory / f"{number}.arrow", oldest)
             if page is not None:
                 pages[number] = page
         return total, pages
@@ -115,8 +121,11 @@ class PageFragments:
             return None
         return total if isinstance(total, int) and total > 0 else None
 
-    def _read(self, path: Path) -> pa.Table | None:
-        if not path.exists():
+    def _read(self, path: Path, oldest: float) -> pa.Table | None:
+        try:
+            if path.stat().st_mtime < oldest:
+                return None  # too old for this fetch; fetched again, and kept anew
+        except OSError:
             return None
         try:
             with pa.memory_map(str(path)) as source:
