@@ -49,8 +49,10 @@ def uri_lock(path: Path, *, timeout: float = 3600.0) -> Iterator[None]:
         try:
             yield
         finally:
-            _forget(path)
+            # unlinked while still recorded as held: a Ctrl-C exit in between must see it as
+            # ours, since its own attempt to lock the file would fail on our flock
             _unlink(path, fd)
+            _forget(path)
             os.close(fd)
 
 
