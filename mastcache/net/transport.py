@@ -327,7 +327,11 @@ class Transport:
         if cached and force_refresh and hasattr(session, "cache"):
             options["force_refresh"] = True
         with self.limits.slot(url):  # polite: at most N in flight per host (net/hostlimits)
-            return session.request(method, url, **options)
+            if cached or options.get("stream"):
+                return session.request(method, url, **options)
+            response = session.request(method, url, stream=True, **options)
+            _refuse_oversized(response)  # the hook let it pass as streamed; it is read whole
+            return _read_whole(response)
 
     def _backoff_delay(self, attempt: int, retry_after: str | None) -> float:
         """Seconds before retry ``attempt + 1``: Retry-After if given, else backoff + jitter."""
@@ -365,6 +369,30 @@ def _refuse_oversized(response: requests.Response, *args: Any, **kwargs: Any) ->
         f"bytes, more than the {MAX_BODY_BYTES:,} mastcache reads into memory; nothing was read. "
         "Expected a MAST answer; check MASTCACHE_MAST_URL, or split the query into smaller ones"
     )
+
+
+def _read_whole(response: requests.Response) -> requests.Response:
+    """``response`` with its body read, as requests reads an unstreamed answer, but in one
+    urllib3 read: requests takes 10 KiB at a time in Python, which for a ~9 MB Portal page
+    costs 3x the CPU and keeps fetch threads waking the typing thread (issue 19,
+    docs/performance.md). A cut or undecodable body raises what requests would raise."""
+    from urllib3 import exceptions as urllib3_errors
+
+    try:
+        body = response.raw.read(decode_content=True)
+    except BaseException as exc:
+        response.close()
+        if isinstance(exc, urllib3_errors.ProtocolError):
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        if isinstance(exc, urllib3_errors.DecodeError):
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        if isinstance(exc, urllib3_errors.ReadTimeoutError):
+            raise requests.ConnectionError(exc) from exc
+        if isinstance(exc, urllib3_errors.SSLError):
+            raise requests.exceptions.SSLError(exc) from exc
+        raise
+    response._content = body or b""
+    return response
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

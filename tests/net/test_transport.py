@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from requests.adapters import HTTPAdapter
 
 from mastcache.emulator import EmulatorServer
 from mastcache.errors import (
@@ -234,3 +235,42 @@ def test_invalid_json_is_not_remembered(
     for _ in range(2):
         with pytest.raises(ValueError):
             decoded_json(response)
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [("truncate", "cut short"), ("wrong-length", "not valid JSON"), ("reset", "failed")],
+)
+def test_an_uncached_body_read_whole_is_retried_and_mapped_like_a_cached_one(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float], fault: str, error: str
+) -> None:
+    """Uncached answers (Portal pages) are read in one urllib3 read, not requests' 10 KiB
+    loop: a body damaged once is fetched again, one damaged every time is the same error."""
+    transport = _transport(emulator, cache_dir, sleeps, max_retries=1)
+    url = transport.endpoints.portal_invoke
+    whole = transport.json(transport.post_form(url, _cone_body(), cached=False))
+    emulator.set_faults(f"/api/v0/invoke={fault}:count=1")
+    assert transport.json(transport.post_form(url, _cone_body(), cached=False)) == whole
+    assert len(sleeps) == 1
+    emulator.set_faults(f"/api/v0/invoke={fault}")
+    with pytest.raises(TransportError, match=error):
+        transport.json(transport.post_form(url, _cone_body(), cached=False))
+
+
+def test_an_uncached_body_read_whole_is_a_complete_response(
+    emulator: EmulatorServer, cache_dir: Path, sleeps: list[float]
+) -> None:
+    """What requests gives for an unstreamed answer: content, text, JSON, iter_content all
+    agree, and the connection goes back to the pool (three pages, one connection)."""
+    transport = _transport(emulator, cache_dir, sleeps)
+    url = transport.endpoints.portal_invoke
+    cached = transport.post_form(url, _cone_body())
+    answers = [transport.post_form(url, _cone_body(), cached=False) for _ in range(3)]
+    for answer in answers:
+        assert answer.content == cached.content and len(answer.content) > 10_000
+        assert answer.text == cached.text and answer.json() == cached.json()
+        assert b"".join(answer.iter_content(4096)) == answer.content
+    adapter = transport.session.get_adapter(url)
+    assert isinstance(adapter, HTTPAdapter)
+    pools = adapter.poolmanager.pools
+    assert sum(pools[key].num_connections for key in pools.keys()) == 1  # noqa: SIM118 (no iter)
