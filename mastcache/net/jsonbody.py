@@ -37,6 +37,9 @@ _DIGITS_AND_QUOTES = bytes(
 )
 _LONG_RUN = b"0" * 19
 _BARE_LONG_RUN = b" " + _LONG_RUN
+#: The body is mapped this many bytes at a time: a whole ~9 MB page mapped at once was a
+#: fresh 9 MB allocation per page, 8% of a cold fetch's page faults (issue 19).
+_SCAN_BYTES = 1 << 16
 
 
 def decoded_json(response: requests.Response) -> Any:
@@ -54,10 +57,17 @@ def decoded_json(response: requests.Response) -> Any:
     return memo[0]
 
 
-def may_hold_big_integers(content: bytes) -> bool:
-    """Whether ``content`` has a run of 19+ digits that is not a string's opening."""
-    mapped = content.translate(_DIGITS_AND_QUOTES)
-    return mapped.startswith(_LONG_RUN) or _BARE_LONG_RUN in mapped
+def may_hold_big_integers(content: bytes, *, piece: int = _SCAN_BYTES) -> bool:
+    """Whether ``content`` has a run of 19+ digits that is not a string's opening (mapped
+    ``piece`` bytes at a time, each with the 19 bytes before it)."""
+    if content[: len(_LONG_RUN)].translate(_DIGITS_AND_QUOTES) == _LONG_RUN:
+        return True
+    overlap = len(_LONG_RUN)
+    for start in range(0, len(content), piece):
+        mapped = content[max(start - overlap, 0) : start + piece].translate(_DIGITS_AND_QUOTES)
+        if _BARE_LONG_RUN in mapped:
+            return True
+    return False
 
 
 def loads_body(response: requests.Response) -> Any:

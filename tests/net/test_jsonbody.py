@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from requests_cache.serializers import init_serializer
 
 from mastcache.net.jsonbody import decoded_json, loads_body, may_hold_big_integers
@@ -100,3 +103,29 @@ def test_http_cache_entries_written_by_either_json_serializer_are_read(tmp_path:
                 assert answer.status_code == 200
                 assert getattr(answer, "from_cache", False) is (name == second)
                 session.close()
+
+
+#: The rule itself: 19 digits in a row, at the start or after a byte that is neither a digit
+#: nor a quote.
+_BARE_RUN = re.compile(rb'(?:\A|[^"0-9])[0-9]{19}')
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(
+        st.one_of(
+            st.integers(1, 24).map(lambda n: b"7" * n),  # runs around 19 long
+            st.sampled_from([b'"', b" ", b",", b"-", b".", b"e"]),
+        ),
+        max_size=40,
+    ),
+    piece=st.integers(1, 64),
+)
+def test_scanning_in_pieces_finds_what_one_scan_of_the_whole_body_finds(
+    body: list[bytes], piece: int
+) -> None:
+    """Runs that straddle a piece boundary, or start right after one, are still found."""
+    content = b"".join(body)
+    expected = _BARE_RUN.search(content) is not None
+    assert may_hold_big_integers(content, piece=piece) is expected
+    assert may_hold_big_integers(content) is expected
