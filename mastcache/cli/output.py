@@ -8,17 +8,26 @@ by astropy's own writers.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
-__all__ = ["FORMATS", "emit_rows", "emit_table", "emit_text", "format_options"]
+__all__ = [
+    "FORMATS",
+    "SUFFIX_FORMATS",
+    "emit_rows",
+    "emit_table",
+    "emit_text",
+    "format_options",
+    "output_format",
+]
 
 FORMATS = ("table", "csv", "json", "parquet", "fits", "votable")
 #: Formats that are files, never standard output.
@@ -27,8 +36,42 @@ BINARY_FORMATS = ("parquet", "fits", "votable")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: ``--output`` suffixes that choose the format when ``--format`` is not given.
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".fits": "fits",
+    ".fit": "fits",
+    ".fts": "fits",
+    ".xml": "votable",
+    ".vot": "votable",
+    ".votable": "votable",
+}
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """``--format`` as given, else the one ``--output``'s suffix names, else ``table``."""
+    if fmt is not None:
+        return fmt
+    if output is None or output == "-":
+        return "table"
+    return SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table")
+
+
 def format_options(func: F) -> F:
-    """Add ``--format`` and ``--output`` to a command."""
+    """Add ``--format`` and ``--output`` to a command; the command gets the format resolved
+    by :func:`output_format` (``-o result.csv`` writes CSV)."""
+
+    command = func
+
+    @functools.wraps(command)
+    def resolved(*args: Any, **kwargs: Any) -> Any:
+        kwargs["fmt"] = output_format(kwargs.get("fmt"), kwargs.get("output"))
+        return command(*args, **kwargs)
+
+    func = cast(F, resolved)
     func = click.option(
         "--output",
         "-o",
@@ -41,9 +84,9 @@ def format_options(func: F) -> F:
         "--format",
         "fmt",
         type=click.Choice(FORMATS),
-        default="table",
-        show_default=True,
-        help="Output format.",
+        default=None,
+        help="Output format. Default: the one the --output file's suffix names (.csv, .json, "
+        ".parquet, .fits, .xml/.vot), else table.",
     )(func)
     return func
 

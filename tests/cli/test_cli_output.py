@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,10 +15,11 @@ import pyarrow as pa
 import pytest
 from astropy.table import MaskedColumn, Table
 
-from mastcache.cli.output import emit_table
+from mastcache.cli.output import FORMATS, SUFFIX_FORMATS, emit_table, output_format
 from mastcache.errors import StoreError
 from mastcache.settings import Settings
 from mastcache.store import Store
+from tests.cli.clirun import run_main
 
 
 def sample() -> Table:
@@ -80,3 +82,50 @@ def test_sql_export_in_each_format(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         back = Table.read(out, format=fmt)
         assert list(back["obsid"]) == [1, 2, 3] and back["target_name"][2] == "NGC 1300"
+
+
+@pytest.mark.parametrize(
+    ("name", "reader"),
+    [
+        ("obs.csv", "ascii.csv"),
+        ("obs.json", None),
+        ("obs.parquet", "parquet"),
+        ("OBS.FITS", "fits"),
+        ("obs.vot", "votable"),
+        ("obs.txt", None),
+    ],
+)
+def test_without_format_the_output_suffix_chooses_it(
+    tmp_path: Path, name: str, reader: str | None
+) -> None:
+    """``-o result.csv`` writes CSV (not a text table in a file named .csv); an explicit
+    ``--format`` still wins, and a suffix that names no format gives the text table."""
+    cache = tmp_path / "cache"
+    with Store.open(Settings.from_env({}, cache_dir=cache)) as store:
+        store.put_query("ab" * 32, service="Mast.Caom.Cone", kind="observations", params={},
+                        scope="anonymous", table=sample(),
+                        fetched_at=datetime.now(timezone.utc), expires_at=None)  # fmt: skip
+    out = tmp_path / name
+    query = "SELECT obsid, target_name FROM observations ORDER BY obsid"
+    done = run_main(["--cache-dir", str(cache), "sql", "-o", str(out), query])
+    assert done.code == 0, done.stderr
+    if reader is not None:
+        back = Table.read(out, format=reader)
+        assert list(back["obsid"]) == [1, 2, 3] and back["target_name"][2] == "NGC 1300"
+    elif name.endswith(".json"):
+        assert [row["obsid"] for row in json.loads(out.read_text())] == [1, 2, 3]
+    else:
+        assert out.read_text().splitlines()[1].startswith("-----")  # astropy's text layout
+    forced = tmp_path / f"forced-{name}"
+    done = run_main(["--cache-dir", str(cache), "sql", "--format", "json", "-o", str(forced),
+                     query])  # fmt: skip
+    assert done.code == 0 and json.loads(forced.read_text())[0]["obsid"] == 1
+
+
+def test_output_format_rule() -> None:
+    assert output_format(None, None) == output_format(None, "-") == "table"
+    assert output_format(None, "a/b.tar.csv") == "csv"
+    assert output_format(None, "x.XML") == "votable"
+    assert output_format(None, "x.dat") == output_format(None, "noext") == "table"
+    assert output_format("csv", "x.parquet") == "csv"
+    assert set(SUFFIX_FORMATS.values()) <= set(FORMATS)
