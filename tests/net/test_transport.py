@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import http.server
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -274,3 +277,51 @@ def test_an_uncached_body_read_whole_is_a_complete_response(
     assert isinstance(adapter, HTTPAdapter)
     pools = adapter.poolmanager.pools
     assert sum(pools[key].num_connections for key in pools.keys()) == 1  # noqa: SIM118 (no iter)
+
+
+class _Gzipped(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with a gzip-encoded JSON body, chunked; ``/bad`` with bytes that
+    claim to be gzip and are not."""
+
+    body = json.dumps({"status": "COMPLETE", "data": [{"n": n} for n in range(5000)]}).encode()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        payload = gzip.compress(self.body) if self.path != "/bad" else b"not gzip at all"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for start in range(0, len(payload), 1000):
+            piece = payload[start : start + 1000]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_an_uncached_gzip_body_is_decoded_and_a_bad_one_is_an_error(
+    cache_dir: Path, sleeps: list[float]
+) -> None:
+    """MAST may compress its answers: read whole, they decode as requests decodes them."""
+    _Gzipped.protocol_version = "HTTP/1.1"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gzipped)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        settings = Settings.from_env({}, cache_dir=cache_dir, mast_url=url, max_retries=1)
+        transport = Transport(settings, sleep=sleeps.append)
+        answer = transport.post_form(f"{url}/good", "a=1", cached=False)
+        assert answer.content == _Gzipped.body and transport.json(answer)["data"][4999] == {
+            "n": 4999
+        }
+        with pytest.raises(TransportError):
+            transport.post_form(f"{url}/bad", "a=1", cached=False)
+        assert len(sleeps) == 1  # a body that cannot be decoded is retried, as requests' was
+        transport.close()
+    finally:
+        server.shutdown()
+        server.server_close()
