@@ -16,6 +16,7 @@ from typing import Any
 
 from mastcache.sqlview.contents import CacheContents, QueryRows
 from mastcache.sqlview.views import ident, literal
+from mastcache.store import catalogrows
 from mastcache.store.catalogrows import Row
 
 __all__ = ["TABLES", "CatalogTables", "create_table"]
@@ -153,17 +154,20 @@ def _queries_columns(rows: QueryRows, view_names: Mapping[str, str]) -> dict[str
 
 def _resolutions_columns(rows: Sequence[Row]) -> dict[str, _Column]:
     """One row per resolver entry (a name can resolve to several), flattened from SANTA."""
-    # name, resolver, resolve_all, scope, entries_json, fetched_at, expires_at
-    flat = [(row, entry) for row in rows for entry in (json.loads(row[4]) or [{}])]
+    at = _RESOLUTION_AT
+    flat = [(row, entry) for row in rows for entry in (json.loads(row[at["entries_json"]]) or [{}])]
+
+    def held(column: str) -> list[Any]:
+        return [row[at[column]] for row, _ in flat]
 
     def pick(field: str) -> list[Any]:
         return [entry.get(field) for _, entry in flat]
 
     return {
-        "name": ("VARCHAR", [row[0] for row, _ in flat]),
-        "resolver_option": ("VARCHAR", [row[1] or None for row, _ in flat]),
-        "resolve_all": ("BOOLEAN", _texts(bool(row[2]) for row, _ in flat)),
-        "scope": ("VARCHAR", [row[3] for row, _ in flat]),
+        "name": ("VARCHAR", held("name")),
+        "resolver_option": ("VARCHAR", [value or None for value in held("resolver")]),
+        "resolve_all": ("BOOLEAN", _texts(bool(value) for value in held("resolve_all"))),
+        "scope": ("VARCHAR", held("scope")),
         "canonical_name": ("VARCHAR", _texts(pick("canonicalName"))),
         "ra": ("DOUBLE", _floats(pick("ra"))),
         "dec": ("DOUBLE", _floats(pick("decl"))),
@@ -171,37 +175,45 @@ def _resolutions_columns(rows: Sequence[Row]) -> dict[str, _Column]:
         "object_type": ("VARCHAR", _texts(pick("objectType"))),
         "search_radius": ("DOUBLE", _floats(pick("searchRadius"))),
         "entry": ("VARCHAR", [_json(e) if e else None for _, e in flat]),
-        "fetched_at": (_CATALOG_TIME, [row[5] for row, _ in flat]),
-        "expires_at": (_CATALOG_TIME, [row[6] for row, _ in flat]),
+        "fetched_at": (_CATALOG_TIME, held("fetched_at")),
+        "expires_at": (_CATALOG_TIME, held("expires_at")),
     }
 
 
 def _files_columns(rows: Sequence[Row]) -> dict[str, _Column]:
     """One row per downloaded product file."""
-    # uri, sha256, size, local_path, status, downloaded_at, verified_at, scope
+
+    def held(column: str) -> list[Any]:
+        return [row[_FILE_AT[column]] for row in rows]
+
     return {
-        "uri": ("VARCHAR", [row[0] for row in rows]),
-        "sha256": ("VARCHAR", [row[1] for row in rows]),
-        "size": ("BIGINT", _texts(row[2] for row in rows)),
-        "local_path": ("VARCHAR", [row[3] for row in rows]),
-        "status": ("VARCHAR", [row[4] for row in rows]),
-        "downloaded_at": (_CATALOG_TIME, [row[5] for row in rows]),
-        "verified_at": (_CATALOG_TIME, [row[6] for row in rows]),
+        "uri": ("VARCHAR", held("uri")),
+        "sha256": ("VARCHAR", held("sha256")),
+        "size": ("BIGINT", _texts(held("size"))),
+        "local_path": ("VARCHAR", held("local_path")),
+        "status": ("VARCHAR", held("status")),
+        "downloaded_at": (_CATALOG_TIME, held("downloaded_at")),
+        "verified_at": (_CATALOG_TIME, held("verified_at")),
     }
 
 
+#: Where a catalog row (store/catalogrows.py) holds each of its columns.
+_RESOLUTION_AT = {name: at for at, name in enumerate(catalogrows.RESOLUTION_COLUMNS)}
+_FILE_AT = {name: at for at, name in enumerate(catalogrows.FILE_COLUMNS)}
+_PRODUCT_AT = {name: at for at, name in enumerate(catalogrows.PRODUCT_COLUMNS)}
+
 #: Manifest fields under the names MAST's product lists use, so both union by name: their
-#: SQL type and where a product row holds them (store/catalogrows.py's PRODUCT_COLUMNS).
+#: SQL type and where a product row holds them.
 _MANIFEST_FIELDS: dict[str, tuple[str, int]] = {
-    "obsID": ("VARCHAR", 0),
-    "dataURI": ("VARCHAR", 1),
-    "productFilename": ("VARCHAR", 2),
-    "size": ("BIGINT", 4),
-    "checksum": ("VARCHAR", 5),
-    "productGroupDescription": ("VARCHAR", 6),
-    "productType": ("VARCHAR", 7),
-    "scope": ("VARCHAR", 3),
-    "fetched_at": (_CATALOG_TIME, 8),
+    "obsID": ("VARCHAR", _PRODUCT_AT["obsid"]),
+    "dataURI": ("VARCHAR", _PRODUCT_AT["uri"]),
+    "productFilename": ("VARCHAR", _PRODUCT_AT["filename"]),
+    "size": ("BIGINT", _PRODUCT_AT["size"]),
+    "checksum": ("VARCHAR", _PRODUCT_AT["checksum"]),
+    "productGroupDescription": ("VARCHAR", _PRODUCT_AT["product_group"]),
+    "productType": ("VARCHAR", _PRODUCT_AT["product_type"]),
+    "scope": ("VARCHAR", _PRODUCT_AT["scope"]),
+    "fetched_at": (_CATALOG_TIME, _PRODUCT_AT["fetched_at"]),
 }
 
 
