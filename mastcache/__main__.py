@@ -1,5 +1,3 @@
-import sys
+from mastcache.cli import run
 
-from mastcache.cli import main
-
-sys.exit(main())
+run()

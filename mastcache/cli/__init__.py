@@ -10,14 +10,14 @@ import importlib
 import importlib.util
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from mastcache._version import __version__
 from mastcache.errors import MastCacheError
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "run"]
 
 # command name -> "module:attribute" (a click.Command); imported on demand
 COMMANDS: dict[str, str] = {
@@ -162,7 +162,8 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: one clear line and a non-zero exit on errors.
+    """The command line, as a function returning the exit code (:func:`run` is the program):
+    one clear line and a non-zero code on errors.
 
     A user's mistake (bad option, bad value, bad path) is one ``error:`` line, exit 2 for
     usage and 1 otherwise; Ctrl-C is exit 130. Anything unexpected is one line too, naming
@@ -197,6 +198,15 @@ def main(argv: list[str] | None = None) -> int:
             debug,
         )
     return code if isinstance(code, int) else 0
+
+
+def run() -> NoReturn:
+    """The ``mastcache`` program (console script, ``python -m mastcache``): :func:`main`,
+    then the process ends without the teardown of native libraries
+    (:mod:`mastcache.cli.shutdown`)."""
+    from mastcache.cli.shutdown import end_process
+
+    end_process(main())
 
 
 def os_error_text(exc: OSError) -> str:

@@ -86,16 +86,13 @@ def test_csv_json_and_text_equal_the_arrow_path(
 
 
 def test_the_command_imports_neither_pyarrow_nor_astropy(empty: Settings, tmp_path: Path) -> None:
-    script = (
-        "import runpy, sys\n"
+    script = (  # the program ends the process: what it imported is listed at its exit
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print(sorted(m for m in ('pyarrow', 'astropy', 'pandas', "
+        "'numpy', 'sqlalchemy') if m in sys.modules), file=sys.stderr))\n"
         "sys.argv = ['mastcache', 'sql', '--format', 'csv', 'SELECT count(*) AS n FROM "
         "observations']\n"
-        "try:\n"
-        "    runpy.run_module('mastcache', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in ('pyarrow', 'astropy', 'pandas', 'numpy', 'sqlalchemy') "
-        "if m in sys.modules), file=sys.stderr)\n"
+        "runpy.run_module('mastcache', run_name='__main__')\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("MASTCACHE_")}
     env["MASTCACHE_DIR"] = str(empty.cache_dir)
