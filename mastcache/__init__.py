@@ -32,7 +32,6 @@ from mastcache.errors import (
     StoreError,
     TransportError,
 )
-from mastcache.runtime import configure, using_mode
 
 if TYPE_CHECKING:  # pragma: no cover  (what type checkers see of the lazy names below)
     from mastcache import snapshot
@@ -52,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover  (what type checkers see of the lazy names
         NoResultsWarning,
         StaleResultWarning,
     )
+    from mastcache.runtime import configure, using_mode
     from mastcache.settings import Settings
     from mastcache.skycoverage import coverage
     from mastcache.sqlview import sql
@@ -111,6 +111,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Zcut": ("mastcache.client", "Zcut"),
     "Hapcut": ("mastcache.client", "Hapcut"),
     "Settings": ("mastcache.settings", "Settings"),
+    "configure": ("mastcache.runtime", "configure"),
+    "using_mode": ("mastcache.runtime", "using_mode"),
     "sql": ("mastcache.sqlview", "sql"),
     "coverage": ("mastcache.skycoverage", "coverage"),
     "snapshot": ("mastcache.snapshot", ""),

@@ -204,8 +204,9 @@ def run() -> NoReturn:
     """The ``mastcache`` program (console script, ``python -m mastcache``): :func:`main`,
     then the process ends without the teardown of native libraries
     (:mod:`mastcache.cli.shutdown`)."""
-    from mastcache.cli.shutdown import end_process
+    from mastcache.cli.shutdown import as_program, end_process
 
+    as_program()
     end_process(main())
 
 

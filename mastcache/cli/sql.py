@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from mastcache.cli.output import emit_rows, format_options
+from mastcache.cli.shutdown import leave
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mastcache.sqlview.session import CacheSQL
 
 __all__ = ["sql"]
 
@@ -50,11 +55,12 @@ def sql(
             "give a SELECT query (or '-' to read it from stdin), or --list-views"
         )
     text = sys.stdin.read() if query == "-" else query
-    from mastcache.sqlview.lockdown import Opening
+    from mastcache.sqlview.lockdown import opening as start_opening
 
     # DuckDB sets its connection up in another thread while the rest of the SQL layer is
-    # imported and the catalog read (~35 ms of a ~0.2 s command, issue 19)
-    opening = Opening(timeout)
+    # imported and the catalog read (~20 ms of a ~0.12 s command, issue 19); the program
+    # may have started it before loading the command line (mastcache/__main__.py)
+    opening = start_opening(timeout)
     try:
         from mastcache.sqlview import connect
 
@@ -62,22 +68,28 @@ def sql(
     except BaseException:  # Ctrl-C while importing, a catalog that cannot be read...
         opening.close()
         raise
-    with session:
-        if list_views:
-            views = session.views
-            rows = [
-                (view, column, type_) for view in sorted(views) for column, type_ in views[view]
-            ]
-            emit_rows(list(_LISTING), ["VARCHAR"] * 3, lambda: rows,
-                      lambda: _arrow(rows), fmt, output)  # fmt: skip
-        else:
-            answer = session.query(text or "")
+    try:
+        _answer(session, text or "", list_views, fmt, output)
+    finally:  # the program ends without freeing DuckDB (cli/shutdown.py)
+        session.close(free=False)
+        leave(session)
 
-            def arrow() -> object:
-                _defer_pandas_probe()
-                return answer.arrow()
 
-            emit_rows(answer.names, answer.types, answer.rows, arrow, fmt, output)
+def _answer(session: CacheSQL, text: str, list_views: bool, fmt: str, output: str | None) -> None:
+    """Print (or write to ``output``) the answer to ``text``, or the list of views."""
+    if list_views:
+        views = session.views
+        rows = [(view, column, type_) for view in sorted(views) for column, type_ in views[view]]
+        emit_rows(list(_LISTING), ["VARCHAR"] * 3, lambda: rows,
+                  lambda: _arrow(rows), fmt, output)  # fmt: skip
+    else:
+        answer = session.query(text)
+
+        def arrow() -> object:
+            _defer_pandas_probe()
+            return answer.arrow()
+
+        emit_rows(answer.names, answer.types, answer.rows, arrow, fmt, output)
 
 
 def _defer_pandas_probe() -> None:

@@ -25,6 +25,8 @@ __all__ = [
     "Opening",
     "allowed_message",
     "open_connection",
+    "open_early",
+    "opening",
     "parse_select",
     "seal",
     "summarize_views",
@@ -62,6 +64,7 @@ class Opening:
 
     def __init__(self, timeout: float | None) -> None:
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self._opened_with = self.timeout
         config = _config(self.timeout)
         self._outcome: list[Any] = []
         # not a daemon: an interpreter that exits mid-connect waits for it (~35 ms) rather
@@ -85,7 +88,15 @@ class Opening:
         found = self._outcome.pop()
         if isinstance(found, BaseException):
             raise found
+        if self.timeout != self._opened_with:
+            found.execute(f"SET max_execution_time = {_milliseconds(self.timeout)}")
         return found
+
+    def retime(self, timeout: float | None) -> None:
+        """Bound each statement by ``timeout`` seconds instead (None: keep the bound)."""
+        if timeout is not None:
+            _milliseconds(timeout)  # a bad one raises here, in the caller's thread
+            self.timeout = timeout
 
     def close(self) -> None:
         """Close the connection if nobody took it (a set-up that failed after starting)."""
@@ -96,13 +107,41 @@ class Opening:
                 found.close()
 
 
+_early: list[Opening] = []  # started by open_early(), for the next opening() to take
+
+
+def open_early() -> None:
+    """Start opening the connection that a ``mastcache sql`` about to run will take, so
+    DuckDB sets it up while the command line loads (issue 19)."""
+    if not _early:
+        _early.append(Opening(None))
+
+
+def opening(timeout: float | None) -> Opening:
+    """The connection started by :func:`open_early`, bound by ``timeout`` (None: the
+    default), or else a new :class:`Opening`."""
+    if not _early:
+        return Opening(timeout)
+    early = _early.pop()
+    try:
+        early.retime(timeout)
+    except BaseException:
+        early.close()
+        raise
+    return early
+
+
 def _config(timeout: float | None) -> dict[str, Any]:
     config = dict(_CONFIG)
     if timeout is not None:
-        if timeout <= 0:
-            raise SQLError(f"the SQL timeout must be a positive number of seconds, got {timeout}")
-        config["max_execution_time"] = max(1, round(timeout * 1000))
+        config["max_execution_time"] = _milliseconds(timeout)
     return config
+
+
+def _milliseconds(timeout: float) -> int:
+    if timeout <= 0:
+        raise SQLError(f"the SQL timeout must be a positive number of seconds, got {timeout}")
+    return max(1, round(timeout * 1000))
 
 
 def _connect(config: dict[str, Any]) -> Any:

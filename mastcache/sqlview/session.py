@@ -77,7 +77,8 @@ class CacheSQL:
         #: The result files the sealed connection may read; None until it is sealed.
         self._granted: frozenset[str] | None = None
         self._connection, self._tables, self._results = self._build(opening.connection())
-        exits.callback(lambda: self._connection.close())
+        self._frees_connection = True
+        exits.callback(self._free_connection)
         self._views: dict[str, list[tuple[str, str]]] | None = None
 
     @classmethod
@@ -184,9 +185,16 @@ class CacheSQL:
         """Stop the statement running in another thread (it raises :class:`SQLError`)."""
         self._connection.interrupt()
 
-    def close(self) -> None:
-        """Close the connection and release the cache lock."""
+    def close(self, *, free: bool = True) -> None:
+        """Close the connection and release the cache lock. ``free=False`` leaves the
+        in-memory database open, for a process about to end without freeing it
+        (:func:`mastcache.cli.shutdown.leave`); dropped, it is closed when collected."""
+        self._frees_connection = free
         self._exits.close()
+
+    def _free_connection(self) -> None:
+        if self._frees_connection:
+            self._connection.close()
 
     def __enter__(self) -> CacheSQL:
         return self

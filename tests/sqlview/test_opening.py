@@ -11,7 +11,7 @@ import pytest
 
 from mastcache.errors import SQLError
 from mastcache.settings import Settings
-from mastcache.sqlview import connect
+from mastcache.sqlview import connect, lockdown
 from mastcache.sqlview.lockdown import DEFAULT_TIMEOUT, Opening
 
 
@@ -74,3 +74,50 @@ def test_a_cli_set_up_that_fails_after_the_opening_exits_cleanly(tmp_path: Path)
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
         assert "terminate" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_early_opening_is_taken_once_with_the_commands_timeout() -> None:
+    """`mastcache sql` starts the connection before its options are read
+    (mastcache/__main__.py); the command takes it, bound by its own --timeout."""
+    lockdown.open_early()
+    first = lockdown.opening(2.5)
+    connection = first.connection()
+    try:
+        assert first.timeout == 2.5
+        assert setting(connection, "max_execution_time") == 2500
+    finally:
+        connection.close()
+    second = lockdown.opening(None)  # nothing started early: a new opening
+    assert second is not first
+    connection = second.connection()
+    assert setting(connection, "max_execution_time") == DEFAULT_TIMEOUT * 1000
+    connection.close()
+
+
+def test_an_early_opening_without_a_timeout_keeps_the_default() -> None:
+    lockdown.open_early()
+    connection = lockdown.opening(None).connection()
+    assert setting(connection, "max_execution_time") == DEFAULT_TIMEOUT * 1000
+    connection.close()
+
+
+def test_a_bad_timeout_closes_the_early_opening() -> None:
+    lockdown.open_early()
+    early = lockdown._early[0]
+    with pytest.raises(SQLError, match="positive number of seconds, got 0"):
+        lockdown.opening(0)
+    assert not lockdown._early
+    with pytest.raises(SQLError, match="already handed out or closed"):
+        early.connection()
+
+
+def test_the_programs_sql_stops_a_runaway_query_at_its_timeout(tmp_path: Path) -> None:
+    """Through `python -m mastcache`, which opens the connection early: --timeout holds."""
+    env = {**os.environ, "MASTCACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "mastcache", "sql", "--timeout", "0.3",
+         "SELECT count(*) FROM range(1000000000000)"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "stopped" in done.stderr and len(done.stderr.strip().splitlines()) == 1
