@@ -3,9 +3,9 @@
 A hit served from here skips opening, hashing and parsing the Parquet file. Tables are kept
 decoded (numpy arrays) together with a ready astropy Table over those arrays, and each hit
 hands out a copy of it (:class:`mastcache.store.tablecopy.TableTemplate`: a key lookup and a
-memory copy, no column constructors). Tables decoded over :data:`DECODED_MAX_BYTES` are kept
-as their Arrow table, a third of the memory, and each hit decodes it. Either way every caller
-gets a Table of its own to edit; the kept one is never handed out.
+memory copy, no column constructors). A table that does not fit the bound decoded is kept as
+its Arrow table, a third of the memory, and each hit decodes it. Either way every caller gets
+a Table of its own to edit; the kept one is never handed out.
 
 Entries are keyed by the cache directory and query key and carry the identity of the file
 they were read from (sha256, inode, mtime, size): a replaced, rewritten or touched file never
@@ -31,7 +31,6 @@ from mastcache.store.parquet import DecodedTable, decode_arrow
 from mastcache.store.tablecopy import TableTemplate
 
 __all__ = [
-    "DECODED_MAX_BYTES",
     "DEFAULT_MAX_MB",
     "FileIdentity",
     "HotCache",
@@ -41,8 +40,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_MB = 256
-#: Tables decoded to at most this many bytes are kept decoded; bigger ones as Arrow data.
-DECODED_MAX_BYTES = 128_000_000
 _ENV_VAR = "MASTCACHE_HOT_CACHE_MB"
 
 
@@ -68,9 +65,12 @@ class _Entry(NamedTuple):
 class HotCache:
     """A thread-safe LRU of decoded or Arrow tables by ``(cache dir, key)``, bounded in bytes."""
 
-    def __init__(self, max_bytes: int, decoded_max_bytes: int = DECODED_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int, decoded_max_bytes: int | None = None) -> None:
         self.max_bytes = max(0, max_bytes)
-        self.decoded_max_bytes = decoded_max_bytes
+        #: Tables decoded to at most this many bytes are kept decoded, bigger ones as Arrow
+        #: data (default: the bound). A 100,000-row cone decodes to ~0.2 GB: kept decoded,
+        #: a hit costs a copy; kept as Arrow, ~1.5x a copy (issue 19).
+        self.decoded_max_bytes = self.max_bytes if decoded_max_bytes is None else decoded_max_bytes
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._nbytes = 0
         self._lock = threading.Lock()

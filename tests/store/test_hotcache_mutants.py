@@ -69,3 +69,18 @@ def test_a_table_exactly_at_the_decoded_limit_is_kept_decoded() -> None:
     over = HotCache(1000, decoded_max_bytes=exact - 1)
     over.serve(SLOT, SAME, lambda: arrow)
     assert isinstance(over.get(SLOT, SAME), pa.Table)
+
+
+def test_by_default_a_table_that_fits_the_bound_decoded_is_kept_decoded() -> None:
+    """Half the bound or more, decoded: still kept decoded, so a hit is a copy (a 100,000-row
+    cone decodes to ~0.2 GB of the default 256 MB, issue 19); a table that fits only as Arrow
+    data is kept as that."""
+    arrow = table_to_arrow(Table({"s": np.array(["x" * 40] * 50), "x": np.arange(50.0)}))
+    size = decode_arrow(arrow).nbytes
+    assert arrow.nbytes < size  # strings: fixed-width decoded, packed in Arrow
+    fits = HotCache(size)
+    fits.serve(SLOT, SAME, lambda: arrow)
+    assert isinstance(fits.get(SLOT, SAME), DecodedTable)
+    only_arrow = HotCache(size - 1)
+    only_arrow.serve(SLOT, SAME, lambda: arrow)
+    assert isinstance(only_arrow.get(SLOT, SAME), pa.Table)
