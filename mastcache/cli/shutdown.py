@@ -39,7 +39,8 @@ def as_program() -> None:
 def leave(resource: object) -> None:
     """In the program, keep ``resource`` to the end, where it is never freed: freeing a
     DuckDB database costs ~2.5 ms of a ~0.1 s `mastcache sql` (issue 19). Elsewhere
-    (:func:`mastcache.cli.main` called in a process of its own), it is freed as usual."""
+    (:func:`mastcache.cli.main` called by other code: tests, embedders), it is freed as
+    usual."""
     if _left is not None:
         _left.append(resource)
 

@@ -152,7 +152,7 @@ def test_the_console_script_is_the_program() -> None:
 
 def test_what_the_program_leaves_is_never_freed_and_elsewhere_it_is() -> None:
     """leave(): a DuckDB database left to the program's end is not freed (~2.5 ms saved);
-    main() called in a process of its own frees it as usual."""
+    where main() is called by other code, it is freed as usual."""
     script = """
 import sys
 from mastcache.cli import shutdown
