@@ -29,6 +29,7 @@ __all__ = [
     "guard",
     "interruptible",
     "run_cleanups",
+    "was_interrupted",
 ]
 
 T = TypeVar("T")
@@ -103,6 +104,13 @@ def exit_now(message: str = "Interrupted.") -> None:
             sys.stderr.write(message + "\n")
         sys.stderr.flush()
     os._exit(EXIT_CODE)
+
+
+def was_interrupted() -> bool:
+    """Whether a real Ctrl-C arrived inside :func:`interruptible`. A library may turn the
+    ``KeyboardInterrupt`` into an error of its own (DuckDB's ``Query interrupted``, one run
+    in two): the command line still ends it as an interrupt."""
+    return _signalled.is_set()
 
 
 def finish_interrupt() -> int:

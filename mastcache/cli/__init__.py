@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = argv if argv is not None else sys.argv[1:]
     debug = "--debug" in args
-    from mastcache.interrupts import finish_interrupt, interruptible
+    from mastcache.interrupts import finish_interrupt, interruptible, was_interrupted
 
     try:
         # standalone_mode=False hands back ctx.exit(n) codes instead of exiting
@@ -187,17 +187,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return finish_interrupt()
-    except MastCacheError as exc:
-        return _fail(f"error: {exc}", debug)
-    except OSError as exc:
-        return _fail(f"error: {os_error_text(exc)}", debug)
-    except Exception as exc:  # a bug: still one line unless --debug
-        return _fail(
-            f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))}; this is a bug in "
-            "mastcache: re-run with --debug for the traceback and report it",
-            debug,
-        )
+    except Exception as exc:
+        if not was_interrupted():
+            return _fail(_error_line(exc), debug)
+        click.echo("Interrupted.", err=True)  # a Ctrl-C a library reported as its error
+        return finish_interrupt()
     return code if isinstance(code, int) else 0
+
+
+def _error_line(exc: Exception) -> str:
+    if isinstance(exc, MastCacheError):
+        return f"error: {exc}"
+    if isinstance(exc, OSError):
+        return f"error: {os_error_text(exc)}"
+    return (  # a bug: still one line unless --debug
+        f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))}; this is a bug in "
+        "mastcache: re-run with --debug for the traceback and report it"
+    )
 
 
 def run() -> NoReturn:

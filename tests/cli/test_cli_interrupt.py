@@ -127,3 +127,17 @@ def test_ctrl_c_during_a_slow_paginated_query(emulator: EmulatorServer, tmp_path
     _, stderr = child.communicate()
     assert child.returncode == 130 and "Traceback" not in stderr
     assert elapsed < LIMIT_S
+
+
+def test_ctrl_c_during_a_long_sql_query(tmp_path: Path) -> None:
+    """DuckDB turns the KeyboardInterrupt into its own error ("Query interrupted"), every run
+    or one in two: still "Interrupted." and 130, as any Ctrl-C, never a query error."""
+    runaway = "SELECT count(*) FROM range(1000000000000)"
+    for _ in range(2):
+        child = start_cli(tmp_path / "cache", "http://127.0.0.1:9", "sql", runaway)
+        time.sleep(1.0)  # set up (~0.1 s), then counting
+        assert child.poll() is None, child.communicate()
+        elapsed = interrupt(child)
+        _, stderr = child.communicate()
+        assert (child.returncode, stderr.strip()) == (130, "Interrupted."), stderr
+        assert elapsed < LIMIT_S
