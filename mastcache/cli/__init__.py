@@ -233,10 +233,18 @@ def _fail(message: str, debug: bool) -> int:
     return 1
 
 
+#: click >= 8.2 raises it for a group called without a command (`mastcache`, `mastcache cache`)
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def _usage_error(exc: click.ClickException) -> int:
-    """Click's usage and parameter errors as one line, with where to find help."""
-    message = _one_line(exc.format_message())
+    """Click's usage and parameter errors as one line, with where to find help; a group
+    called without a command prints its help, as click does."""
     ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, _NO_ARGS_IS_HELP) and ctx is not None:
+        click.echo(ctx.get_help())
+        return int(exc.exit_code)
+    message = _one_line(exc.format_message())
     if isinstance(exc, click.UsageError) and ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
     click.echo(f"Error: {message}", err=True)  # click's own prefix, on one line

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mastcache import __version__
 
 
@@ -27,6 +29,16 @@ def test_help_lists_commands() -> None:
     assert result.returncode == 0
     for command in ("emulator", "sql", "db", "query", "resolve"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("group", [(), ("cache",), ("auth",)])
+def test_a_group_without_a_command_prints_its_help(group: tuple[str, ...]) -> None:
+    """`mastcache` or `mastcache cache` alone: the help, readable, exit 2 (as click does),
+    not the help squashed onto one error line."""
+    result = run(*group)
+    assert result.returncode == 2
+    assert result.stdout.startswith(f"Usage: mastcache {' '.join(group)}".rstrip())
+    assert "\nCommands:\n" in result.stdout and result.stderr == ""
 
 
 def test_bad_mode_is_one_clear_line() -> None:
