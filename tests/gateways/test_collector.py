@@ -5,7 +5,6 @@ pauses of several threads. Then a real paged fetch from the emulator over HTTP."
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,7 +92,6 @@ def _collector_state_when_typing(fetch: Any) -> list[bool]:
         fetch()
     finally:
         threading.setprofile(None)  # type: ignore[arg-type]
-        sys.setprofile(None)
     return seen
 
 
