@@ -493,6 +493,8 @@ def main() -> None:
     args.only = {part.strip() for part in args.only.split(",") if part.strip()}
     if args.only - set(SECTIONS):
         parser.error(f"--only: unknown section(s) {sorted(args.only - set(SECTIONS))}")
+    if args.cold_runs < 1:
+        parser.error(f"--cold-runs: expected at least 1 run, got {args.cold_runs}")
     print(f"CPUs {os.cpu_count()}, load {os.getloadavg()[0]:.1f}, latency {args.latency_ms} ms")
     with tempfile.TemporaryDirectory(prefix="bench19-") as folder:
         headline(args, Path(folder))
